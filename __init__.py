@@ -1,0 +1,9 @@
+"""policydiff: payer coverage policies as normalized data, and how they differ."""
+
+from __future__ import annotations
+
+from policydiff.api import extract_file
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "extract_file"]

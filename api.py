@@ -1,0 +1,62 @@
+"""The Python API: the same jobs as the CLI, for engines that embed the toolkit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policydiff.extract.codes import parse_codes
+from policydiff.extract.criteria import parse_criteria
+from policydiff.extract.document import Document
+from policydiff.extract.errors import NotAPolicyError
+from policydiff.extract.load import load_file
+from policydiff.extract.metadata import parse_metadata
+from policydiff.extract.references import parse_references
+from policydiff.extract.revisions import parse_revisions
+from policydiff.extract.sections import segment
+from policydiff.model import Policy, Source
+
+
+def extract_document(doc: Document) -> Policy:
+    """A loaded document -> the normalized record. Raises NotAPolicyError when nothing policy-like is found."""
+    sections = segment(doc)
+    metadata = parse_metadata(doc, sections)
+    criteria = parse_criteria(doc, sections)
+    codes, code_warnings = parse_codes(doc, sections)
+    revisions, revision_warnings = parse_revisions(doc, sections)
+    references, reference_warnings = parse_references(doc, sections)
+    known_kinds = {section.kind for section in sections} & {"criteria", "codes", "revisions"}
+    if not (known_kinds or codes or criteria.criteria or metadata.policy_number):
+        raise NotAPolicyError(
+            doc.path, "not a coverage policy (no policy number, criteria, codes or revision log found)"
+        )
+    return Policy(
+        source=Source(path=doc.path, sha256=doc.sha256, format=doc.format, pages=doc.page_count or None),
+        payer=metadata.payer,
+        policy_number=metadata.policy_number,
+        title=metadata.title,
+        dates=metadata.dates,
+        services=criteria.services,
+        abbreviations=criteria.abbreviations,
+        related_policies=metadata.related_policies,
+        criteria=criteria.criteria,
+        codes=codes,
+        revisions=revisions,
+        references=references,
+        warnings=[
+            *doc.warnings,
+            *metadata.warnings,
+            *criteria.warnings,
+            *code_warnings,
+            *revision_warnings,
+            *reference_warnings,
+        ],
+    )
+
+
+def extract_file(path: str | Path) -> Policy:
+    """Read one policy file (PDF, HTML or text, told apart by content) into its normalized record.
+
+    Raises policydiff.extract.errors.ExtractError (with a one-line message naming the file) for a file
+    that cannot be read as a policy.
+    """
+    return extract_document(load_file(path))

@@ -1,0 +1,1 @@
+"""Alignment, change detection and comparison over records (the model); never reads files."""

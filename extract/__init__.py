@@ -1,0 +1,1 @@
+"""Loaders (file -> Document) and field parsers (Document -> model items)."""

@@ -1,0 +1,20 @@
+"""The documented errors of extraction: one line naming the file and the problem."""
+
+from __future__ import annotations
+
+
+class ExtractError(Exception):
+    """A file that cannot be read as a policy. `str()` is the one-line message the CLI prints."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+class NotAPolicyError(ExtractError):
+    """Readable, but nothing in it looks like a coverage policy."""
+
+    exit_code = 3

@@ -1,0 +1,10 @@
+"""PDF loader (pdfplumber): written next; placeholder so the package imports."""
+
+from __future__ import annotations
+
+from policydiff.extract.document import Document
+from policydiff.extract.errors import ExtractError
+
+
+def load_pdf(data: bytes, path: str, sha256: str) -> Document:
+    raise ExtractError(path, "PDF loading is not implemented yet")

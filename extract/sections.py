@@ -1,0 +1,103 @@
+"""Section segmentation: headings by phrase (rules/sections.toml) and by typography.
+
+A heading whose words match a phrase of the data file starts a section of that kind at level 1.
+A line that only looks like a heading (larger than the body text, or a short bold line) starts a
+sub-section that inherits the kind of the section around it, so "Home Sleep Apnea Testing" under
+"Coverage Rationale" is still criteria.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from policydiff.extract.document import Document, Line, Section
+from policydiff.extract.rules import RuleFileError, load_rules, string_list
+
+_TRAILING_PAGE = re.compile(r"[\s.…]*\d{1,3}$")
+_NON_WORD = re.compile(r"[^\w/&,()\-.' ]+")
+_SPACES = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"[.;,]$")
+_LIST_LABEL = re.compile(r"^(?:[•▪§o\-–]|\(?[0-9ivxlcIVXLCa-zA-Z]{1,4}[.)])\s")
+
+MAX_HEADING_WORDS = 12
+PREAMBLE = "preamble"
+
+
+def normalize_heading(text: str) -> str:
+    text = text.replace("&", " and ").replace("\t", " ")
+    text = _TRAILING_PAGE.sub("", text.strip())
+    text = _NON_WORD.sub(" ", text.lower())
+    text = text.replace(" :", ":").rstrip(":. ").strip()
+    return _SPACES.sub(" ", text)
+
+
+@cache
+def heading_phrases() -> dict[str, str]:
+    """Normalized phrase -> section kind, from rules/sections.toml."""
+    rules = load_rules("sections")
+    phrases: dict[str, str] = {}
+    for kind, entry in rules.items():
+        if not isinstance(entry, dict):
+            raise RuleFileError(f"rule file sections.toml: [{kind}] must be a table with 'phrases'")
+        for phrase in string_list(entry, "phrases", "sections"):
+            key = normalize_heading(phrase)
+            if phrases.get(key, kind) != kind:
+                raise RuleFileError(f"rule file sections.toml: phrase {phrase!r} is under two kinds")
+            phrases[key] = kind
+    return phrases
+
+
+def phrase_kind(line: Line) -> str | None:
+    """The section kind a line names, if the whole line is a known heading phrase."""
+    if line.is_row and not _is_toc_row(line):
+        return None
+    text = line.cells[0].text if line.is_row else line.text
+    if len(text.split()) > MAX_HEADING_WORDS or _LIST_LABEL.match(text):
+        return None
+    return heading_phrases().get(normalize_heading(text))
+
+
+def _is_toc_row(line: Line) -> bool:
+    return len(line.cells) == 2 and line.cells[1].text.strip().isdigit()
+
+
+def typographic_level(line: Line, body_size: float) -> int | None:
+    """2 for a line set larger than the body, 3 for a short bold line; None for body text."""
+    text = line.text
+    words = text.split()
+    if line.heading_level is not None:
+        return line.heading_level
+    if line.is_row or not words or len(words) > MAX_HEADING_WORDS or _LIST_LABEL.match(text):
+        return None
+    if _SENTENCE_END.search(text) or text.endswith(":") or not any(ch.isalpha() for ch in text):
+        return None
+    if body_size and line.size >= body_size + 1.0:
+        return 2
+    if line.bold:
+        return 3
+    return None
+
+
+def segment(doc: Document) -> list[Section]:
+    """The document's lines cut into sections, in order; lines before any heading form a preamble."""
+    body_size = doc.body_size
+    sections = [Section(kind=PREAMBLE, heading="", level=0)]
+    top_kind = PREAMBLE
+    for line in doc.lines:
+        kind = phrase_kind(line)
+        if kind is not None:
+            heading = line.cells[0].text if line.is_row else line.text
+            sections.append(Section(kind=kind, heading=heading, level=1))
+            top_kind = kind
+            continue
+        level = typographic_level(line, body_size)
+        if level is not None and top_kind != PREAMBLE:
+            sections.append(Section(kind=top_kind, heading=line.text, level=level))
+            continue
+        sections[-1].lines.append(line)
+    return [section for section in sections if section.lines or section.heading]
+
+
+def sections_of(sections: list[Section], kind: str) -> list[Section]:
+    return [section for section in sections if section.kind == kind]

@@ -1,0 +1,135 @@
+"""Plain-text loader, including the seeds' markdown-ish text extracted from PDFs.
+
+What it understands: tab-separated table rows (cells), `**bold**` and `*italic*`, `[text](#)` links,
+`^{1,3}` and Unicode superscript citation markers, `$...$` math spans, stray inline HTML tags, markdown
+`#` headings and `- ` bullets, form feeds as page breaks. Running headers and footers are found as
+short blocks of lines repeated through the document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from policydiff.extract.document import Cell, Document, Line
+from policydiff.extract.errors import ExtractError
+
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_CARET_MARK = re.compile(r"\^\{[^}]*\}|\^[0-9]+")
+_BRACKET_SYMBOL = re.compile(r"\[(?:®|™|©)\]")
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻"
+_SUPERSCRIPT_RUN = re.compile(rf"(?<=[^\s{_SUPERSCRIPTS}])[{_SUPERSCRIPTS}⁽⁾,]*[{_SUPERSCRIPTS}]+(?![\w])")
+_HTML_TAG = re.compile(r"</?(?:i|b|em|strong|u|sup|sub|span|br|small)\b[^>]*>", re.I)
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
+_MATH = re.compile(r"\$([^$\n]{1,80})\$")
+_ANGLE_URL = re.compile(r"<(https?://[^>\s]+)>")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+# A markdown list bullet in front of a printed label ("- I. It is ...", " - A. To ...") is markup,
+# not a bullet of the policy; in front of plain text it is the policy's own bullet.
+_MD_BULLET_BEFORE_LABEL = re.compile(r"^[-*+]\s+(?=(?:[IVXLC]+|[A-Za-z]|\d{1,2})[.)]\s)")
+_MD_BULLET = re.compile(r"^[-*+]\s+")
+_SPACES = re.compile(r"[ \u00a0]+")
+
+INDENT_POINTS = 6.0  # x0 per leading space: keeps indentation comparable with PDF geometry
+FURNITURE_MIN_REPEATS = 3
+FURNITURE_MAX_WORDS = 10
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """Bytes -> str: BOMs first, then UTF-8, then cp1252 (the common Windows export)."""
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractError(path, "binary content (NUL bytes): not a text document")
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def clean_inline(text: str) -> tuple[str, bool]:
+    """Markup removed from one line; also whether the whole line was bold."""
+    stripped = text.strip()
+    whole_bold = bool(stripped) and _BOLD.fullmatch(stripped) is not None
+    text = _LINK.sub(r"\1", text)
+    text = _BRACKET_SYMBOL.sub("", text)
+    text = _CARET_MARK.sub("", text)
+    text = _SUPERSCRIPT_RUN.sub("", text)
+    text = _HTML_TAG.sub("", text)
+    text = _ANGLE_URL.sub(r"\1", text)
+    text = _BOLD.sub(r"\1", text)
+    text = _ITALIC.sub(r"\1", text)
+    text = _MATH.sub(r"\1", text)
+    text = text.replace("**", "")
+    return text, whole_bold
+
+
+def _line_from_raw(raw: str, page: int, index: int) -> Line | None:
+    heading_level = None
+    indent = len(raw) - len(raw.lstrip(" \t")) if not raw.startswith("\t") else 0
+    body = raw.strip()
+    if not body:
+        return None
+    match = _MD_HEADING.match(body)
+    if match:
+        heading_level = len(match.group(1))
+        body = match.group(2)
+    body = _MD_BULLET_BEFORE_LABEL.sub("", body)
+    body = _MD_BULLET.sub("• ", body)
+    cleaned, bold = clean_inline(body)
+    parts = [_SPACES.sub(" ", part).strip() for part in cleaned.split("\t")]
+    if len(parts) > 1:
+        # Leading/trailing empty cells are layout, inner empty cells are real (an empty column).
+        while parts and not parts[0]:
+            parts.pop(0)
+        while parts and not parts[-1]:
+            parts.pop()
+    text = "\t".join(parts)
+    if not text.strip():
+        return None
+    x0 = indent * INDENT_POINTS
+    cells = tuple(Cell(part, x0 + 100.0 * i, x0 + 100.0 * i + 90.0) for i, part in enumerate(parts))
+    return Line(
+        text=text,
+        page=page,
+        x0=x0,
+        top=float(index),
+        x1=x0 + len(text),
+        bottom=float(index) + 1,
+        bold=bold or heading_level is not None,
+        cells=cells if len(cells) > 1 else (),
+        heading_level=heading_level,
+    )
+
+
+def _furniture_keys(lines: list[Line]) -> set[str]:
+    """Short lines repeated through the document: running headers and footers of the source PDF."""
+    counts = Counter(line.text for line in lines if len(line.text.split()) <= FURNITURE_MAX_WORDS)
+    keys = {text for text, count in counts.items() if count >= FURNITURE_MIN_REPEATS}
+    # A header whose two lines were glued together by the text extraction ("CLINICAL POLICYDonor ...").
+    glued = {a + b for a in keys for b in keys if a != b} | {
+        a + " " + b for a in keys for b in keys if a != b
+    }
+    return keys | glued
+
+
+def load_text(text: str, path: str, sha256: str) -> Document:
+    pages = text.replace("\r\n", "\n").replace("\r", "\n").split("\f")
+    lines: list[Line] = []
+    for page_number, page_text in enumerate(pages, start=1):
+        for index, raw in enumerate(page_text.split("\n")):
+            line = _line_from_raw(raw, page_number, index)
+            if line is not None:
+                lines.append(line)
+    keys = _furniture_keys(lines)
+    body = [line for line in lines if line.text not in keys]
+    furniture = [line for line in lines if line.text in keys]
+    return Document(
+        path=path, format="text", sha256=sha256, page_count=len(pages), lines=body, furniture=furniture
+    )
+
+
+def load_text_bytes(data: bytes, path: str, sha256: str) -> Document:
+    return load_text(decode_text(data, path), path, sha256)

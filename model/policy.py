@@ -1,0 +1,143 @@
+"""The normalized policy record: what `extract` emits (contract: shared/spec/policy.schema.json).
+
+Every item carries its provenance (page, and box where the loader knew it), as docling's items do,
+so that an analyst can go from any criterion, code, revision row or reference back to the page.
+Fields beyond the contract are allowed by it; fields in it are never renamed or narrowed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$"
+
+Kind = Literal["statement", "indication", "contraindication", "exclusion", "requirement", "note"]
+Coverage = Literal[
+    "medically_necessary", "not_medically_necessary", "experimental_investigational", "not_covered"
+]
+Logic = Literal["all", "any", "none"]
+CodeSystem = Literal["CPT", "HCPCS", "ICD-10-CM", "ICD-10-PCS", "NDC", "Revenue", "other"]
+CodeStatus = Literal["covered", "not_covered", "related"]
+SourceFormat = Literal["pdf", "html", "text"]
+
+
+class Record(BaseModel):
+    """Base of every model: strict about unknown input fields, so typos in callers fail loudly."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Box(Record):
+    """Where an item sits on its page, in PDF points from the top-left corner."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+class Provenance(Record):
+    page: int | None = Field(default=None, ge=1, description="1-based page the item starts on.")
+    box: Box | None = Field(default=None, description="Bounding box of the item's first line on that page.")
+
+
+class Source(Record):
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    format: SourceFormat
+    pages: int | None = Field(default=None, ge=1)
+
+
+class Dates(Record):
+    effective: str | None = Field(default=None, pattern=DATE_PATTERN)
+    last_revised: str | None = Field(default=None, pattern=DATE_PATTERN)
+    last_reviewed: str | None = Field(default=None, pattern=DATE_PATTERN)
+    next_review: str | None = Field(default=None, pattern=DATE_PATTERN)
+
+
+class Quantity(Record):
+    """A threshold or amount stated in a criterion ('BMI of 40 or greater', '<100% donor cells')."""
+
+    text: str = Field(description="The words the quantity was read from.")
+    quantity: str | None = Field(default=None, description="What is measured, e.g. 'BMI', 'age', 'grade'.")
+    comparator: Literal["<", "<=", ">", ">=", "=", "range"] | None = None
+    value: float
+    value_end: float | None = Field(default=None, description="Upper bound of a range.")
+    unit: str | None = None
+
+
+class Criterion(Provenance):
+    id: str = Field(
+        description="Stable path of labels, e.g. 'I.C.1'; for unlabelled items a positional path."
+    )
+    label: str | None = None
+    text: str
+    kind: Kind
+    coverage: Coverage | None = None
+    logic: Logic | None = None
+    service: str | None = None
+    quantities: list[Quantity] = Field(default_factory=list)
+    children: list[Criterion] = Field(default_factory=list)
+
+
+class Code(Provenance):
+    system: CodeSystem
+    code: str
+    code_end: str | None = None
+    description: str | None = None
+    status: CodeStatus | None = None
+
+
+class Revision(Provenance):
+    date: str | None = Field(pattern=DATE_PATTERN)
+    approval_date: str | None = Field(default=None, pattern=DATE_PATTERN)
+    type: str | None = None
+    summary: str
+
+
+class Reference(Provenance):
+    number: int | None = None
+    text: str
+    authors: list[str] = Field(default_factory=list)
+    title: str | None = None
+    journal: str | None = None
+    year: int | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    url: str | None = None
+
+
+class Policy(Record):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    source: Source
+    payer: str | None = None
+    policy_number: str | None = None
+    title: str = ""
+    dates: Dates = Field(default_factory=Dates)
+    services: list[str] = Field(default_factory=list)
+    abbreviations: dict[str, str] = Field(
+        default_factory=dict, description="Short form -> long form, as defined in this document (DLI -> ...)."
+    )
+    related_policies: list[str] = Field(default_factory=list)
+    criteria: list[Criterion] = Field(default_factory=list)
+    codes: list[Code] = Field(default_factory=list)
+    revisions: list[Revision] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    def to_json_dict(self) -> dict:
+        return self.model_dump(mode="json")
+
+
+def iter_criteria(criteria: list[Criterion]):
+    """Every criterion of a forest, depth first, in document order."""
+    for node in criteria:
+        yield node
+        yield from iter_criteria(node.children)
