@@ -5,6 +5,7 @@ Exit codes (documented in the README and kept true by tests):
   1  usage error (bad arguments)
   2  at least one file could not be read (missing, empty, encrypted, corrupt, not a document)
   3  at least one file was read but is not a coverage policy
+  4  (ingest) at least one policy was read but not stored: no payer or policy number to file it under
 Errors print one line to stderr, `policydiff: PATH: problem`; in a batch the other files go on.
 """
 
@@ -13,15 +14,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from contextlib import closing
+from dataclasses import asdict
 from pathlib import Path
 
-from policydiff import __version__
+from policydiff import __version__, store
 from policydiff.api import extract_file
+from policydiff.extract.dates import parse_date
 from policydiff.extract.errors import ExtractError
 from policydiff.model import Policy, iter_criteria
+from policydiff.render import render
 
 EXIT_OK = 0
 EXIT_USAGE = 1
@@ -167,6 +173,212 @@ def add_extract_command(commands: argparse._SubParsersAction) -> None:
 # Each command registers itself here; later commands (diff, compare, ingest, ...) add their own
 # `add_*_command` function beside extract's.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_extract_command]
+
+
+# ----------------------------------------------------------------------------------------------- store
+
+
+def _connect(args: argparse.Namespace) -> sqlite3.Connection:
+    """The store for a reading command: it must exist already."""
+    return store.connect(store.database_path(args.db), create=False)
+
+
+def _add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="FILE",
+        help="the SQLite store (default: $POLICYDIFF_DB, else ./policydiff.sqlite)",
+    )
+
+
+class Progress:
+    """A one-line bar on stderr for batches, drawn only when stderr is a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.enabled = total > 1 and sys.stderr.isatty()
+
+    def show(self, done: int, label: str) -> None:
+        if self.enabled:
+            filled = self.WIDTH * done // self.total
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            sys.stderr.write(f"\r\x1b[K[{bar}] {done}/{self.total} {label[:60]}")
+            sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    files = expand_paths(args.paths)
+    if not files:
+        print("policydiff: no input files", file=sys.stderr)
+        return EXIT_USAGE
+    db = store.database_path(args.db)
+    try:
+        conn = store.connect(db)
+    except store.StoreError as error:
+        print(f"policydiff: {error}", file=sys.stderr)
+        return error.exit_code
+    counts = {"new": 0, "new_version": 0, "unchanged": 0}
+    failures: list[ExtractError] = []
+    progress = Progress(len(files))
+    exit_code = EXIT_OK
+    done = 0
+    try:
+        for path in files:
+            progress.show(done, path.name)
+            try:
+                ingested = store.ingest_file(conn, path, payer=args.payer, number=args.number)
+            except ExtractError as error:
+                progress.clear()
+                exit_code = max(exit_code, report_error(error))
+                failures.append(error)
+            else:
+                counts[ingested.status] += 1
+                if args.verbose:
+                    progress.clear()
+                    print(
+                        f"{ingested.status}\t{ingested.payer}\t{ingested.policy_number}\t"
+                        f"v{ingested.version}\t{ingested.path}",
+                        flush=True,
+                    )
+            done += 1
+    except KeyboardInterrupt:
+        exit_code = 130
+    finally:
+        progress.clear()
+        conn.close()
+    sys.stdout.write(
+        render("ingest.txt.j2", total=len(files), done=done, counts=counts, failures=failures, db=db)
+    )
+    return exit_code
+
+
+def add_ingest_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "ingest",
+        help="store policy files as versions in the SQLite store (known files are skipped)",
+        description="Extract every file (folders recursively) and store its record, keyed by payer and "
+        "policy number. A file whose content is already stored is skipped; a new version of a known policy "
+        "is diffed against the version before it. Each file is one transaction.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="policy files or folders")
+    _add_db_option(parser)
+    parser.add_argument("--payer", help="payer to file records under when the document names none")
+    parser.add_argument("--number", help="policy number to file records under when the document prints none")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="one line per stored or skipped file on stdout"
+    )
+    parser.set_defaults(handler=run_ingest)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    try:
+        with closing(_connect(args)) as conn:
+            entries = store.history(conn, args.payer, args.number)
+    except store.StoreError as error:
+        print(f"policydiff: {error}", file=sys.stderr)
+        return error.exit_code
+    if args.format == "json":
+        text = json.dumps([asdict(entry) for entry in entries], indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = render("history.txt.j2", payer=args.payer, number=args.number, entries=entries)
+    emit(text, None)
+    return EXIT_OK
+
+
+def add_history_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "history",
+        help="the stored versions of a policy, oldest first",
+        description="The stored versions of a policy in document-date order (effective, then revised, "
+        "then ingest time), with the number of substantive and silent changes against the version before.",
+    )
+    parser.add_argument("payer", metavar="PAYER")
+    parser.add_argument("number", metavar="NUMBER")
+    _add_db_option(parser)
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    parser.set_defaults(handler=run_history)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    try:
+        with closing(_connect(args)) as conn:
+            version, policy = store.show(conn, args.payer, args.number, args.version)
+    except store.StoreError as error:
+        print(f"policydiff: {error}", file=sys.stderr)
+        return error.exit_code
+    if args.format == "text":
+        text = f"version {version.number} ({version.date}), ingested {version.ingested_at}\n"
+        text += policy_summary(policy)
+    else:
+        text = policy_json(policy) + "\n"
+    emit(text, None)
+    return EXIT_OK
+
+
+def add_show_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "show",
+        help="one stored version of a policy (the latest unless --version)",
+        description="The stored record of one version of a policy, as `extract` emits it.",
+    )
+    parser.add_argument("payer", metavar="PAYER")
+    parser.add_argument("number", metavar="NUMBER")
+    parser.add_argument("--version", type=int, metavar="N", help="version number (1 = oldest; see history)")
+    _add_db_option(parser)
+    parser.add_argument("--format", choices=["json", "text"], default="json", help="output format")
+    parser.set_defaults(handler=run_show)
+
+
+def iso_date(text: str) -> str:
+    """A date as printed in any form the extractor reads (2025-05-15, 5/15/2025, May 2025) -> ISO."""
+    iso = parse_date(text)
+    if iso is None:
+        raise argparse.ArgumentTypeError(f"cannot read {text!r} as a date")
+    return iso
+
+
+def run_changes(args: argparse.Namespace) -> int:
+    try:
+        with closing(_connect(args)) as conn:
+            entries = store.change_feed(conn, since=args.since, payer=args.payer)
+    except store.StoreError as error:
+        print(f"policydiff: {error}", file=sys.stderr)
+        return error.exit_code
+    if args.format == "json":
+        text = json.dumps([asdict(entry) for entry in entries], indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = render("changes.txt.j2", entries=entries, since=args.since, payer=args.payer)
+    emit(text, None)
+    return EXIT_OK
+
+
+def add_changes_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "changes",
+        help="the feed of substantive changes between stored versions, silent ones flagged",
+        description="Substantive changes between consecutive stored versions, newest first. A change is "
+        "silent when no new revision-log entry of the newer version mentions it.",
+    )
+    parser.add_argument(
+        "--since",
+        type=iso_date,
+        metavar="DATE",
+        help="only versions dated on or after DATE (the document's effective date, else revised, else ingested)",
+    )
+    parser.add_argument("--payer", metavar="NAME", help="only this payer (any case)")
+    _add_db_option(parser)
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    parser.set_defaults(handler=run_changes)
+
+
+COMMANDS.extend([add_ingest_command, add_history_command, add_show_command, add_changes_command])
 
 
 def build_parser() -> argparse.ArgumentParser:

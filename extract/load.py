@@ -44,10 +44,11 @@ def load_bytes(data: bytes, path: str) -> Document:
     return load_text_bytes(data, path, sha256)
 
 
-def load_file(path: str | Path) -> Document:
+def read_file(path: str | Path) -> bytes:
+    """A file's bytes, or an ExtractError naming the file and why it cannot be read."""
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except IsADirectoryError as error:
         raise ExtractError(name, "is a folder, not a file") from error
     except FileNotFoundError as error:
@@ -56,4 +57,7 @@ def load_file(path: str | Path) -> Document:
         raise ExtractError(name, "permission denied") from error
     except OSError as error:
         raise ExtractError(name, f"cannot be read ({error.strerror or error})") from error
-    return load_bytes(data, name)
+
+
+def load_file(path: str | Path) -> Document:
+    return load_bytes(read_file(path), str(path))

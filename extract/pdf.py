@@ -1,10 +1,551 @@
-"""PDF loader (pdfplumber): written next; placeholder so the package imports."""
+"""PDF loader (pdfplumber): words with boxes -> body lines in reading order.
+
+Steps, each a small function over plain data:
+1. words of each page (with size and font), ruled tables found by pdfplumber's table finder;
+2. words outside tables clustered into visual lines; superscript citation markers set apart;
+3. each line split into cells where a large horizontal gap separates runs of words;
+4. side columns (a sidebar printed beside the table of contents or the body) separated by position;
+5. running headers, footers and page numbers removed by what repeats across pages at the same place;
+6. tables of contents with dot leaders removed; line-end hyphenation repaired where the joined form
+   is a word.
+"""
 
 from __future__ import annotations
 
-from policydiff.extract.document import Document
+import io
+import itertools
+import logging
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from functools import cache
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psparser import PSException
+from pdfplumber.utils.exceptions import PdfminerException
+from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.errors import ExtractError
+from policydiff.extract.text import strip_citation_marks
+
+# pdfminer logs font oddities of real-world PDFs as warnings on stderr; they are not the user's concern.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+# A gap wider than this many times the font size starts a new cell (a column, a table cell).
+CELL_GAP_EM = 1.5
+# Running headers and footers live in these bands of the page height.
+FURNITURE_BAND = 0.12
+# A line repeated at the same place on this share of the pages (and at least twice) is furniture.
+FURNITURE_SHARE = 0.4
+FURNITURE_TOP_TOLERANCE = 6.0
+# A superscript is set this much smaller than the line it rides on.
+SUPERSCRIPT_SIZE_RATIO = 0.85
+
+_DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{1,3}\s*$|…{2,}\s*\d{1,3}\s*$")
+_PAGE_NUMBER = re.compile(
+    r"^(?:page\s+\d+(?:\s+of\s+\d+)?|\d+\s*(?:/|of)\s*\d+|-?\s*\d{1,3}\s*-?|page\s+\d+)$", re.I
+)
+_PAGE_NUMBER_TAIL = re.compile(r"\b(?:page\s+\d+\s+of\s+\d+|\d+\s*/\s*\d+)\s*$", re.I)
+_MARKER = re.compile(r"^[\d,\-–*†‡§¶a-z]{1,12}$")
+_DIGITS = re.compile(r"\d+")
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+
+
+@dataclass(frozen=True)
+class TableRow:
+    cells: tuple[Cell, ...]
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    size: float
+    bold: bool
+
+
+# ------------------------------------------------------------------------------------------ opening
 
 
 def load_pdf(data: bytes, path: str, sha256: str) -> Document:
-    raise ExtractError(path, "PDF loading is not implemented yet")
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except (PDFPasswordIncorrect, PDFEncryptionError) as error:
+        raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
+    except (PdfminerException, PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as error:
+        cause = error.__cause__ or error.__context__ or error
+        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError) or "password" in str(error).lower():
+            raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
+        raise ExtractError(path, f"corrupt or truncated PDF ({_short(error)})") from error
+    with pdf:
+        try:
+            pages = [_page_lines(page, number) for number, page in enumerate(pdf.pages, start=1)]
+        except (PDFPasswordIncorrect, PDFEncryptionError) as error:
+            raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
+        except (PdfminerException, PDFSyntaxError, PSException) as error:
+            raise ExtractError(path, f"corrupt or truncated PDF ({_short(error)})") from error
+        page_count = len(pdf.pages)
+        page_heights = [float(page.height) for page in pdf.pages]
+    if page_count == 0:
+        raise ExtractError(path, "PDF has no pages")
+    if not any(pages):
+        raise ExtractError(path, "no text layer (image-only or scanned PDF): run OCR first, e.g. ocrmypdf")
+    body, furniture = _split_furniture(pages, page_heights)
+    body = _drop_table_of_contents(body)
+    body = repair_hyphenation(body)
+    return Document(
+        path=path, format="pdf", sha256=sha256, page_count=page_count, lines=body, furniture=furniture
+    )
+
+
+def _short(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:120]
+
+
+# ------------------------------------------------------------------------------------------- words
+
+
+def _page_words(page) -> list[Word]:
+    words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False)
+    return [
+        Word(
+            text=word["text"],
+            x0=float(word["x0"]),
+            x1=float(word["x1"]),
+            top=float(word["top"]),
+            bottom=float(word["bottom"]),
+            size=float(word["size"]),
+            bold=bool(_BOLD_FONT.search(word["fontname"] or "")),
+        )
+        for word in words
+        if word["text"].strip()
+    ]
+
+
+def _inside(word: Word, bbox: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = bbox
+    cx, cy = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+    return x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1
+
+
+def _ruled_tables(page) -> list:
+    """Tables drawn with rules that have at least two rows and two columns (a lone box is no table)."""
+    tables = []
+    for table in page.find_tables():
+        rows = [row for row in table.rows if any(cell is not None for cell in row.cells)]
+        if len(rows) >= 2 and max(sum(cell is not None for cell in row.cells) for row in rows) >= 2:
+            tables.append(table)
+    return tables
+
+
+def _table_rows(table, words: list[Word]) -> list[TableRow]:
+    rows = []
+    for row in table.rows:
+        cells = []
+        row_words: list[Word] = []
+        for bbox in row.cells:
+            if bbox is None:
+                continue
+            inside = [word for word in words if _inside(word, bbox)]
+            row_words.extend(inside)
+            lines = _cluster_lines(inside)
+            text = " ".join(_join_words(line) for line in lines)
+            cells.append(Cell(text=text.strip(), x0=float(bbox[0]), x1=float(bbox[2])))
+        if not row_words:
+            continue
+        rows.append(
+            TableRow(
+                cells=tuple(cells),
+                top=float(row.bbox[1]),
+                bottom=float(row.bbox[3]),
+                x0=float(row.bbox[0]),
+                x1=float(row.bbox[2]),
+                size=_typical_size(row_words),
+                bold=_mostly_bold(row_words),
+            )
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------------------------- lines
+
+
+def _cluster_lines(words: list[Word]) -> list[list[Word]]:
+    """Words grouped into visual lines: a word joins a line it overlaps vertically by half its height."""
+    lines: list[list[Word]] = []
+    bands: list[tuple[float, float]] = []
+    for word in sorted(words, key=lambda w: (w.top, w.x0)):
+        height = max(word.bottom - word.top, 0.1)
+        for index in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
+            top, bottom = bands[index]
+            overlap = min(bottom, word.bottom) - max(top, word.top)
+            if overlap >= 0.5 * min(height, bottom - top):
+                lines[index].append(word)
+                bands[index] = (min(top, word.top), max(bottom, word.bottom))
+                break
+        else:
+            lines.append([word])
+            bands.append((word.top, word.bottom))
+    return [sorted(line, key=lambda w: w.x0) for line in lines]
+
+
+def _typical_size(words: list[Word]) -> float:
+    weights: Counter[float] = Counter()
+    for word in words:
+        weights[round(word.size, 1)] += len(word.text)
+    return weights.most_common(1)[0][0] if weights else 0.0
+
+
+def _mostly_bold(words: list[Word]) -> bool:
+    bold = sum(len(word.text) for word in words if word.bold)
+    return bold * 2 > sum(len(word.text) for word in words)
+
+
+def _is_superscript(word: Word, line_size: float, line_bottom: float) -> bool:
+    return (
+        word.size < SUPERSCRIPT_SIZE_RATIO * line_size
+        and word.bottom < line_bottom - 0.15 * line_size
+        and _MARKER.match(word.text) is not None
+    )
+
+
+def _drop_superscripts(lines: list[list[Word]]) -> list[list[Word]]:
+    """Citation markers (small raised digits) removed from their line, and lines made only of them."""
+    kept: list[list[Word]] = []
+    for index, line in enumerate(lines):
+        # The line's own size is its largest: a short line may hold more marker characters than words.
+        size = max(word.size for word in line)
+        bottom = max(word.bottom for word in line if word.size == size)
+        words = [word for word in line if not _is_superscript(word, size, bottom)]
+        if words and _marker_line(words, lines, index):
+            continue
+        if words:
+            kept.append(words)
+    return kept
+
+
+def _marker_line(words: list[Word], lines: list[list[Word]], index: int) -> bool:
+    """A line of only small markers that rides just above a body line of larger text."""
+    if not all(_MARKER.match(word.text) for word in words):
+        return False
+    size = max(word.size for word in words)
+    bottom = max(word.bottom for word in words)
+    for other in lines[index + 1 : index + 3] + lines[max(index - 2, 0) : index]:
+        other_size = _typical_size(other)
+        other_top = min(word.top for word in other)
+        other_bottom = max(word.bottom for word in other)
+        if size < SUPERSCRIPT_SIZE_RATIO * other_size and other_top - 2 <= bottom <= other_bottom:
+            return True
+    return False
+
+
+def _cells(words: list[Word]) -> list[list[Word]]:
+    """A line's words split where a gap is wider than CELL_GAP_EM times the font size."""
+    runs: list[list[Word]] = [[words[0]]]
+    for previous, word in itertools.pairwise(words):
+        if word.x0 - previous.x1 > CELL_GAP_EM * max(previous.size, word.size):
+            runs.append([word])
+        else:
+            runs[-1].append(word)
+    return runs
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One run of a visual line (a cell), before lines are assembled."""
+
+    words: tuple[Word, ...]
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+    @property
+    def top(self) -> float:
+        return min(word.top for word in self.words)
+
+    @property
+    def text(self) -> str:
+        return _join_words(self.words)
+
+
+# Words closer than this (in ems) are one word split by a font change ("Number" + ":" , "Botox" + "®").
+JOIN_GAP_EM = 0.12
+
+
+def _join_words(words) -> str:
+    parts: list[str] = []
+    previous = None
+    for word in words:
+        if previous is not None and word.x0 - previous.x1 >= JOIN_GAP_EM * max(word.size, previous.size):
+            parts.append(" ")
+        parts.append(word.text)
+        previous = word
+    return strip_citation_marks("".join(parts))
+
+
+def _side_column_split(lines: list[list[_Segment]]) -> float | None:
+    """The x of a gutter with a side column right of it, if the page has one.
+
+    A side column is told from a table by its rows: beside a table of contents or body text, the
+    side column's lines do not share baselines with the lines left of the gutter, and both sides have
+    lines of their own; a table's cells share their rows.
+    """
+    candidates = sorted(
+        {round(seg.x0) for line in lines for seg in line[1:]}
+        | {round(line[0].x0) for line in lines if len(line) == 1 and line[0].x0 > 250}
+    )
+    for gutter in candidates:
+        run_left_only = run_right_only = run_both = 0
+        best = 0
+        for line in lines:
+            straddles = any(seg.x0 < gutter - 2 and seg.x1 > gutter + 2 for seg in line)
+            if straddles:
+                best = max(best, _column_score(run_left_only, run_right_only, run_both))
+                run_left_only = run_right_only = run_both = 0
+                continue
+            left = any(seg.x1 <= gutter + 2 for seg in line)
+            right = any(seg.x0 >= gutter - 2 for seg in line)
+            run_left_only += left and not right
+            run_right_only += right and not left
+            run_both += left and right
+        best = max(best, _column_score(run_left_only, run_right_only, run_both))
+        if best:
+            return float(gutter)
+    return None
+
+
+def _column_score(left_only: int, right_only: int, both: int) -> int:
+    if left_only >= 3 and right_only >= 3 and right_only >= both:
+        return left_only + right_only
+    return 0
+
+
+def _reorder_columns(lines: list[list[_Segment]], gutter: float) -> list[list[_Segment]]:
+    """Within each run of lines that do not cross the gutter: left column first, then the right one."""
+    ordered: list[list[_Segment]] = []
+    left: list[list[_Segment]] = []
+    right: list[list[_Segment]] = []
+
+    def flush() -> None:
+        ordered.extend(left)
+        ordered.extend(right)
+        left.clear()
+        right.clear()
+
+    for line in lines:
+        if any(seg.x0 < gutter - 2 and seg.x1 > gutter + 2 for seg in line):
+            flush()
+            ordered.append(line)
+            continue
+        left_part = [seg for seg in line if seg.x1 <= gutter + 2]
+        right_part = [seg for seg in line if seg.x0 >= gutter - 2]
+        if left_part:
+            left.append(left_part)
+        if right_part:
+            right.append(right_part)
+    flush()
+    return ordered
+
+
+def _page_lines(page, number: int) -> list[Line]:
+    words = _page_words(page)
+    if not words:
+        return []
+    tables = _ruled_tables(page)
+    table_words: set[int] = set()
+    rows: list[tuple[int, TableRow]] = []
+    for table_index, table in enumerate(tables):
+        inside = [word for word in words if _inside(word, table.bbox)]
+        table_words.update(id(word) for word in inside)
+        rows.extend((table_index, row) for row in _table_rows(table, inside))
+    flow = [word for word in words if id(word) not in table_words]
+    visual = _drop_superscripts(_cluster_lines(flow))
+    segmented = [[_Segment(tuple(run)) for run in _cells(line)] for line in visual]
+    segmented.sort(key=lambda line: min(seg.top for seg in line))
+    gutter = _side_column_split(segmented)
+    if gutter is not None:
+        segmented = _reorder_columns(segmented, gutter)
+    lines = [_line_from_segments(line, number) for line in segmented]
+    lines.extend(
+        _line_from_row(row, number, table_index, row_index)
+        for row_index, (table_index, row) in enumerate(rows)
+    )
+    # Table rows slot into the flow by position; the flow keeps its (possibly column-reordered) order.
+    return _merge_by_top(lines)
+
+
+def _merge_by_top(lines: list[Line]) -> list[Line]:
+    flow = [line for line in lines if line.table is None]
+    rows = sorted((line for line in lines if line.table is not None), key=lambda line: line.top)
+    merged: list[Line] = []
+    for line in flow:
+        while rows and rows[0].top < line.top:
+            merged.append(rows.pop(0))
+        merged.append(line)
+    merged.extend(rows)
+    return merged
+
+
+def _line_from_segments(segments: list[_Segment], page: int) -> Line:
+    words = [word for seg in segments for word in seg.words]
+    cells = tuple(Cell(text=seg.text, x0=seg.x0, x1=seg.x1) for seg in segments)
+    return Line(
+        text="\t".join(cell.text for cell in cells),
+        page=page,
+        x0=min(word.x0 for word in words),
+        top=min(word.top for word in words),
+        x1=max(word.x1 for word in words),
+        bottom=max(word.bottom for word in words),
+        size=_typical_size(words),
+        bold=_mostly_bold(words),
+        cells=cells if len(cells) > 1 else (),
+    )
+
+
+def _line_from_row(row: TableRow, page: int, table_index: int, row_index: int) -> Line:
+    return Line(
+        text="\t".join(cell.text for cell in row.cells),
+        page=page,
+        x0=row.x0,
+        top=row.top,
+        x1=row.x1,
+        bottom=row.bottom,
+        size=row.size,
+        bold=row.bold,
+        cells=row.cells,
+        table=page * 1000 + table_index,
+        row=row_index,
+    )
+
+
+# ---------------------------------------------------------------------------------------- furniture
+
+
+def _furniture_key(line: Line) -> str:
+    return _DIGITS.sub("#", line.text.lower()).strip()
+
+
+def _split_furniture(pages: list[list[Line]], heights: list[float]) -> tuple[list[Line], list[Line]]:
+    """Body lines and page furniture (running headers, footers, page numbers), told apart by repetition."""
+    in_band: dict[str, list[Line]] = defaultdict(list)
+    for lines, height in zip(pages, heights, strict=True):
+        for line in lines:
+            if line.table is None and _in_band(line, height):
+                in_band[_furniture_key(line)].append(line)
+    page_count = len(pages)
+    needed = max(2, round(FURNITURE_SHARE * page_count))
+    repeated: set[int] = set()
+    for group in in_band.values():
+        by_page = {line.page for line in group}
+        if len(by_page) < needed:
+            continue
+        tops = sorted(line.top for line in group)
+        median = tops[len(tops) // 2]
+        repeated.update(id(line) for line in group if abs(line.top - median) <= FURNITURE_TOP_TOLERANCE)
+    body: list[Line] = []
+    furniture: list[Line] = []
+    for lines, height in zip(pages, heights, strict=True):
+        for line in lines:
+            is_number = _in_band(line, height) and (
+                _PAGE_NUMBER.match(line.text.strip()) or _PAGE_NUMBER_TAIL.search(line.text)
+            )
+            if id(line) in repeated or (is_number and line.table is None):
+                furniture.append(line)
+            else:
+                body.append(line)
+    return body, furniture
+
+
+def _in_band(line: Line, height: float) -> bool:
+    return line.top < FURNITURE_BAND * height or line.bottom > (1 - FURNITURE_BAND) * height
+
+
+def _drop_table_of_contents(lines: list[Line]) -> list[Line]:
+    """Dot-leader entries of a table of contents removed; other cells on the same line kept."""
+    kept = []
+    for line in lines:
+        if not _DOT_LEADER.search(line.text):
+            kept.append(line)
+            continue
+        cells = [
+            cell
+            for cell in (line.cells or (Cell(line.text, line.x0, line.x1),))
+            if not _DOT_LEADER.search(cell.text)
+        ]
+        if cells:
+            kept.append(
+                replace(
+                    line,
+                    text="\t".join(cell.text for cell in cells),
+                    cells=tuple(cells) if len(cells) > 1 else (),
+                    x0=cells[0].x0,
+                    x1=cells[-1].x1,
+                )
+            )
+    return kept
+
+
+# ------------------------------------------------------------------------------------- hyphenation
+
+_HYPHEN_END = re.compile(r"([A-Za-z]{2,})-$")
+_LOWER_START = re.compile(r"^([a-z]{2,})(\S*)")
+
+
+@cache
+def _lexicon() -> frozenset[str]:
+    """Common English words (spacy-lookups-data's lemma table): evidence that a joined form is a word."""
+    import gzip
+    import json
+    from importlib import resources
+
+    try:
+        data = resources.files("spacy_lookups_data").joinpath("data", "en_lemma_lookup.json.gz").read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError):
+        return frozenset()
+    table = json.loads(gzip.decompress(data))
+    return frozenset(word.lower() for pair in table.items() for word in pair)
+
+
+def repair_hyphenation(lines: list[Line]) -> list[Line]:
+    """Join a word broken at a line end ("contin-" / "ued") when the joined form is a word.
+
+    Evidence, in order: the document itself uses the hyphenated form (keep the hyphen: "pre-transplant"),
+    the document uses the joined form, or the joined form is a common English word. Without evidence the
+    hyphen stays: in policies most line-end hyphens are real compounds.
+    """
+    vocabulary = Counter(word.lower().strip(".,;:()[]") for line in lines for word in line.text.split())
+    repaired = list(lines)
+    for index in range(len(repaired) - 1):
+        line, following = repaired[index], repaired[index + 1]
+        if line.is_row or following.is_row:
+            continue
+        end = _HYPHEN_END.search(line.text)
+        start = _LOWER_START.match(following.text)
+        if not end or not start:
+            continue
+        head, tail = end.group(1), start.group(1)
+        joined = (head + tail).lower()
+        if f"{head}-{tail}".lower() in vocabulary:
+            continue
+        if vocabulary[joined] == 0 and joined not in _lexicon():
+            continue
+        first_word = start.group(0)
+        repaired[index] = replace(line, text=line.text[: end.start(1)] + head + tail + start.group(2))
+        repaired[index + 1] = replace(following, text=following.text[len(first_word) :].lstrip() or "")
+    return [line for line in repaired if line.text.strip()]

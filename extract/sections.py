@@ -85,6 +85,9 @@ def segment(doc: Document) -> list[Section]:
     sections = [Section(kind=PREAMBLE, heading="", level=0)]
     top_kind = PREAMBLE
     for line in doc.lines:
+        if top_kind == "toc" and _is_toc_row(line):
+            sections[-1].lines.append(line)
+            continue
         kind = phrase_kind(line)
         if kind is not None:
             heading = line.cells[0].text if line.is_row else line.text

@@ -49,6 +49,11 @@ def decode_text(data: bytes, path: str) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def strip_citation_marks(text: str) -> str:
+    """Superscript citation markers (¹, ²³, ⁴⁻⁶) removed from the words they follow."""
+    return _SUPERSCRIPT_RUN.sub("", text)
+
+
 def clean_inline(text: str) -> tuple[str, bool]:
     """Markup removed from one line; also whether the whole line was bold."""
     stripped = text.strip()
@@ -56,7 +61,7 @@ def clean_inline(text: str) -> tuple[str, bool]:
     text = _LINK.sub(r"\1", text)
     text = _BRACKET_SYMBOL.sub("", text)
     text = _CARET_MARK.sub("", text)
-    text = _SUPERSCRIPT_RUN.sub("", text)
+    text = strip_citation_marks(text)
     text = _HTML_TAG.sub("", text)
     text = _ANGLE_URL.sub(r"\1", text)
     text = _BOLD.sub(r"\1", text)

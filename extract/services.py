@@ -1,0 +1,168 @@
+"""Services and abbreviations: spaCy rule components over spacy.blank("en"), patterns in rules/services.toml.
+
+- Abbreviations: a Matcher finds "(SHORT)" definitions; the long form is the shortest run of words
+  before it whose letters spell SHORT in order, first letter first (Schwartz & Hearst 2003).
+- Services: the noun phrase a coverage position is said of. The position's place in the text comes from
+  rules/criteria.toml (criteria.py finds it); this module reads the subject before it, or the phrase
+  after a lead-in ("the use of ..."), drops abbreviation definitions and expands a bare abbreviation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import spacy
+from policydiff.extract.rules import RuleFileError, load_rules, string_list
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+MAX_SERVICE_TOKENS = 10
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+_SPLIT_SERVICES = re.compile(r"\s*(?:,|\band/or\b|\band\b|\bor\b|/(?=\s))\s*", re.I)
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class ServiceRules:
+    nlp: Language
+    matchers: dict[str, Matcher]
+    not_a_service: frozenset[str]
+    strip_leading: tuple[str, ...]
+
+
+def _patterns(rules: dict, key: str) -> list[list[dict]]:
+    entries = rules.get(key)
+    if not isinstance(entries, list) or not entries:
+        raise RuleFileError(f"rule file services.toml: [[{key}]] must be one or more tables with 'pattern'")
+    patterns = []
+    for entry in entries:
+        pattern = entry.get("pattern") if isinstance(entry, dict) else None
+        if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
+            raise RuleFileError(
+                f"rule file services.toml: [[{key}]] 'pattern' must be a list of token tables"
+            )
+        patterns.append(pattern)
+    return patterns
+
+
+@cache
+def service_rules() -> ServiceRules:
+    """The spaCy pipeline and matchers of rules/services.toml, validated by spaCy on load."""
+    rules = load_rules("services")
+    nlp = spacy.blank("en")
+    matchers = {}
+    for key in ("lead", "subject_start", "subject_stop", "abbreviation"):
+        matcher = Matcher(nlp.vocab, validate=True)
+        try:
+            matcher.add(key, _patterns(rules, key))
+        except (ValueError, KeyError) as error:
+            raise RuleFileError(f"rule file services.toml: [[{key}]]: {error}") from error
+        matchers[key] = matcher
+    table = rules.get("not_a_service")
+    if not isinstance(table, dict):
+        raise RuleFileError("rule file services.toml: [not_a_service] must be a table")
+    return ServiceRules(
+        nlp=nlp,
+        matchers=matchers,
+        not_a_service=frozenset(word.lower() for word in string_list(table, "words", "services")),
+        strip_leading=tuple(sorted(string_list(table, "strip_leading", "services"), key=len, reverse=True)),
+    )
+
+
+def _long_form(short: str, words: list[str]) -> str | None:
+    """Schwartz-Hearst: the fewest trailing words whose characters spell `short` in order."""
+    letters = [ch.lower() for ch in short if ch.isalnum()]
+    if not letters or not letters[0].isalpha():
+        return None
+    limit = min(len(letters) + 5, len(letters) * 2)
+    candidate_words = words[-limit:]
+    text = " ".join(candidate_words)
+    s_index, l_index = len(letters) - 1, len(text) - 1
+    while s_index >= 0:
+        ch = letters[s_index]
+        while l_index >= 0 and (
+            text[l_index].lower() != ch or (s_index == 0 and l_index > 0 and text[l_index - 1].isalnum())
+        ):
+            l_index -= 1
+        if l_index < 0:
+            return None
+        s_index -= 1
+        l_index -= 1
+    start = text.rfind(" ", 0, l_index + 1) + 1
+    long_form = text[start:].strip(" ,;:-")
+    if (len(long_form.split()) < 2 and "-" not in long_form) or long_form.lower() == short.lower():
+        return None
+    return long_form
+
+
+def find_abbreviations(paragraphs: list[str]) -> dict[str, str]:
+    """Short form -> long form for every "long form (SHORT)" in the paragraphs; the first definition wins."""
+    rules = service_rules()
+    found: dict[str, str] = {}
+    for doc in rules.nlp.pipe(paragraphs):
+        for _, start, end in rules.matchers["abbreviation"](doc):
+            short = doc[start + 1].text
+            if short in found or not any(ch.isupper() for ch in short):
+                continue
+            words = doc[max(0, start - 12) : start].text.split()
+            long_form = _long_form(short, words)
+            if long_form:
+                found[short] = long_form
+    return found
+
+
+def _clean_service(phrase: str, abbreviations: dict[str, str], rules: ServiceRules) -> list[str]:
+    """The services a subject phrase names: abbreviation definitions dropped, bare abbreviations expanded."""
+    phrase = _SPACES.sub(" ", _PARENTHETICAL.sub("", phrase)).strip(" ,;:.")
+    services = []
+    for part in _SPLIT_SERVICES.split(phrase):
+        part = part.strip()
+        for lead in rules.strip_leading:
+            if part.lower().startswith(lead + " "):
+                part = part[len(lead) + 1 :]
+        if not part or part.lower() in rules.not_a_service or not any(ch.isalpha() for ch in part):
+            continue
+        words = part.split()
+        if words[0] in abbreviations:
+            words = [*abbreviations[words[0]].split(), *words[1:]]
+        part = " ".join(words)
+        services.append(part[0].upper() + part[1:])
+    return services
+
+
+def services_named(text: str, position_start: int | None, abbreviations: dict[str, str]) -> list[str]:
+    """The services a coverage sentence is about.
+
+    `position_start` is where its coverage position begins in `text` ("is considered medically
+    necessary"); the subject is read before it, or after a lead-in such as "the use of".
+    """
+    rules = service_rules()
+    doc = rules.nlp(text)
+    if position_start is not None:
+        subject = _subject_before(doc, position_start, rules)
+        if subject:
+            return _clean_service(subject, abbreviations, rules)
+    stops = sorted(start for _, start, _ in rules.matchers["subject_stop"](doc))
+    for _, _, lead_end in sorted(rules.matchers["lead"](doc), key=lambda match: match[1]):
+        stop = next((i for i in stops if i > lead_end), len(doc))
+        if stop - lead_end <= MAX_SERVICE_TOKENS:
+            named = _clean_service(doc[lead_end:stop].text, abbreviations, rules)
+            if named:
+                return named
+    return []
+
+
+def _subject_before(doc: Doc, position_start: int, rules: ServiceRules) -> str:
+    """The words between the last subject opener ("that", a comma) and the coverage position."""
+    end = next((token.i for token in doc if token.idx >= position_start), len(doc))
+    starts = [match_end for _, _, match_end in rules.matchers["subject_start"](doc) if match_end <= end]
+    start = max(starts, default=0)
+    # An auxiliary right before the position belongs to it ("... boost is considered").
+    while end > start and doc[end - 1].lower_ in ("is", "are", "be", "will", "also", "considered"):
+        end -= 1
+    if end <= start or end - start > MAX_SERVICE_TOKENS + 4:
+        return ""
+    return doc[start:end].text

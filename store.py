@@ -1,0 +1,467 @@
+"""The version store: every ingested policy file in SQLite, its versions in order, and the diffs between them.
+
+A policy is keyed by (payer, policy number), compared without regard to case. Each distinct file content
+(sha256 of the bytes) is one version; a file whose hash is known is skipped before it is parsed. Versions
+are ordered by the documents' own dates (effective, then last revised), then by ingest time; a document
+that prints neither date is dated by the day it was ingested. Version numbers are positions in that order,
+so an older document ingested late takes its place and renumbers the versions after it. Each version
+after the first has one stored diff against the version before it; when a version lands between two
+others, the diffs around it are recomputed in the same transaction.
+
+A record with no payer or no policy number cannot be filed: it is refused (UnfiledError) unless the caller
+names the payer or number to file it under; the stored record then keeps what the document said (None)
+and gains a warning saying where the key came from.
+
+Durability: WAL journal; one transaction per file (BEGIN IMMEDIATE, so concurrent writers queue on the
+busy timeout instead of failing half way); schema changes are numbered migrations tracked in
+PRAGMA user_version, applied in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from itertools import pairwise
+from pathlib import Path
+from typing import Literal
+
+from policydiff.api import extract_document
+from policydiff.extract.errors import ExtractError
+from policydiff.extract.load import load_bytes, read_file
+from policydiff.model import Policy
+
+DB_ENV = "POLICYDIFF_DB"
+DEFAULT_DB = "policydiff.sqlite"
+# Long enough for another process to finish a file's transaction (extraction happens outside it).
+BUSY_TIMEOUT_MS = 60_000
+
+# Migration N (1-based) brings the schema from user_version N-1 to N. Append; never edit a shipped one.
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        """CREATE TABLE policies (
+            id INTEGER PRIMARY KEY,
+            payer TEXT NOT NULL COLLATE NOCASE,
+            policy_number TEXT NOT NULL COLLATE NOCASE,
+            UNIQUE (payer, policy_number)
+        )""",
+        """CREATE TABLE versions (
+            id INTEGER PRIMARY KEY,
+            policy_id INTEGER NOT NULL REFERENCES policies(id),
+            sha256 TEXT NOT NULL UNIQUE,
+            source_path TEXT NOT NULL,
+            format TEXT NOT NULL,
+            title TEXT NOT NULL,
+            effective TEXT,
+            last_revised TEXT,
+            ingested_at TEXT NOT NULL,
+            record TEXT NOT NULL
+        )""",
+        "CREATE INDEX versions_by_policy ON versions(policy_id)",
+        """CREATE TABLE diffs (
+            newer_id INTEGER PRIMARY KEY REFERENCES versions(id),
+            older_id INTEGER NOT NULL REFERENCES versions(id),
+            computed_at TEXT NOT NULL,
+            substantive INTEGER NOT NULL,
+            silent INTEGER NOT NULL,
+            diff TEXT NOT NULL
+        )""",
+    ),
+]
+
+Status = Literal["new", "new_version", "unchanged"]
+
+
+class StoreError(Exception):
+    """The database cannot be used (cannot open, missing, newer schema): one line naming it."""
+
+    exit_code = 2
+
+
+class NotStoredError(StoreError):
+    """A policy or version asked for is not in the store."""
+
+    exit_code = 1
+
+
+class UnfiledError(ExtractError):
+    """A policy was read but has no payer or no policy number to file it under."""
+
+    exit_code = 4
+
+
+# ------------------------------------------------------------------------------------------- database
+
+
+def database_path(explicit: str | None) -> Path:
+    """--db, else $POLICYDIFF_DB, else ./policydiff.sqlite."""
+    return Path(explicit or os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
+    """Open (creating it if `create`) and migrate the store. Transactions are explicit (autocommit mode)."""
+    if not create and not Path(path).is_file():
+        raise StoreError(f"{path}: no such database (run `policydiff ingest` first)")
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn)
+    except sqlite3.Error as error:
+        raise StoreError(f"{path}: cannot open the database ({error})") from error
+    except StoreError as error:
+        raise StoreError(f"{path}: {error}") from error
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the pending migrations in one transaction; returns the schema version."""
+    with transaction(conn):
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"database schema version {current} is newer than this policydiff knows ({len(MIGRATIONS)})"
+            )
+        for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    return len(MIGRATIONS)
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (the write lock is taken up front)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# ------------------------------------------------------------------------------------------- versions
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int  # position in version order, 1 = oldest
+    id: int
+    sha256: str
+    source_path: str
+    format: str
+    title: str
+    effective: str | None
+    last_revised: str | None
+    ingested_at: str
+    date: str  # what the version is ordered by: effective, else last revised, else the day it was ingested
+
+
+def _ordered_versions(conn: sqlite3.Connection, policy_id: int) -> list[Version]:
+    rows = conn.execute(
+        "SELECT id, sha256, source_path, format, title, effective, last_revised, ingested_at "
+        "FROM versions WHERE policy_id = ?",
+        (policy_id,),
+    ).fetchall()
+    unnumbered = [Version(0, *row, date=row[5] or row[6] or row[7][:10]) for row in rows]
+    unnumbered.sort(key=lambda v: (v.date, v.last_revised or "", v.ingested_at, v.id))
+    return [replace(v, number=number) for number, v in enumerate(unnumbered, start=1)]
+
+
+def _record(conn: sqlite3.Connection, version_id: int) -> Policy:
+    (record,) = conn.execute("SELECT record FROM versions WHERE id = ?", (version_id,)).fetchone()
+    return Policy.model_validate_json(record)
+
+
+def _diff(older: Policy, newer: Policy) -> dict:
+    # Imported here so that the store (and the CLI) load while the diff engine is being written.
+    from policydiff.diff import diff_policies
+
+    return diff_policies(older, newer).model_dump(mode="json")
+
+
+def _relink(conn: sqlite3.Connection, policy_id: int, path: str) -> None:
+    """Make each version's stored diff be against the version now before it (inside the caller's transaction)."""
+    versions = _ordered_versions(conn, policy_id)
+    linked = dict(
+        conn.execute(
+            "SELECT newer_id, older_id FROM diffs WHERE newer_id IN "
+            "(SELECT id FROM versions WHERE policy_id = ?)",
+            (policy_id,),
+        ).fetchall()
+    )
+    conn.execute("DELETE FROM diffs WHERE newer_id = ?", (versions[0].id,))
+    for older, newer in pairwise(versions):
+        if linked.get(newer.id) == older.id:
+            continue
+        try:
+            diff = _diff(_record(conn, older.id), _record(conn, newer.id))
+        except Exception as error:
+            # A failing diff must not leave a version without its diff: the file's transaction rolls back.
+            raise ExtractError(
+                path, f"not stored: diff of version {older.number} -> {newer.number} failed ({error})"
+            ) from error
+        substantive = [c for c in diff["changes"] if c.get("significance") == "substantive"]
+        conn.execute(
+            "INSERT OR REPLACE INTO diffs (newer_id, older_id, computed_at, substantive, silent, diff) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                newer.id,
+                older.id,
+                _now(),
+                len(substantive),
+                sum(1 for c in substantive if c.get("documented") is False),
+                json.dumps(diff, ensure_ascii=False),
+            ),
+        )
+
+
+# ------------------------------------------------------------------------------------------- ingest
+
+
+@dataclass(frozen=True)
+class Ingested:
+    path: str
+    status: Status
+    payer: str
+    policy_number: str
+    version: int  # the version's number after this ingest
+
+
+def _known(conn: sqlite3.Connection, sha256: str) -> tuple[str, str, int] | None:
+    row = conn.execute(
+        "SELECT p.id, p.payer, p.policy_number, v.id FROM versions v JOIN policies p ON p.id = v.policy_id "
+        "WHERE v.sha256 = ?",
+        (sha256,),
+    ).fetchone()
+    if row is None:
+        return None
+    policy_id, payer, number, version_id = row
+    number_of = {v.id: v.number for v in _ordered_versions(conn, policy_id)}
+    return payer, number, number_of[version_id]
+
+
+def _file_under(policy: Policy, path: str, payer: str | None, number: str | None) -> tuple[str, str, Policy]:
+    """The key a record is filed under, and the record with a warning when the key was not in the document."""
+    keys = {"payer": (policy.payer, payer), "policy number": (policy.policy_number, number)}
+    missing = [name for name, (found, given) in keys.items() if not (found or given)]
+    if missing:
+        raise UnfiledError(
+            path,
+            f"not stored: no {' and no '.join(missing)} found in the document "
+            "(name it with --payer / --number to file it)",
+        )
+    warnings = [
+        f"{name} not found in the document; filed under {given!r} as given at ingest"
+        for name, (found, given) in keys.items()
+        if not found
+    ]
+    filed = policy.model_copy(update={"warnings": [*policy.warnings, *warnings]}) if warnings else policy
+    return policy.payer or payer or "", policy.policy_number or number or "", filed
+
+
+def ingest_file(
+    conn: sqlite3.Connection, path: Path, payer: str | None = None, number: str | None = None
+) -> Ingested:
+    """Store one file as a version of its policy (one transaction). Raises ExtractError naming the file.
+
+    `payer` and `number` file records whose document prints none (the document's own values win).
+    """
+    name = str(path)
+    data = read_file(path)
+    sha256 = hashlib.sha256(data).hexdigest()
+    known = _known(conn, sha256)
+    if known:
+        return Ingested(name, "unchanged", *known)
+    policy = extract_document(load_bytes(data, name))
+    key_payer, key_number, record = _file_under(policy, name, payer, number)
+    try:
+        with transaction(conn):
+            # Another process may have stored the same bytes while this one was extracting.
+            known = _known(conn, sha256)
+            if known:
+                return Ingested(name, "unchanged", *known)
+            conn.execute(
+                "INSERT INTO policies (payer, policy_number) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (key_payer, key_number),
+            )
+            policy_id, stored_versions = conn.execute(
+                "SELECT p.id, count(v.id) FROM policies p LEFT JOIN versions v ON v.policy_id = p.id "
+                "WHERE p.payer = ? AND p.policy_number = ? GROUP BY p.id",
+                (key_payer, key_number),
+            ).fetchone()
+            version_id = conn.execute(
+                "INSERT INTO versions (policy_id, sha256, source_path, format, title, effective, "
+                "last_revised, ingested_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    policy_id,
+                    sha256,
+                    name,
+                    record.source.format,
+                    record.title,
+                    record.dates.effective,
+                    record.dates.last_revised,
+                    _now(),
+                    json.dumps(record.to_json_dict(), ensure_ascii=False),
+                ),
+            ).lastrowid
+            _relink(conn, policy_id, name)
+            number_of = {v.id: v.number for v in _ordered_versions(conn, policy_id)}
+    except sqlite3.Error as error:
+        raise ExtractError(name, f"not stored: database error ({error})") from error
+    status: Status = "new_version" if stored_versions else "new"
+    return Ingested(name, status, key_payer, key_number, number_of[version_id])
+
+
+# ------------------------------------------------------------------------------------------- reading
+
+
+def _policy_id(conn: sqlite3.Connection, payer: str, number: str) -> int:
+    row = conn.execute(
+        "SELECT id FROM policies WHERE payer = ? AND policy_number = ?", (payer, number)
+    ).fetchone()
+    if row is None:
+        raise NotStoredError(f"no policy {payer} {number} in the store")
+    return row[0]
+
+
+def versions(conn: sqlite3.Connection, payer: str, number: str) -> list[Version]:
+    """Every stored version of a policy, oldest first."""
+    return _ordered_versions(conn, _policy_id(conn, payer, number))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: Version
+    # Changes against the version before (None for the first version).
+    substantive: int | None
+    silent: int | None
+
+
+def history(conn: sqlite3.Connection, payer: str, number: str) -> list[HistoryEntry]:
+    policy_id = _policy_id(conn, payer, number)
+    counts = {
+        newer_id: (substantive, silent)
+        for newer_id, substantive, silent in conn.execute(
+            "SELECT d.newer_id, d.substantive, d.silent FROM diffs d JOIN versions v ON v.id = d.newer_id "
+            "WHERE v.policy_id = ?",
+            (policy_id,),
+        )
+    }
+    return [HistoryEntry(v, *counts.get(v.id, (None, None))) for v in _ordered_versions(conn, policy_id)]
+
+
+def show(
+    conn: sqlite3.Connection, payer: str, number: str, version: int | None = None
+) -> tuple[Version, Policy]:
+    """One version's record: the latest, or version `version` (1 = oldest)."""
+    stored = versions(conn, payer, number)
+    if version is None:
+        chosen = stored[-1]
+    elif 1 <= version <= len(stored):
+        chosen = stored[version - 1]
+    else:
+        raise NotStoredError(f"{payer} {number} has versions 1 to {len(stored)}, not {version}")
+    return chosen, _record(conn, chosen.id)
+
+
+@dataclass(frozen=True)
+class FeedChange:
+    section: str
+    change: str
+    field: str | None
+    before: str | None
+    after: str | None
+    silent: bool  # substantive and not mentioned by any new revision-log entry
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    payer: str
+    policy_number: str
+    title: str
+    older: Version
+    newer: Version
+    changes: list[FeedChange] = field(default_factory=list)
+    cosmetic: int = 0
+    silent: int = 0
+
+
+def item_text(item: object) -> str | None:
+    """One line for a changed item (criterion, code, revision row, reference, or a metadata value)."""
+    if item is None:
+        return None
+    if not isinstance(item, dict):
+        return json.dumps(item, ensure_ascii=False) if not isinstance(item, str) else item
+    if "code" in item:
+        end = f"-{item['code_end']}" if item.get("code_end") else ""
+        description = f" {item['description']}" if item.get("description") else ""
+        return f"{item.get('system', '')} {item['code']}{end}{description}".strip()
+    if "summary" in item:
+        return f"{item.get('date') or '(undated)'}: {item['summary']}"
+    if "id" in item and "text" in item:
+        return f"{item['id']} {item['text']}"
+    if "text" in item:
+        return item["text"]
+    return json.dumps(item, ensure_ascii=False, sort_keys=True)
+
+
+def change_feed(
+    conn: sqlite3.Connection, since: str | None = None, payer: str | None = None
+) -> list[FeedEntry]:
+    """The substantive changes between consecutive versions, newest version date first.
+
+    `since` keeps diffs whose newer version is dated on or after it (ISO; the version's own date, see
+    Version.date); `payer` keeps one payer (any case).
+    """
+    query = (
+        "SELECT p.id, p.payer, p.policy_number, d.newer_id, d.older_id, d.diff "
+        "FROM diffs d JOIN versions v ON v.id = d.newer_id JOIN policies p ON p.id = v.policy_id"
+    )
+    rows = conn.execute(query + (" WHERE p.payer = ?" if payer else ""), (payer,) if payer else ()).fetchall()
+    entries = []
+    orders: dict[int, dict[int, Version]] = {}
+    for policy_id, key_payer, key_number, newer_id, older_id, diff_json in rows:
+        if policy_id not in orders:
+            orders[policy_id] = {v.id: v for v in _ordered_versions(conn, policy_id)}
+        newer, older = orders[policy_id][newer_id], orders[policy_id][older_id]
+        if since and newer.date < since:
+            continue
+        diff = json.loads(diff_json)
+        substantive = [c for c in diff["changes"] if c.get("significance") == "substantive"]
+        changes = [
+            FeedChange(
+                section=c["section"],
+                change=c["change"],
+                field=c.get("field"),
+                before=item_text(c.get("left")),
+                after=item_text(c.get("right")),
+                silent=c.get("documented") is False,
+            )
+            for c in substantive
+        ]
+        entries.append(
+            FeedEntry(
+                payer=key_payer,
+                policy_number=key_number,
+                title=newer.title,
+                older=older,
+                newer=newer,
+                changes=changes,
+                cosmetic=len(diff["changes"]) - len(substantive),
+                silent=sum(1 for c in changes if c.silent),
+            )
+        )
+    entries.sort(key=lambda e: (e.newer.date, e.newer.ingested_at), reverse=True)
+    return entries

@@ -1,0 +1,75 @@
+/* policydiff reports: sortable tables, filters, and the switch that hides cosmetic changes.
+   Plain inline script; the report reads fully without it (controls stay hidden). */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  document.querySelectorAll("[data-js-only]").forEach(function (element) {
+    element.hidden = false;
+  });
+
+  var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+
+  function sortKey(row, index) {
+    var cell = row.cells[index];
+    if (!cell) return "";
+    var key = cell.getAttribute("data-sort");
+    return key === null ? cell.textContent.trim() : key;
+  }
+
+  document.querySelectorAll("table[data-sortable]").forEach(function (table) {
+    var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    headers.forEach(function (header, index) {
+      var button = header.querySelector("button");
+      if (!button) return;
+      button.addEventListener("click", function () {
+        var descending = header.getAttribute("aria-sort") === "ascending";
+        headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
+        header.setAttribute("aria-sort", descending ? "descending" : "ascending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var order = collator.compare(sortKey(a, index), sortKey(b, index));
+          return descending ? -order : order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+
+  document.querySelectorAll("[data-filters]").forEach(function (panel) {
+    var table = document.getElementById(panel.getAttribute("data-filters"));
+    var controls = Array.prototype.slice.call(panel.querySelectorAll("[data-filter]"));
+    var count = panel.querySelector("[data-count]");
+    function matches(row, control) {
+      var wanted = control.value;
+      if (!wanted) return true;
+      var key = control.getAttribute("data-filter");
+      if (key === "text") return row.textContent.toLowerCase().indexOf(wanted.toLowerCase()) !== -1;
+      return row.getAttribute("data-" + key) === wanted;
+    }
+    function apply() {
+      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+      var shown = 0;
+      rows.forEach(function (row) {
+        var visible = controls.every(function (control) { return matches(row, control); });
+        row.hidden = !visible;
+        if (visible) shown += 1;
+      });
+      if (count) count.textContent = shown + " of " + rows.length + " shown";
+    }
+    controls.forEach(function (control) {
+      control.addEventListener("input", apply);
+      control.addEventListener("change", apply);
+    });
+    apply();
+  });
+
+  var cosmeticSwitch = document.getElementById("hide-cosmetic");
+  if (cosmeticSwitch) {
+    var applySwitch = function () {
+      document.body.classList.toggle("hide-cosmetic", cosmeticSwitch.checked);
+    };
+    cosmeticSwitch.addEventListener("change", applySwitch);
+    applySwitch();
+  }
+})();
