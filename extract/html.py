@@ -1,10 +1,171 @@
-"""HTML loader (selectolax): written next; placeholder so the package imports."""
+"""HTML loader (selectolax / Lexbor): block elements -> lines, table rows -> lines with cells.
+
+Scripts, styles, iframes, forms and navigation chrome are dropped unread: a policy page's text is in its
+headings, paragraphs, list items and tables. Headings keep their level; <b>/<strong> blocks are bold;
+list items get a bullet (or their number for ordered lists) and an indent by nesting depth, so the
+criteria parser sees the same shapes it sees in PDFs and text.
+"""
 
 from __future__ import annotations
 
-from policydiff.extract.document import Document
+import re
+
+from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.errors import ExtractError
+from policydiff.extract.text import decode_text, strip_citation_marks
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+DROPPED = (
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "nav",
+    "svg",
+    "template",
+    "head",
+)
+BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "caption",
+    "td",
+    "th",
+}
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+INDENT_POINTS = 18.0
+_SPACES = re.compile(r"\s+")
+
+
+def _text(node: LexborNode) -> str:
+    return _SPACES.sub(" ", strip_citation_marks(node.text(separator=" ", strip=False) or "")).strip()
+
+
+def _is_bold(node: LexborNode) -> bool:
+    if node.tag in {"b", "strong", "th"}:
+        return True
+    children = [child for child in node.iter(include_text=False)]
+    return len(children) == 1 and children[0].tag in {"b", "strong"} and _text(children[0]) == _text(node)
+
+
+def _depth(node: LexborNode) -> int:
+    depth = 0
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in {"ul", "ol"}:
+            depth += 1
+        parent = parent.parent
+    return depth
+
+
+def _list_marker(node: LexborNode) -> str:
+    parent = node.parent
+    if parent is None or parent.tag != "ol":
+        return "•"
+    siblings = [child for child in parent.iter(include_text=False) if child.tag == "li"]
+    start = (
+        int(parent.attributes.get("start") or 1) if (parent.attributes.get("start") or "1").isdigit() else 1
+    )
+    return f"{start + siblings.index(node)}." if node in siblings else "•"
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.table_count = 0
+
+    def add(self, text: str, x0: float = 0.0, **fields) -> None:
+        if text:
+            top = float(len(self.lines))
+            self.lines.append(
+                Line(text=text, page=1, x0=x0, top=top, x1=x0 + len(text), bottom=top + 1, **fields)
+            )
+
+    def table(self, node: LexborNode) -> None:
+        self.table_count += 1
+        for row_index, row in enumerate(node.css("tr")):
+            cells = [
+                Cell(_text(cell), 100.0 * i, 100.0 * i + 90.0) for i, cell in enumerate(row.css("th, td"))
+            ]
+            if not any(cell.text for cell in cells):
+                continue
+            bold = all(cell.tag == "th" for cell in row.css("th, td"))
+            self.add(
+                "\t".join(cell.text for cell in cells),
+                cells=tuple(cells) if len(cells) > 1 else (),
+                bold=bold,
+                table=self.table_count,
+                row=row_index,
+            )
+
+    def walk(self, node: LexborNode) -> None:
+        for child in node.iter(include_text=False):
+            tag = child.tag
+            if tag in DROPPED:
+                continue
+            if tag == "table":
+                self.table(child)
+            elif tag in HEADINGS:
+                self.add(_text(child), bold=True, heading_level=HEADINGS[tag])
+            elif tag == "li":
+                self._list_item(child)
+            elif tag in BLOCKS and not _has_block_child(child):
+                self.add(_text(child), bold=_is_bold(child))
+            else:
+                self.walk(child)
+
+    def _list_item(self, node: LexborNode) -> None:
+        own = [child for child in node.iter(include_text=True) if child.tag not in {"ul", "ol"}]
+        text = _SPACES.sub(
+            " ",
+            " ".join(_text(child) if child.tag != "-text" else (child.text_content or "") for child in own),
+        ).strip()
+        self.add(
+            f"{_list_marker(node)} {strip_citation_marks(text)}".strip(), x0=INDENT_POINTS * _depth(node)
+        )
+        for child in node.iter(include_text=False):
+            if child.tag in {"ul", "ol"}:
+                self.walk(child)
+
+
+def _has_block_child(node: LexborNode) -> bool:
+    return any(
+        child.tag in BLOCKS or child.tag in {"table", "ul", "ol"} for child in node.iter(include_text=False)
+    )
 
 
 def load_html(data: bytes, path: str, sha256: str) -> Document:
-    raise ExtractError(path, "HTML loading is not implemented yet")
+    text = decode_text(data, path)
+    try:
+        tree = LexborHTMLParser(text)
+    except Exception as error:  # selectolax raises plain exceptions on parser failure
+        raise ExtractError(path, f"HTML could not be parsed ({error})") from error
+    body = tree.body or tree.root
+    if body is None:
+        raise ExtractError(path, "HTML has no body")
+    builder = _Builder()
+    builder.walk(body)
+    if not builder.lines:
+        raise ExtractError(path, "HTML has no text")
+    title_node = tree.css_first("title")
+    warnings = []
+    if tree.css_first("script") is not None or tree.css_first("iframe") is not None:
+        warnings.append("scripts and embedded frames in the HTML were ignored")
+    lines = builder.lines
+    if title_node is not None and _text(title_node) and not any(line.heading_level for line in lines[:3]):
+        lines.insert(0, Line(text=_text(title_node), page=1, top=-1.0, bold=True, heading_level=1))
+    return Document(path=path, format="html", sha256=sha256, page_count=1, lines=lines, warnings=warnings)

@@ -117,7 +117,8 @@ def _short(error: Exception) -> str:
 
 
 def _page_words(page) -> list[Word]:
-    words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False)
+    # Split on size (superscripts) but not on font: a bold colon or a symbol font's "®" stays in its word.
+    words = page.extract_words(extra_attrs=["size"], keep_blank_chars=False, return_chars=True)
     return [
         Word(
             text=word["text"],
@@ -126,11 +127,16 @@ def _page_words(page) -> list[Word]:
             top=float(word["top"]),
             bottom=float(word["bottom"]),
             size=float(word["size"]),
-            bold=bool(_BOLD_FONT.search(word["fontname"] or "")),
+            bold=_mostly_bold_chars(word["chars"]),
         )
         for word in words
         if word["text"].strip()
     ]
+
+
+def _mostly_bold_chars(chars: list[dict]) -> bool:
+    bold = sum(1 for char in chars if _BOLD_FONT.search(char.get("fontname") or ""))
+    return bold * 2 > len(chars)
 
 
 def _inside(word: Word, bbox: tuple[float, float, float, float]) -> bool:
@@ -284,15 +290,15 @@ class _Segment:
         return _join_words(self.words)
 
 
-# Words closer than this (in ems) are one word split by a font change ("Number" + ":" , "Botox" + "®").
-JOIN_GAP_EM = 0.12
+# Words this close (points) are one word split by a change of size ("Botox" + a smaller "®").
+JOIN_GAP = 0.5
 
 
 def _join_words(words) -> str:
     parts: list[str] = []
     previous = None
     for word in words:
-        if previous is not None and word.x0 - previous.x1 >= JOIN_GAP_EM * max(word.size, previous.size):
+        if previous is not None and (word.x0 - previous.x1 >= JOIN_GAP or word.size == previous.size):
             parts.append(" ")
         parts.append(word.text)
         previous = word

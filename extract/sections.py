@@ -48,11 +48,21 @@ def heading_phrases() -> dict[str, str]:
     return phrases
 
 
+def heading_text(line: Line) -> str | None:
+    """The text a line would have as a heading: a row counts only with one filled cell or as a TOC entry."""
+    if not line.is_row:
+        return line.text
+    filled = [cell.text for cell in line.cells if cell.text.strip()]
+    if len(filled) == 1:
+        return filled[0]
+    return line.cells[0].text if _is_toc_row(line) else None
+
+
 def phrase_kind(line: Line) -> str | None:
     """The section kind a line names, if the whole line is a known heading phrase."""
-    if line.is_row and not _is_toc_row(line):
+    text = heading_text(line)
+    if text is None:
         return None
-    text = line.cells[0].text if line.is_row else line.text
     if len(text.split()) > MAX_HEADING_WORDS or _LIST_LABEL.match(text):
         return None
     return heading_phrases().get(normalize_heading(text))
@@ -84,22 +94,30 @@ def segment(doc: Document) -> list[Section]:
     body_size = doc.body_size
     sections = [Section(kind=PREAMBLE, heading="", level=0)]
     top_kind = PREAMBLE
-    for line in doc.lines:
+    for index, line in enumerate(doc.lines):
         if top_kind == "toc" and _is_toc_row(line):
             sections[-1].lines.append(line)
             continue
         kind = phrase_kind(line)
         if kind is not None:
-            heading = line.cells[0].text if line.is_row else line.text
-            sections.append(Section(kind=kind, heading=heading, level=1))
+            sections.append(Section(kind=kind, heading=heading_text(line) or "", level=1))
             top_kind = kind
             continue
         level = typographic_level(line, body_size)
-        if level is not None and top_kind != PREAMBLE:
+        following = doc.lines[index + 1] if index + 1 < len(doc.lines) else None
+        if level is not None and top_kind != PREAMBLE and not _continues(line, following):
             sections.append(Section(kind=top_kind, heading=line.text, level=level))
             continue
         sections[-1].lines.append(line)
     return [section for section in sections if section.lines or section.heading]
+
+
+def _continues(line: Line, following: Line | None) -> bool:
+    """Whether the next line goes on with this one's sentence (so this line is no heading)."""
+    if following is None or following.is_row or line.heading_level is not None:
+        return False
+    first = following.text.lstrip("(\"'“")[:1]
+    return first.islower() and following.page == line.page
 
 
 def sections_of(sections: list[Section], kind: str) -> list[Section]:
