@@ -1,0 +1,101 @@
+"""The command line: outputs, errors that name the file, exit codes, batches that go on."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from corpus import CORPUS, ROOT
+
+from policydiff.cli import EXIT_NOT_POLICY, EXIT_OK, EXIT_UNREADABLE, build_parser, main
+
+DATA = ROOT / "tests" / "data"
+CENTENE_TXT = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
+CIGNA_TXT = CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.txt"
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "policydiff", *args], capture_output=True, text=True, cwd=cwd, check=False
+    )
+
+
+def test_extract_one_file_prints_one_json_object(capsys):
+    assert main(["extract", str(CENTENE_TXT)]) == EXIT_OK
+    record = json.loads(capsys.readouterr().out)
+    assert record["policy_number"] == "CP.MP.101"
+
+
+def test_extract_several_files_prints_json_lines(capsys):
+    assert main(["extract", str(CENTENE_TXT), str(CIGNA_TXT)]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["payer"] for line in lines] == ["Centene", "Cigna"]
+
+
+def test_extract_several_files_to_a_folder(tmp_path):
+    assert main(["extract", str(CENTENE_TXT), str(CIGNA_TXT), "-o", str(tmp_path / "out")]) == EXIT_OK
+    written = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert written == ["centene-cp-mp-101-dli.txt.json", "cigna-0261-dli-hpc-boost.txt.json"]
+
+
+def test_text_summary(capsys):
+    assert main(["extract", str(CENTENE_TXT), "--format", "text"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith("Centene CP.MP.101: Donor Lymphocyte Infusion\n")
+    assert "last revised 2023-02" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "problem", "code"),
+    [
+        ("empty.pdf", "empty file (0 bytes)", EXIT_UNREADABLE),
+        ("encrypted-user-password.pdf", "encrypted PDF: cannot be read without its password", EXIT_UNREADABLE),
+        ("truncated.pdf", "corrupt or truncated PDF", EXIT_UNREADABLE),
+        ("journal-article.txt", "not a coverage policy", EXIT_NOT_POLICY),
+    ],
+)
+def test_bad_input_gives_one_line_naming_the_file(tmp_path, name, problem, code):
+    path = DATA / name
+    if name == "empty.pdf":
+        path = tmp_path / name
+        path.write_bytes(b"")
+    result = run("extract", str(path))
+    assert result.returncode == code
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"policydiff: {path}: {problem}")
+
+
+def test_a_batch_goes_on_past_bad_files(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    result = run("extract", str(empty), str(DATA / "encrypted-user-password.pdf"), str(CENTENE_TXT))
+    assert result.returncode == EXIT_UNREADABLE
+    assert [json.loads(line)["policy_number"] for line in result.stdout.splitlines()] == ["CP.MP.101"]
+    assert len(result.stderr.splitlines()) == 2
+
+
+def test_module_runs_from_any_directory(tmp_path):
+    result = run("extract", str(CENTENE_TXT.resolve()), "--format", "text", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "CP.MP.101" in result.stdout
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = next(action for action in parser._actions if action.dest == "command").choices
+    for name in commands:
+        assert re.search(rf"policydiff {name}\b", readme), f"README does not document `policydiff {name}`"
+
+
+def test_packages_install_under_policydiff_only():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert all(name == "policydiff" or name.startswith("policydiff.") for name in config["packages"])
+    assert config["package-dir"] == {"policydiff": "."}

@@ -1,0 +1,121 @@
+"""Loaders: one intermediate document from PDF, HTML and text, with page furniture gone."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from corpus import ALL_PDFS, CORPUS, ROOT, doc_id
+
+from policydiff.extract.document import Line
+from policydiff.extract.load import load_file, sniff_format
+from policydiff.extract.pdf import repair_hyphenation
+from policydiff.extract.sections import segment
+
+DATA = ROOT / "tests" / "data"
+CENTENE_PDF = CORPUS / "seeds" / "centene-cp-mp-101-dli.pdf"
+CENTENE_TXT = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
+SLEEP_PDF = CORPUS / "real" / "uhc" / "sleep-studies.pdf"
+PAGE_N_OF_M = re.compile(r"\bpage\s+\d+\s+of\s+\d+\b", re.I)
+DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
+
+
+def masked(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower()).strip()
+
+
+@pytest.mark.parametrize("path", ALL_PDFS, ids=doc_id)
+def test_no_body_line_is_page_furniture(path):
+    doc = load_file(path)
+    furniture = [(masked(line.text), line.top) for line in doc.furniture]
+    assert doc.furniture, "every corpus PDF has running headers or footers"
+    for line in doc.lines:
+        assert not PAGE_N_OF_M.search(line.text), (line.page, line.text)
+        assert not DOT_LEADER.search(line.text), (line.page, line.text)
+        # A running header or footer: the same words at the same place as on other pages.
+        same_place = [key for key, top in furniture if abs(top - line.top) <= 6 and key == masked(line.text)]
+        assert not same_place, (line.page, line.text)
+
+
+def test_running_header_of_the_seed_pdf_is_furniture_not_body():
+    doc = load_file(CENTENE_PDF)
+    assert "CLINICAL POLICY" in {line.text for line in doc.furniture}
+    assert all(line.text != "CLINICAL POLICY" for line in doc.lines)
+    assert any(line.text.startswith("CP.MP.101") and "Page 3 of 7" in line.text for line in doc.furniture)
+
+
+def test_superscript_citation_markers_are_kept_apart_from_words():
+    texts = [line.text for line in load_file(CENTENE_PDF).lines]
+    assert any("allogeneic HSCT. Therefore" in text for text in texts)
+    assert "DLI." in texts  # the line "DLI.^1,3,4": the marker is not glued into the body text
+    assert not any("1,3,4" in text for text in texts)
+
+
+def test_text_loader_strips_markup_and_furniture():
+    doc = load_file(CENTENE_TXT)
+    texts = [line.text for line in doc.lines]
+    assert "CLINICAL POLICY" not in texts
+    assert any(text.startswith("I. It is the policy of health plans affiliated with Centene Corporation that") for text in texts)
+    assert any(text == "B. Genetic modification or ex vivo manipulation of donor lymphocytes;" for text in texts)
+    rows = [line for line in doc.lines if line.is_row and line.cells[0].text == "38242"]
+    assert [cell.text for cell in rows[0].cells] == ["38242", "Allogeneic lymphocyte infusions"]
+
+
+def test_side_column_is_separated_from_the_table_of_contents():
+    doc = load_file(SLEEP_PDF)
+    page_one = [line.text for line in doc.lines if line.page == 1]
+    assert "• Sleep Apnea Surgical Treatments" in page_one
+    assert not any("Community Plan Policy" in text and "Codes" in text for text in page_one)
+    kinds = [(section.kind, section.heading) for section in segment(doc)]
+    assert ("related", "Medicare Advantage Policy") in kinds
+
+
+def test_line_end_hyphenation_is_repaired_only_when_the_joined_form_is_a_word():
+    lines = [
+        Line(text="the policy is contin-", page=1),
+        Line(text="ued for members who are pre-", page=1),
+        Line(text="transplant and pre-transplant candidates", page=1),
+    ]
+    repaired = [line.text for line in repair_hyphenation(lines)]
+    assert repaired[0] == "the policy is continued"
+    # "pre-transplant" is how the document writes it: the hyphen stays.
+    assert repaired[1].endswith("pre-")
+
+
+def test_compound_kept_in_the_seed_pdf():
+    texts = [line.text for line in load_file(CENTENE_PDF).lines]
+    assert "pre-transplant;" in texts
+
+
+def test_format_is_read_from_content_not_name(tmp_path):
+    disguised = tmp_path / "policy.txt"
+    shutil.copy(CENTENE_PDF, disguised)
+    assert load_file(disguised).format == "pdf"
+    html_named_pdf = tmp_path / "policy.pdf"
+    shutil.copy(DATA / "sample-policy.html", html_named_pdf)
+    assert load_file(html_named_pdf).format == "html"
+    assert sniff_format(b"Clinical Policy: X\n") == "text"
+
+
+def test_html_loader_drops_scripts_and_keeps_structure():
+    doc = load_file(DATA / "sample-policy.html")
+    texts = [line.text for line in doc.lines]
+    assert not any("alert" in text or "tracker" in text for text in texts)
+    assert "scripts and embedded frames in the HTML were ignored" in doc.warnings
+    nested = [line for line in doc.lines if line.text.startswith("2. no active grade 3")]
+    outer = [line for line in doc.lines if line.text.startswith("• persistent disease")]
+    assert nested[0].x0 > outer[0].x0
+    assert [cell.text for cell in doc.lines[texts.index("38242\tAllogeneic lymphocyte infusions")].cells] == [
+        "38242",
+        "Allogeneic lymphocyte infusions",
+    ]
+    assert [section.kind for section in segment(doc)][1:] == ["criteria", "codes", "references"]
+
+
+def test_text_encodings(tmp_path):
+    text = "Clinical Policy: Caf\u00e9 Therapy\nReference Number: CP.MP.999\n"
+    for encoding in ("utf-8", "cp1252", "utf-16"):
+        path = tmp_path / f"policy-{encoding}.txt"
+        path.write_bytes(text.encode(encoding))
+        assert load_file(path).lines[0].text == "Clinical Policy: Caf\u00e9 Therapy", encoding

@@ -1,0 +1,42 @@
+"""The model's generated schema is committed, and every emitted record honours the contract."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from corpus import ALL_DOCUMENTS, SHARED, SPEC, doc_id, extracted
+
+from policydiff.model.schema import SCHEMA_PATH, schema_text
+
+
+def test_committed_schema_matches_models():
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), (
+        "model/policy.schema.json drifted from the models: run `python -m policydiff.model.schema --write`"
+    )
+
+
+def test_contract_copy_is_current():
+    shared = SHARED / "spec"
+    if not shared.is_dir():
+        pytest.skip("../shared/spec is not beside this checkout")
+    for path in sorted(shared.glob("*.json")):
+        assert (SPEC / path.name).read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), path.name
+
+
+def contract(name: str) -> dict:
+    return json.loads((SPEC / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=doc_id)
+def test_record_validates_against_contract(path):
+    record = extracted(path).to_json_dict()
+    jsonschema.validate(record, contract("policy.schema.json"), cls=jsonschema.Draft202012Validator)
+
+
+def test_contract_rejects_a_broken_record():
+    record = extracted(ALL_DOCUMENTS[0]).to_json_dict()
+    record["dates"]["effective"] = "15 May 2025"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(record, contract("policy.schema.json"), cls=jsonschema.Draft202012Validator)
