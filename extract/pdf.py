@@ -65,6 +65,7 @@ class Word:
 
 @dataclass(frozen=True)
 class TableRow:
+    words: tuple[Word, ...]
     cells: tuple[Cell, ...]
     top: float
     bottom: float
@@ -155,9 +156,13 @@ def _ruled_tables(page) -> list:
     return tables
 
 
-def _table_rows(table, words: list[Word]) -> list[TableRow]:
+def _table_rows(table, words: list[Word], page_height: float) -> list[TableRow]:
     rows = []
     for row in table.rows:
+        # A row reaching off the page is a drawing artefact of a table continued from elsewhere (seen in
+        # the CMS LCD): its words, such as the running header, stay in the flow.
+        if row.bbox[1] < 0 or row.bbox[3] > page_height:
+            continue
         cells = []
         row_words: list[Word] = []
         for bbox in row.cells:
@@ -172,6 +177,7 @@ def _table_rows(table, words: list[Word]) -> list[TableRow]:
             continue
         rows.append(
             TableRow(
+                words=tuple(row_words),
                 cells=tuple(cells),
                 top=float(row.bbox[1]),
                 bottom=float(row.bbox[3]),
@@ -294,6 +300,15 @@ class _Segment:
 JOIN_GAP = 0.5
 
 
+# Symbol-font glyphs with no Unicode meaning: a bullet where one opens a line, nothing elsewhere.
+_UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)|[\ue000-\uf8ff]")
+
+
+def _normalize_glyphs(text: str) -> str:
+    text = _UNMAPPED_GLYPH.sub("•", text, count=1) if _UNMAPPED_GLYPH.match(text) else text
+    return _UNMAPPED_GLYPH.sub("", text).strip()
+
+
 def _join_words(words) -> str:
     parts: list[str] = []
     previous = None
@@ -302,7 +317,7 @@ def _join_words(words) -> str:
             parts.append(" ")
         parts.append(word.text)
         previous = word
-    return strip_citation_marks("".join(parts))
+    return _normalize_glyphs(strip_citation_marks("".join(parts)))
 
 
 def _side_column_split(lines: list[list[_Segment]]) -> float | None:
@@ -317,29 +332,29 @@ def _side_column_split(lines: list[list[_Segment]]) -> float | None:
         | {round(line[0].x0) for line in lines if len(line) == 1 and line[0].x0 > 250}
     )
     for gutter in candidates:
-        run_left_only = run_right_only = run_both = 0
-        best = 0
+        run: list[str] = []
         for line in lines:
-            straddles = any(seg.x0 < gutter - 2 and seg.x1 > gutter + 2 for seg in line)
-            if straddles:
-                best = max(best, _column_score(run_left_only, run_right_only, run_both))
-                run_left_only = run_right_only = run_both = 0
+            if any(seg.x0 < gutter - 2 and seg.x1 > gutter + 2 for seg in line):
+                if _is_side_column(run):
+                    return float(gutter)
+                run = []
                 continue
             left = any(seg.x1 <= gutter + 2 for seg in line)
             right = any(seg.x0 >= gutter - 2 for seg in line)
-            run_left_only += left and not right
-            run_right_only += right and not left
-            run_both += left and right
-        best = max(best, _column_score(run_left_only, run_right_only, run_both))
-        if best:
+            run.append("both" if left and right else "left" if left else "right")
+        if _is_side_column(run):
             return float(gutter)
     return None
 
 
-def _column_score(left_only: int, right_only: int, both: int) -> int:
-    if left_only >= 3 and right_only >= 3 and right_only >= both:
-        return left_only + right_only
-    return 0
+def _is_side_column(run: list[str]) -> bool:
+    """Lines of both sides alternate (a table's wrapped cells follow their row instead)."""
+    interleaved = sum(
+        1
+        for before, kind, after in zip(run, run[1:], run[2:], strict=False)
+        if kind == "right" and before == "left" and after == "left"
+    )
+    return run.count("left") >= 3 and run.count("right") >= 3 and interleaved >= 2
 
 
 def _reorder_columns(lines: list[list[_Segment]], gutter: float) -> list[list[_Segment]]:
@@ -378,8 +393,9 @@ def _page_lines(page, number: int) -> list[Line]:
     rows: list[tuple[int, TableRow]] = []
     for table_index, table in enumerate(tables):
         inside = [word for word in words if _inside(word, table.bbox)]
-        table_words.update(id(word) for word in inside)
-        rows.extend((table_index, row) for row in _table_rows(table, inside))
+        for row in _table_rows(table, inside, float(page.height)):
+            table_words.update(id(word) for word in row.words)
+            rows.append((table_index, row))
     flow = [word for word in words if id(word) not in table_words]
     visual = _drop_superscripts(_cluster_lines(flow))
     segmented = [[_Segment(tuple(run)) for run in _cells(line)] for line in visual]

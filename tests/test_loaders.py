@@ -6,12 +6,12 @@ import re
 import shutil
 
 import pytest
-from corpus import ALL_PDFS, CORPUS, ROOT, doc_id
-
 from policydiff.extract.document import Line
 from policydiff.extract.load import load_file, sniff_format
 from policydiff.extract.pdf import repair_hyphenation
 from policydiff.extract.sections import segment
+
+from corpus import ALL_PDFS, CORPUS, ROOT, doc_id
 
 DATA = ROOT / "tests" / "data"
 CENTENE_PDF = CORPUS / "seeds" / "centene-cp-mp-101-dli.pdf"
@@ -56,8 +56,13 @@ def test_text_loader_strips_markup_and_furniture():
     doc = load_file(CENTENE_TXT)
     texts = [line.text for line in doc.lines]
     assert "CLINICAL POLICY" not in texts
-    assert any(text.startswith("I. It is the policy of health plans affiliated with Centene Corporation that") for text in texts)
-    assert any(text == "B. Genetic modification or ex vivo manipulation of donor lymphocytes;" for text in texts)
+    assert any(
+        text.startswith("I. It is the policy of health plans affiliated with Centene Corporation that")
+        for text in texts
+    )
+    assert any(
+        text == "B. Genetic modification or ex vivo manipulation of donor lymphocytes;" for text in texts
+    )
     rows = [line for line in doc.lines if line.is_row and line.cells[0].text == "38242"]
     assert [cell.text for cell in rows[0].cells] == ["38242", "Allogeneic lymphocyte infusions"]
 
