@@ -1,10 +1,526 @@
-"""Code tables -> Code items (CPT, HCPCS, ICD-10-CM/PCS, NDC, revenue)."""
+"""Code tables -> Code items (CPT, HCPCS, ICD-10-CM/PCS, NDC, revenue).
+
+Code tables are read only inside codes sections (and their sub-sections), line by line, as a small
+state machine over three kinds of layout the loaders produce:
+
+- ruled tables: one Line per table row, `cells` = the cell texts (an empty code cell continues the
+  row above, e.g. at the top of the next page);
+- unruled column lists: Lines whose `cells` are text runs at their x positions; a continuation line
+  of a wrapped description carries only the description run, at the description column's x;
+- tab-separated text (the seeds): Lines with `cells`, no geometry.
+
+A table starts at a header row whose code column names a system ("CPT Code | Description"), at a
+label line that names one ("ICD-10 Diagnosis"), or at a row whose first cell is nothing but codes. It
+ends at prose or at a row of another table (a revision log inside the codes section). The status of
+its codes comes from the prose cue that governs it ("medically necessary when criteria are met"), the
+system from the column header narrowed by each code's shape (extract/codesets.py). Wording is data:
+rules/codes.toml.
+"""
 
 from __future__ import annotations
 
-from policydiff.extract.document import Document, Section
-from policydiff.model import Code
+import re
+from dataclasses import dataclass, field, replace
+from functools import cache
+
+from policydiff.extract.codesets import SYSTEMS, icd10cm_known, range_in_order, shape_systems
+from policydiff.extract.document import Cell, Document, Line, Section
+from policydiff.extract.rules import RuleFileError, load_rules, regex_list, string_list
+from policydiff.model import Box, Code
+
+CODES_KIND = "codes"
+DEFAULT_STATUS = "related"
+STATUSES = ("related", "not_covered", "covered")
+# A header cell or label line longer than this is prose that happens to name a system.
+MAX_HEADER_WORDS = 5
+# A sub-group heading inside a table is a short line; longer lines are prose that ends the table.
+MAX_SUBGROUP_WORDS = 10
+
+_MARKS = re.compile(r"[*†‡§¶®™©]+|\^\S*|\[\d{1,2}\]")
+_SPACES = re.compile(r"\s+")
+# Case-sensitive: codes are printed in capitals (but for ICD-10-CM's placeholder x), and upper-casing
+# would make words of a description look like codes.
+_TOKEN = (
+    r"(?:[0-9]{4,5}-[0-9]{3,4}-[0-9]{1,2}"  # NDC with hyphens, before ranges: its hyphens are no range
+    r"|[A-Z][0-9][0-9A-Z]\.[0-9A-Zx]{1,4}"  # dotted ICD-10-CM
+    r"|[0-9A-Z]{7}"  # ICD-10-PCS
+    r"|[0-9]{11}"  # NDC as 11 digits
+    r"|[0-9A-Z]{3,5})(?![0-9A-Za-z.])"  # CPT, HCPCS, ICD-10-CM category, revenue
+)
+_ITEM = re.compile(rf"(?P<start>{_TOKEN})(?:\s*(?:[-–—]|\bto\b|\bthrough\b|\bthru\b)\s*(?P<end>{_TOKEN}))?")
+_SEPARATOR = re.compile(r"\s*(?:[,;/&]|\band\b|\bor\b)?\s*", re.I)
+_SENTENCE_END = re.compile(r"[.:;]$")
+_HEADER_FILLER = re.compile(r"\b(?:codes?|and|or|list)\b|[\s,/&:()#-]+", re.I)
+
+
+@dataclass(frozen=True)
+class CodeItem:
+    code: str
+    code_end: str | None
+
+
+@dataclass(frozen=True)
+class Rules:
+    systems: dict[str, tuple[str, ...]]
+    system_words: re.Pattern[str]
+    generic_words: frozenset[str]
+    description_words: re.Pattern[str]
+    excluded_header_words: re.Pattern[str]
+    subgroups: list[re.Pattern[str]]
+    notes: list[re.Pattern[str]]
+    status: dict[str, list[re.Pattern[str]]]
+
+
+def _words_pattern(words: list[str]) -> re.Pattern[str]:
+    alternatives = "|".join(
+        re.escape(word).replace(r"\ ", r"\s+") for word in sorted(words, key=len, reverse=True)
+    )
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I)
+
+
+@cache
+def rules() -> Rules:
+    data = load_rules("codes")
+    systems: dict[str, tuple[str, ...]] = {}
+    for word, names in data.get("systems", {}).items():
+        unknown = [name for name in names if name not in SYSTEMS] if isinstance(names, list) else [names]
+        if not names or unknown:
+            raise RuleFileError(f"rule file codes.toml: systems.{word!r} must list systems of {SYSTEMS}")
+        systems[word.lower()] = tuple(names)
+    if not systems:
+        raise RuleFileError("rule file codes.toml: [systems] is empty")
+    status = data.get("status")
+    if not isinstance(status, dict) or set(status) != set(STATUSES):
+        raise RuleFileError(f"rule file codes.toml: [status] must have exactly {STATUSES}")
+    columns = data.get("columns", {})
+    return Rules(
+        systems=systems,
+        system_words=_words_pattern(list(systems)),
+        generic_words=frozenset(word.lower() for word in string_list(columns, "generic_headers", "codes")),
+        description_words=_words_pattern(string_list(columns, "description_headers", "codes")),
+        excluded_header_words=_words_pattern(string_list(columns, "excluded_header_words", "codes")),
+        subgroups=regex_list(columns, "subgroup_patterns", "codes"),
+        notes=regex_list(columns, "table_note_patterns", "codes"),
+        status={name: regex_list(status, name, "codes") for name in STATUSES},
+    )
+
+
+def clean(text: str) -> str:
+    """Trademark signs, asterisks and footnote marks removed, spaces collapsed."""
+    return _SPACES.sub(" ", _MARKS.sub("", text)).strip()
+
+
+def split_code_cell(text: str) -> list[CodeItem] | None:
+    """The codes and ranges of a cell that holds nothing else ('38242, 38243', 'K0601-K0605'), else None."""
+    text = clean(text)
+    items: list[CodeItem] = []
+    position = 0
+    while position < len(text):
+        match = _ITEM.match(text, position)
+        if match is None or not _code_shaped(match):
+            return None
+        items.append(CodeItem(match["start"], match["end"]))
+        position = _SEPARATOR.match(text, match.end()).end()
+    return items or None
+
+
+def leading_codes(text: str) -> tuple[list[CodeItem], str] | None:
+    """Codes at the start of a single run of text ('43644  Laparoscopy, ...'), and the text after them."""
+    words = clean(text).split(" ")
+    for count in range(len(words), 0, -1):
+        items = split_code_cell(" ".join(words[:count]))
+        if items is not None:
+            return items, " ".join(words[count:])
+    return None
+
+
+def _code_shaped(match: re.Match[str]) -> bool:
+    start_systems = shape_systems(match["start"])
+    if not start_systems:
+        return False
+    return match["end"] is None or bool(set(start_systems) & set(shape_systems(match["end"])))
+
+
+def header_systems(text: str) -> tuple[str, ...] | None:
+    """The systems a header cell or label line names ('CPT® Codes' -> CPT), or None for other text.
+
+    The text must be nothing but system words and filler ('ICD-10 Diagnosis', 'CPT/HCPCS Codes'), so
+    a wrapped description line that happens to hold 'procedure' is not read as a label.
+    """
+    text = clean(text)
+    if not text or len(text.split()) > MAX_HEADER_WORDS or rules().excluded_header_words.search(text):
+        return None
+    matches = list(rules().system_words.finditer(text))
+    if not matches or _HEADER_FILLER.sub("", rules().system_words.sub(" ", text)).strip():
+        return None
+    # 'CPT Codes' names CPT: a generic word ('Codes') counts only when no other word names a system.
+    words = [_SPACES.sub(" ", match.group(0).lower()) for match in matches]
+    specific = [word for word in words if word not in rules().generic_words] or words
+    named = set().union(*(rules().systems[word] for word in specific))
+    return tuple(system for system in SYSTEMS if system in named)
+
+
+def status_of(text: str) -> str | None:
+    """The status the last cue of a run of prose gives the codes that follow it, if any cue is there."""
+    best: tuple[int, int, str] | None = None
+    for status, patterns in rules().status.items():
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                key = (match.end(), -match.start(), status)
+                if best is None or key[:2] > best[:2]:
+                    best = key
+    return best[2] if best else None
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of text of a line at its x position: a cell of a row, or the whole line."""
+
+    text: str
+    x0: float
+
+
+@dataclass
+class Column:
+    x0: float
+    role: str  # "code", "description" or "other"
+
+
+@dataclass
+class Table:
+    """The code table being read: what its header says, and where its columns are."""
+
+    systems: tuple[str, ...]
+    label: str
+    page: int
+    columns: list[Column] = field(default_factory=list)
+    codes_read: int = 0
+
+    def role_of(self, run: Run) -> str | None:
+        """The role of the column a run sits in (the nearest column start), None when unknown."""
+        if not self.columns:
+            return None
+        return min(self.columns, key=lambda column: abs(column.x0 - run.x0)).role
+
+
+def runs_of(line: Line) -> list[Run]:
+    """The non-empty runs of a line: its non-empty cells, or its whole text."""
+    if not line.cells:
+        return [Run(clean(line.text), line.x0)]
+    return [Run(text, cell.x0) for cell in line.cells if (text := clean(cell.text))]
+
+
+@dataclass
+class Reader:
+    """Reads the lines of the codes sections in order; collects codes and warnings."""
+
+    geometry: bool
+    status: str = DEFAULT_STATUS
+    table: Table | None = None
+    row_codes: list[Code] = field(default_factory=list)
+    prose: list[str] = field(default_factory=list)
+    # Columns of the last table that had them: a table under a bare label ("ICD-10 Diagnosis") has
+    # no header row to learn them from, and a document keeps its code lists aligned.
+    last_columns: list[Column] = field(default_factory=list)
+    codes: list[Code] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def start_section(self) -> None:
+        self.status = DEFAULT_STATUS
+        self.prose = []
+        self._end_table()
+
+    def feed(self, line: Line) -> None:
+        runs = runs_of(line)
+        whole = " ".join(run.text for run in runs)
+        if not whole:
+            return
+        if self.table is not None and any(pattern.search(whole) for pattern in rules().notes):
+            self.row_codes = []
+            return
+        is_prose = False
+        if any(pattern.search(whole) for pattern in rules().subgroups):
+            self._subgroup(whole)
+        elif (
+            self._header(line, runs)
+            or self._code_row(line, runs)
+            or self._continuation(line, runs)
+            or self._matrix_header(runs)
+        ):
+            pass
+        elif len(runs) > 1:
+            self._end_table()  # a row of some other table (a revision log inside the codes section)
+        elif self.table is not None and _is_subgroup_heading(whole):
+            self._subgroup(whole)
+        else:
+            is_prose = True
+            self._end_table()
+            self.prose.append(whole)
+            self._set_status(" ".join(self.prose))
+        if not is_prose:
+            self.prose = []
+
+    # --- line kinds -------------------------------------------------------------------------------
+
+    def _header(self, line: Line, runs: list[Run]) -> bool:
+        systems = header_systems(runs[0].text)
+        if systems is None or not all(_is_header_word(run.text) for run in runs[1:]):
+            return False
+        label = runs[0].text
+        if self.table is not None and set(systems) >= set(self.table.systems):
+            systems = self.table.systems  # a generic 'Code' header under a 'HCPCS' label keeps HCPCS
+        repeated = self.table is not None and self.table.label == label and line.page > self.table.page
+        columns = self.last_columns
+        if len(runs) > 1:
+            columns = [Column(runs[0].x0, "code")] + [
+                Column(run.x0, "description" if rules().description_words.search(run.text) else "other")
+                for run in runs[1:]
+            ]
+        self.table = Table(systems=systems, label=label, page=line.page, columns=columns)
+        self.last_columns = columns
+        if not repeated:
+            self.row_codes = []
+        return True
+
+    def _code_row(self, line: Line, runs: list[Run]) -> bool:
+        if len(runs) > 1:
+            items = split_code_cell(runs[0].text)
+            description_runs = runs[1:]
+        elif self.table is not None and (found := leading_codes(runs[0].text)) is not None:
+            items, rest = found
+            description_runs = [Run(rest, runs[0].x0)]
+        else:
+            return False
+        if items is None or (self.table is not None and self.table.role_of(runs[0]) not in ("code", None)):
+            return False
+        if self.table is None:
+            self.table = Table(systems=SYSTEMS, label="", page=line.page)
+        self._learn_columns(runs)
+        table = self.table
+        table.page = line.page
+        table.codes_read += 1
+        description = " ".join(
+            run.text for run in description_runs if table.role_of(run) in ("description", None)
+        )
+        self.row_codes = [code for item in items if (code := self._code(item, description, line))]
+        self.codes.extend(self.row_codes)
+        return True
+
+    def _continuation(self, line: Line, runs: list[Run]) -> bool:
+        if self.table is None:
+            return False
+        if self.geometry:
+            if self.table.role_of(runs[0]) != "description":
+                return False
+        elif not (line.cells and not clean(line.cells[0].text)) and not runs[0].text[:1].islower():
+            return False
+        extra = " ".join(run.text for run in runs if self.table.role_of(run) in ("description", None))
+        if not self.row_codes:
+            self.warnings.append(
+                f"page {line.page}: {self.table.label or 'code'} table lists "
+                f"'{extra}' without a code; not read as a code"
+            )
+            return True
+        for code in self.row_codes:
+            code.description = _join(code.description, extra)
+        return True
+
+    def _matrix_header(self, runs: list[Run]) -> bool:
+        """Code-shaped column titles of a matrix ('J0585 J0586 ...' over columns of X marks)."""
+        return (
+            self.table is not None
+            and self.table.codes_read == 0
+            and split_code_cell(" ".join(run.text for run in runs)) is not None
+        )
+
+    def _subgroup(self, text: str) -> None:
+        self.row_codes = []
+        self._set_status(text)
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _set_status(self, text: str) -> None:
+        status = status_of(text)
+        if status is not None:
+            self.status = status
+
+    def _end_table(self) -> None:
+        self.table = None
+        self.row_codes = []
+
+    def _learn_columns(self, runs: list[Run]) -> None:
+        """Code and description columns where a code row shows them (its x0s beat the header's, whose
+        titles may be indented in their cells); other columns stay as the header set them."""
+        if not self.geometry or len(runs) < 2:
+            return
+        others = [column for column in self.table.columns if column.role == "other"]
+        self.table.columns = [Column(runs[0].x0, "code"), Column(runs[1].x0, "description"), *others]
+        self.last_columns = self.table.columns
+
+    def _code(self, item: CodeItem, description: str, line: Line) -> Code | None:
+        system = self._system(item, line)
+        if system is None:
+            return None
+        if item.code_end is not None and not range_in_order(item.code, item.code_end):
+            self.warnings.append(
+                f"page {line.page}: range {item.code}-{item.code_end} ends before it starts; kept as printed"
+            )
+        if system == "ICD-10-CM":
+            for code in filter(None, (item.code, item.code_end)):
+                if not icd10cm_known(code):
+                    self.warnings.append(
+                        f"page {line.page}: ICD-10-CM code {code} is not in the ICD-10-CM code set; "
+                        "kept as printed"
+                    )
+        return Code(
+            system=system,
+            code=item.code,
+            code_end=item.code_end,
+            description=description or None,
+            status=self.status,
+            page=line.page,
+            box=Box(x0=line.x0, top=line.top, x1=line.x1, bottom=line.bottom) if self.geometry else None,
+        )
+
+    def _system(self, item: CodeItem, line: Line) -> str | None:
+        allowed = self.table.systems
+        candidates = shape_systems(item.code, allowed)
+        if item.code_end is not None:
+            candidates = [system for system in candidates if system in shape_systems(item.code_end, allowed)]
+        if candidates:
+            return candidates[0]
+        shaped = shape_systems(item.code)
+        where = f"page {line.page}: code {item.code}"
+        if shaped:
+            self.warnings.append(
+                f"{where} under '{self.table.label}' does not have the shape of a "
+                f"{' or '.join(allowed)} code; read as {shaped[0]}"
+            )
+            return shaped[0]
+        self.warnings.append(f"{where} has the shape of no code system; not read")
+        return None
+
+
+def _is_header_word(text: str) -> bool:
+    return len(text.split()) <= MAX_HEADER_WORDS and split_code_cell(text) is None
+
+
+def _is_subgroup_heading(text: str) -> bool:
+    return len(text.split()) <= MAX_SUBGROUP_WORDS and not _SENTENCE_END.search(text)
+
+
+def _join(description: str | None, extra: str) -> str:
+    if not description:
+        return extra
+    if description.endswith("-") and description[-2:-1].isalpha():
+        return description + extra
+    return f"{description} {extra}"
+
+
+def code_region(doc: Document, sections: list[Section]) -> list[tuple[Line, bool]]:
+    """The lines of the codes sections in document order, headings included, each with whether it
+    opens a top-level codes section (where the governing status starts afresh)."""
+    owner = {id(line): index for index, section in enumerate(sections) for line in section.lines}
+    region: list[tuple[Line, bool]] = []
+    current = -1
+    for line in doc.lines:
+        index = owner.get(id(line))
+        if index is None:
+            index = _heading_owner(line, sections, current)
+            if index is None:
+                continue
+            current = index
+            section = sections[index]
+            if section.kind == CODES_KIND:
+                region.append((line, section.level == 1))
+            continue
+        current = index
+        if sections[index].kind == CODES_KIND:
+            region.append((line, False))
+    return region
+
+
+def _heading_owner(line: Line, sections: list[Section], after: int) -> int | None:
+    """The section a heading line opens: the next section after `after` whose heading it is."""
+    text = line.cells[0].text if line.is_row else line.text
+    for index in range(after + 1, len(sections)):
+        if sections[index].heading == text:
+            return index
+        if sections[index].lines:
+            return None
+    return None
+
+
+def rows_by_position(doc: Document, region: list[tuple[Line, bool]]) -> list[tuple[Line, bool]]:
+    """The region's lines of each page top to bottom, runs printed on one baseline joined into one row.
+
+    A code list's code column and description column are one row each, however the loader ordered
+    or split them: a loader that reads a narrow code column as a side column emits the descriptions
+    apart, even after the next heading. So every line of the page printed between the region's first
+    line and the heading that ends it is taken back (a codes section is set in one column).
+    """
+    region = region + _lines_within_band(doc, region)
+    ordered = sorted(enumerate(region), key=lambda item: (item[1][0].page, item[1][0].top, item[0]))
+    rows: list[tuple[Line, bool]] = []
+    for _, (line, opens) in ordered:
+        if rows and not opens and not rows[-1][1] and _same_baseline(rows[-1][0], line):
+            rows[-1] = (_joined(rows[-1][0], line), False)
+        else:
+            rows.append((line, opens))
+    return rows
+
+
+def _lines_within_band(doc: Document, region: list[tuple[Line, bool]]) -> list[tuple[Line, bool]]:
+    taken = {id(line) for line, _ in region}
+    position = {id(line): index for index, line in enumerate(doc.lines)}
+    extra: list[tuple[Line, bool]] = []
+    for page in sorted({line.page for line, _ in region}):
+        on_page = [line for line, _ in region if line.page == page]
+        top = min(line.top for line in on_page)
+        after = max(position.get(id(line), -1) for line in on_page) + 1
+        end = float("inf")
+        if after < len(doc.lines) and doc.lines[after].page == page and doc.lines[after].top > top:
+            end = doc.lines[after].top
+        extra.extend(
+            (line, False)
+            for line in doc.lines
+            if line.page == page and id(line) not in taken and top <= line.top < end
+        )
+    return extra
+
+
+def _same_baseline(a: Line, b: Line) -> bool:
+    height = min(a.bottom - a.top, b.bottom - b.top) or 1.0
+    return (
+        a.page == b.page
+        and a.table is None
+        and b.table is None
+        and abs(a.top - b.top) < height / 2
+        and (b.x0 >= a.x1 or a.x0 >= b.x1)
+    )
+
+
+def _joined(a: Line, b: Line) -> Line:
+    cells = sorted(
+        [*(a.cells or (Cell(a.text, a.x0, a.x1),)), *(b.cells or (Cell(b.text, b.x0, b.x1),))],
+        key=lambda cell: cell.x0,
+    )
+    return replace(
+        a,
+        text="\t".join(cell.text for cell in cells),
+        x0=min(a.x0, b.x0),
+        x1=max(a.x1, b.x1),
+        bottom=max(a.bottom, b.bottom),
+        cells=tuple(cells),
+    )
 
 
 def parse_codes(doc: Document, sections: list[Section]) -> tuple[list[Code], list[str]]:
-    return [], []
+    geometry = doc.format == "pdf"
+    region = code_region(doc, sections)
+    reader = Reader(geometry=geometry)
+    for line, opens_section in rows_by_position(doc, region) if geometry else region:
+        if opens_section:
+            reader.start_section()
+        reader.feed(line)
+    return reader.codes, reader.warnings

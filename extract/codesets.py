@@ -1,0 +1,70 @@
+"""Code systems: the shape of a code in each system, and ICD-10-CM membership in the CDC release.
+
+Shapes decide which systems a printed token can belong to; the column header narrows that down.
+ICD-10-CM codes are checked against the code set `simple_icd_10_cm` ships (the CDC release, offline).
+No description list of any system is shipped or read: descriptions come from the document (CPT
+descriptions are AMA-copyrighted).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import cache
+
+# Systems in the order a token whose shape fits several is read as, when nothing else decides.
+SYSTEMS = ("CPT", "HCPCS", "ICD-10-CM", "ICD-10-PCS", "NDC", "Revenue")
+
+_SHAPES: dict[str, re.Pattern[str]] = {
+    # Category I (5 digits), Category II (4 digits + F), Category III (+ T), PLA (+ U).
+    "CPT": re.compile(r"[0-9]{4}[0-9FTU]"),
+    # HCPCS Level II: a letter A-V and 4 digits.
+    "HCPCS": re.compile(r"[A-V][0-9]{4}"),
+    # Letter, digit, alphanumeric, then up to 4 characters after the dot (placeholder x allowed).
+    "ICD-10-CM": re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Zx]{1,4})?"),
+    # 7 characters from digits and letters without I and O; the first (section) is a digit or B-X.
+    # (A digit is required: seven capitals of a word are not read as a procedure code.)
+    "ICD-10-PCS": re.compile(r"(?=.*[0-9])[0-9BCDFGHX][0-9A-HJ-NP-Z]{6}"),
+    # 10-digit NDCs in their 4-4-2, 5-3-2 and 5-4-1 forms, and the 11-digit 5-4-2 billing form.
+    "NDC": re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{2}|[0-9]{5}-[0-9]{3,4}-[0-9]{1,2}|[0-9]{11}"),
+    "Revenue": re.compile(r"0?[0-9]{3}"),
+}
+
+# Shapes read only under a column header that names their system: a bare 3-4 digit number or an
+# 11-digit number is too ambiguous to be taken for a revenue code or an NDC on shape alone.
+_HEADER_ONLY = {"Revenue"}
+
+
+def shape_systems(token: str, allowed: tuple[str, ...] = SYSTEMS) -> list[str]:
+    """The systems among `allowed` whose code shape the token has, in SYSTEMS order."""
+    return [
+        system
+        for system in SYSTEMS
+        if system in allowed
+        and (system not in _HEADER_ONLY or allowed != SYSTEMS)
+        and _SHAPES[system].fullmatch(token)
+    ]
+
+
+@cache
+def _icd10cm():
+    # The package reads its data through a deprecated importlib API and says so on import.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
+def icd10cm_known(code: str) -> bool:
+    """Whether the CDC ICD-10-CM release knows the code (a category, subcategory or billable code)."""
+    icd = _icd10cm()
+    code = code.upper()
+    return bool(icd.is_valid_item(code)) and bool(icd.is_category_or_subcategory(code))
+
+
+def range_in_order(start: str, end: str) -> bool:
+    """A range's end does not sort before its start (codes of one system sort as strings)."""
+    return start.upper().replace(".", "") <= end.upper().replace(".", "").ljust(
+        len(start.replace(".", "")), "Z"
+    )
