@@ -18,7 +18,18 @@ from policydiff.model import Dates
 
 # Lines of the first pages searched for labelled fields: metadata sits in the front matter.
 FRONT_MATTER_LINES = 60
-_BULLET = re.compile(r"^[•▪§o\-–*]\s+")
+# A label's value printed below it is looked for in this many following lines.
+VALUE_BELOW_LINES = 2
+# A date is a label's value when it starts at most this many characters after the label (": ", "# "),
+# and is read from at most this many characters.
+MAX_GAP_AFTER_LABEL = 3
+DATE_AFTER_LABEL_CHARS = 48
+# sections.typographic_level: 3 is a short bold line of body size (2 is larger type).
+BOLD_HEADING_LEVEL = 3
+_BULLET_MARK = re.compile(r"(?:^|\s)[•▪§■◦]\s+")
+# "A52464 - Glucose Monitor - Policy Article", "40.2 - Home Blood Glucose Monitors", "CG-MED-59 Upper ..."
+_DOCUMENT_ID_ITEM = re.compile(r"^(?=[\w.-]*\d)[A-Z0-9][\w.-]*\s+(?:[-–]\s+)?[A-Z]")
+_NOT_AN_ITEM = re.compile(r"^(?:n/?a|none)?$", re.I)
 
 
 @dataclass
@@ -48,6 +59,9 @@ def _rules() -> dict:
             re.compile(p) for p in string_list(rules["policy_number"], "unlabelled_patterns", "metadata")
         ],
         "title_label": _label_pattern(string_list(rules["title"], "labels", "metadata")),
+        "related_cue": re.compile(
+            "|".join(re.escape(cue) for cue in string_list(rules["related"], "cues", "metadata")), re.I
+        ),
         "dates": {},
     }
     for date_field, labels in rules["dates"].items():
@@ -63,27 +77,46 @@ def _payer_patterns() -> list[tuple[str, re.Pattern[str]]]:
     for name, entry in load_rules("payers").items():
         aliases = string_list(entry, "aliases", "payers")
         alternatives = "|".join(re.escape(alias) for alias in sorted(aliases, key=len, reverse=True))
-        patterns.append((name, re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w])", re.I)))
+        patterns.append((name, re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)))
     return patterns
 
 
 def _front_lines(doc: Document) -> list[Line]:
-    first_pages = [line for line in doc.lines if line.page <= 2][:FRONT_MATTER_LINES]
+    """Page-one furniture, then the first body lines (whatever their page: CMS prints its dates on page 4,
+    after a contractor table that the PDF loader keeps as a few row lines)."""
     header = [line for line in doc.furniture if line.page == 1]
-    return header + first_pages
+    return header + doc.lines[:FRONT_MATTER_LINES]
+
+
+def _texts(line: Line) -> list[tuple[str, float, float]]:
+    """The line's cells (or the line itself) as text with its horizontal span."""
+    if line.cells:
+        return [(cell.text, cell.x0, cell.x1) for cell in line.cells]
+    return [(line.text, line.x0, line.x1)]
+
+
+def _value_below(lines: list[Line], index: int, x0: float, x1: float) -> str:
+    """The value printed under a label that ends its line: the next line set under the label's column
+    (Anthem right-aligns "Last Review Date:" and puts its date on the next line), else the next line."""
+    following = lines[index + 1 : index + 1 + VALUE_BELOW_LINES]
+    for line in following:
+        for text, cell_x0, cell_x1 in _texts(line):
+            if x1 > x0 and cell_x1 > cell_x0 and cell_x0 < x1 and x0 < cell_x1 and text.strip():
+                return text.strip()
+    return following[0].text.strip() if following else ""
 
 
 def _labelled_value(lines: list[Line], label: re.Pattern[str]) -> tuple[str, int] | None:
-    """The text after `label` (same line, or the next line when the label ends its line), and the index."""
+    """The text after `label` at the start of a line or cell (same cell, or the value below), and the index."""
     for index, line in enumerate(lines):
-        for text in [cell.text for cell in line.cells] or [line.text]:
-            match = label.search(text)
+        for text, x0, x1 in _texts(line):
+            match = label.match(text.strip())
             if not match:
                 continue
-            rest = text[match.end() :].strip()
-            if not rest and index + 1 < len(lines):
-                rest = lines[index + 1].text.strip()
-            if rest:
+            rest = text.strip()[match.end() :].strip()
+            if not rest:
+                rest = _value_below(lines, index, x0, x1)
+            if rest and not _is_label_line(rest):
                 return rest, index
     return None
 
@@ -111,20 +144,25 @@ def find_dates(doc: Document) -> Dates:
     found: dict[str, str] = {}
     front = _front_lines(doc)
     for date_field, label in _rules()["dates"].items():
-        for line in front:
-            text = line.text
-            for match in label.finditer(text):
-                rest = text[match.end() :]
-                # A longer label of another field at the same place wins ("Original Effective Date"
-                # must not be read as "Effective Date").
-                if _starts_longer_label(text, match, date_field):
-                    continue
-                date = find_date(rest[:40])
-                if date is None and not rest.strip():
-                    following = front[front.index(line) + 1 : front.index(line) + 2]
-                    date = find_date(following[0].text[:40]) if following else None
-                if date and date[1].start() <= 3 + (0 if rest.strip() else 40):
-                    found.setdefault(date_field, date[0])
+        for index, line in enumerate(front):
+            for text, x0, x1 in _texts(line):
+                for match in label.finditer(text):
+                    # A longer label of another field at the same place wins ("Original Effective Date"
+                    # must not be read as "Effective Date").
+                    if _starts_longer_label(text, match, date_field):
+                        continue
+                    rest = text[match.end() :]
+                    if rest.strip():
+                        date = find_date(rest[:DATE_AFTER_LABEL_CHARS])
+                        near = date is not None and date[1].start() <= MAX_GAP_AFTER_LABEL
+                    else:
+                        # The value below may follow a short lead-in ("For services performed on or after").
+                        date = find_date(_value_below(front, index, x0, x1)[:DATE_AFTER_LABEL_CHARS])
+                        near = date is not None
+                    if near and date is not None:
+                        found.setdefault(date_field, date[0])
+                        break
+                if date_field in found:
                     break
             if date_field in found:
                 break
@@ -163,8 +201,11 @@ def find_payer(doc: Document) -> str | None:
 def find_title(doc: Document, sections: list[Section], policy_number: str | None) -> str:
     rules = _rules()
     front = _front_lines(doc)
-    labelled = _labelled_value([line for line in front if line.page == 1], rules["title_label"])
-    if labelled and len(labelled[0].split()) >= 1 and not _is_label_line(labelled[0]):
+    # Labels are read from the body only: a running header ("CLINICAL POLICY") is a banner, not a label.
+    labelled = _labelled_value(
+        [line for line in doc.lines[:FRONT_MATTER_LINES] if line.page == 1], rules["title_label"]
+    )
+    if labelled:
         return _clean_title(labelled[0])
     # Typography: the largest text on the first page that is neither a payer banner nor a label.
     page_one = [line for line in doc.lines if line.page == 1 and line.size]
@@ -214,15 +255,59 @@ def _clean_title(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" :-–")
 
 
-def find_related(sections: list[Section]) -> list[str]:
-    related: list[str] = []
-    for section in sections:
-        if section.kind != "related":
-            continue
+def _related_items(section: Section) -> list[str]:
+    """The policies a related-policies section lists.
+
+    Where it has bullets, the bullet items (a side column's cell may hold several, and its other rows,
+    interleaved by position, are not items); else, where lines start with a document id ("A52464 - ..."),
+    those lines; else every line. A bold body-size line (a link) read as a sub-heading is an item too;
+    a larger sub-heading ("Keywords") is not.
+    """
+    lines = [line.text for line in section.lines]
+    if section.level >= BOLD_HEADING_LEVEL:
+        lines.insert(0, section.heading)
+    if any(_BULLET_MARK.search(text) for text in lines):
+        items: list[str] = []
+        previous_was_item = False
         for line in section.lines:
-            text = _BULLET.sub("", line.text).strip()
-            if text and text not in related and normalize_heading(text) not in heading_phrases():
-                related.append(text)
+            pieces = _BULLET_MARK.split(line.text)
+            if len(pieces) == 1:
+                # A bullet item wrapped onto a line of its own continues it; other lines are not items.
+                if previous_was_item and line.text[:1].islower():
+                    items[-1] = f"{items[-1]} {line.text}"
+                continue
+            items.extend(piece for piece in pieces[1:])
+            previous_was_item = True
+        return [_one_line(item) for item in items if _one_line(item)]
+    lines = [text for text in lines if not _NOT_AN_ITEM.match(text.strip())]
+    identified = [text for text in lines if _DOCUMENT_ID_ITEM.match(text)]
+    return [_one_line(text) for text in identified or lines]
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" ;,")
+
+
+def _noted_related(doc: Document) -> list[str]:
+    """Documents listed, one per line by id, after a front-matter note that introduces related documents."""
+    items: list[str] = []
+    lines = doc.lines[:FRONT_MATTER_LINES]
+    for index, line in enumerate(lines):
+        if not (_rules()["related_cue"].search(line.text) and line.text.rstrip().endswith(":")):
+            continue
+        for following in lines[index + 1 :]:
+            if not _DOCUMENT_ID_ITEM.match(following.text):
+                break
+            items.append(_one_line(following.text))
+    return items
+
+
+def find_related(doc: Document, sections: list[Section]) -> list[str]:
+    related: list[str] = []
+    listed = [item for section in sections if section.kind == "related" for item in _related_items(section)]
+    for item in listed + _noted_related(doc):
+        if item and item not in related and normalize_heading(item) not in heading_phrases():
+            related.append(item)
     return related
 
 
@@ -233,7 +318,7 @@ def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
         policy_number=policy_number,
         title=find_title(doc, sections, policy_number),
         dates=find_dates(doc),
-        related_policies=find_related(sections),
+        related_policies=find_related(doc, sections),
     )
     if metadata.payer is None:
         metadata.warnings.append("payer not found: no known payer name in the document (rules/payers.toml)")

@@ -1,10 +1,363 @@
-"""Revision logs / policy history -> Revision rows."""
+"""Revision logs / policy history -> Revision rows.
+
+A revision table is found by its header row wherever it sits (rules/revisions.toml names the header
+words of each column role: summary, date, approval date, type). Each following line is split into
+the table's columns (by cell index, by cell position, or, for a line the loader did not split, by the
+dates it starts or ends with); a line with a date in the date column starts a row, any other line
+continues the row above, so wrapped cells, bullet groups under one date and rows continued on the next
+page (with or without a repeated header) are joined. Where a revisions section has no recognizable
+header, its lines that start with a date start rows.
+"""
 
 from __future__ import annotations
 
-from policydiff.extract.document import Document, Section
-from policydiff.model import Revision
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from policydiff.extract.dates import find_date, parse_date
+from policydiff.extract.document import Cell, Document, Line, Section
+from policydiff.extract.rules import RuleFileError, load_rules, string_list
+from policydiff.extract.sections import phrase_kind
+from policydiff.model import Box, Revision
+
+SUMMARY, DATE, APPROVAL_DATE, TYPE, IGNORED = "summary", "date", "approval_date", "type", "ignored"
+ROLES = (SUMMARY, DATE, APPROVAL_DATE, TYPE, IGNORED)
+KEPT_ROLES = (SUMMARY, DATE, APPROVAL_DATE, TYPE)
+
+# Points a cell may start left of its column's header and still belong to it (headers are often
+# indented inside their cell, or centred over it).
+COLUMN_TOLERANCE = 12.0
+# A line that does not start a row, starting more than this many line heights below the line above
+# (a blank line between them), is text after the table, not a wrapped cell.
+TABLE_GAP_LINES = 1.6
+# A row printed without cells starts with its date after at most this many words (a status such as
+# "Reviewed" or "Annual Review"); later dates are part of the summary.
+MAX_WORDS_BEFORE_DATE = 3
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_SENTENCE_PUNCTUATION = re.compile(r"[.;:,)]")
+
+
+@dataclass(frozen=True)
+class Header:
+    """A revision table's header row: the role of each column, and where each column starts."""
+
+    roles: tuple[str | None, ...]
+    starts: tuple[float, ...]  # x0 of each header cell; empty when the loader gave no cells
+    line: Line
+    # Header-like but lacking a date or summary column: the first half of a header cut in two.
+    partial: bool = False
+
+    @property
+    def has_geometry(self) -> bool:
+        return bool(self.starts) and len(set(self.starts)) == len(self.starts)
+
+    def column_start(self, role: str) -> float | None:
+        if not self.has_geometry or role not in self.roles:
+            return None
+        return self.starts[self.roles.index(role)]
+
+
+@dataclass
+class _Row:
+    line: Line
+    values: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, values: dict[str, str]) -> None:
+        for role, text in values.items():
+            if text.strip():
+                self.values.setdefault(role, []).append(text)
+
+    def text(self, role: str) -> str:
+        return join_wrapped(self.values.get(role, []))
+
+
+def normalize_words(text: str) -> str:
+    return _NON_WORD.sub(" ", text.lower().replace("&", " and ")).strip()
+
+
+@cache
+def _phrase_roles() -> dict[str, str]:
+    """Normalized header phrase -> column role, from rules/revisions.toml."""
+    rules = load_rules("revisions")
+    phrases: dict[str, str] = {}
+    for role in ROLES:
+        for phrase in string_list(rules, role, "revisions"):
+            key = normalize_words(phrase)
+            if phrases.get(key, role) != role:
+                raise RuleFileError(f"rule file revisions.toml: header {phrase!r} is under two roles")
+            phrases[key] = role
+    return phrases
+
+
+def _phrase_sequence(text: str) -> list[str] | None:
+    """The roles of the header phrases that make up `text` exactly, longest phrases first; else None."""
+    words = normalize_words(text).split()
+    phrases = _phrase_roles()
+    longest = max(len(phrase.split()) for phrase in phrases)
+    roles: list[str] = []
+    start = 0
+    while start < len(words):
+        for end in range(min(len(words), start + longest), start, -1):
+            role = phrases.get(" ".join(words[start:end]))
+            if role is not None:
+                roles.append(role)
+                start = end
+                break
+        else:
+            return None
+    return roles
+
+
+def _cell_roles(cells: tuple[Cell, ...]) -> list[str | None] | None:
+    """The role of each cell of a row whose every non-empty cell is one header phrase, else None."""
+    roles: list[str | None] = []
+    for cell in cells:
+        if not cell.text.strip():
+            roles.append(None)  # an empty column of the layout (UnitedHealthcare's spacer cells)
+            continue
+        cell_roles = _phrase_sequence(cell.text)
+        if cell_roles is None or len(cell_roles) != 1:
+            return None
+        roles.append(cell_roles[0])
+    return roles
+
+
+def _complete(roles: list[str | None], starts: tuple[float, ...], line: Line) -> Header | None:
+    kept = [role for role in roles if role in KEPT_ROLES]
+    if DATE not in kept or SUMMARY not in kept or len(kept) != len(set(kept)):
+        return None
+    return Header(roles=tuple(roles), starts=starts, line=line)
+
+
+def read_header(line: Line, partial: Header | None = None) -> Header | None:
+    """The line as a revision-table header row (completing `partial`, the header-like row above it,
+    where the table finder cut one header row in two), or None when it is not one."""
+    cells = line.cells or (Cell(line.text, line.x0, line.x1),)
+    roles = _cell_roles(cells)
+    starts = tuple(cell.x0 for cell in cells)
+    if roles is not None and partial is not None and partial.has_geometry:
+        merged = list(partial.roles)
+        for role, start in zip(roles, starts, strict=True):
+            column = min(range(len(merged)), key=lambda index: abs(partial.starts[index] - start))
+            if role is not None and abs(partial.starts[column] - start) <= COLUMN_TOLERANCE:
+                merged[column] = merged[column] or role
+        header = _complete(merged, partial.starts, partial.line)
+        if header is not None:
+            return header
+    if not line.is_row:
+        # A header the loader did not split into cells: its words read as a run of header phrases.
+        sequence = _phrase_sequence(line.text)
+        return _complete(list(sequence), (), line) if sequence is not None else None
+    if roles is None:
+        return None
+    return _complete(roles, starts, line) or Header(
+        roles=tuple(roles), starts=starts, line=line, partial=True
+    )
+
+
+def join_wrapped(pieces: list[str]) -> str:
+    """Text pieces of one cell (wrapped lines, continued rows) as one string.
+
+    A piece ending in a hyphen before a lower-case word is a hyphenated word broken at the line end.
+    """
+    lines = [part.strip() for piece in pieces for part in piece.split("\n") if part.strip()]
+    text = ""
+    for part in lines:
+        if text.endswith("-") and part[:1].islower():
+            text += part
+        else:
+            text = f"{text} {part}" if text else part
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _by_position(line: Line, header: Header) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for cell in line.cells:
+        column = 0
+        for index, start in enumerate(header.starts):
+            if cell.x0 + COLUMN_TOLERANCE >= start:
+                column = index
+        role = header.roles[column] or SUMMARY
+        values[role] = f"{values[role]}\n{cell.text}" if role in values else cell.text
+    return values
+
+
+def _split_text(text: str, header: Header) -> dict[str, str] | None:
+    """A row the loader did not split into cells, split by its dates; None when it starts no row.
+
+    Dates printed before the summary (Anthem: status, date, action) lead the line after at most a
+    short status; dates printed after it (Centene: summary, revision date, approval date) end it.
+    """
+    roles = [role for role in header.roles if role in KEPT_ROLES]
+    summary_at = roles.index(SUMMARY)
+    before, after = roles[:summary_at], roles[summary_at + 1 :]
+    if DATE in before:
+        found = find_date(text)
+        if found is None:
+            return None
+        lead = text[: found[1].start()].strip()
+        if len(lead.split()) > MAX_WORDS_BEFORE_DATE or _SENTENCE_PUNCTUATION.search(lead):
+            return None
+        values = {DATE: found[1].group(0), SUMMARY: text[found[1].end() :].strip(" :-–")}
+        if lead and TYPE in before:
+            values[TYPE] = lead
+        return values
+    trailing_dates = [role for role in after if role in (DATE, APPROVAL_DATE)]
+    if len(trailing_dates) != len(after):
+        return None
+    pattern = r"\s+".join([r"(\S+)"] * len(after)) + r"\s*$"
+    match = re.search(pattern, text)
+    if not match or any(parse_date(value) is None for value in match.groups()):
+        return None
+    values = dict(zip(after, match.groups(), strict=True))
+    values[SUMMARY] = text[: match.start()].strip()
+    return values
+
+
+def split_line(line: Line, header: Header) -> tuple[dict[str, str], bool]:
+    """The line's text by column role, and whether it starts a new row (has its own date)."""
+    if line.is_row:
+        if len(line.cells) == len(header.roles):
+            values: dict[str, str] = {}
+            for role, cell in zip(header.roles, line.cells, strict=True):
+                if role is not None and cell.text.strip():
+                    values[role] = cell.text
+        elif header.has_geometry:
+            values = _by_position(line, header)
+        else:
+            values = _split_text(line.text.replace("\t", " "), header) or {SUMMARY: line.text}
+        return values, bool(values.get(DATE, "").strip())
+    summary_start = header.column_start(SUMMARY)
+    continues_summary = summary_start is not None and line.x0 + COLUMN_TOLERANCE >= summary_start
+    split = None if continues_summary else _split_text(line.text, header)
+    if split is not None:
+        return split, True
+    return {SUMMARY: line.text}, False
+
+
+def _line_height(line: Line) -> float:
+    return max(line.bottom - line.top, 1.0)
+
+
+def _outside_table(line: Line, header: Header) -> bool:
+    """A section heading, or a line starting left of the table: the table has ended before it."""
+    return phrase_kind(line) is not None or line.x0 + COLUMN_TOLERANCE < header.line.x0
+
+
+def _ends_table(line: Line, previous: Line | None, header: Header) -> bool:
+    """Whether a line that starts no row is text after the table rather than part of it."""
+    if line.is_row and line.table is not None and header.line.table is not None:
+        return False  # a ruled row with an empty date cell: the row above continued (on the next page)
+    if header.line.table is not None and line.table is None and not line.is_row:
+        return True
+    summary_start = header.column_start(SUMMARY)
+    if not line.is_row and summary_start is not None and line.x0 + COLUMN_TOLERANCE < summary_start:
+        # A wrapped cell continues under its column; a line starting left of it is the text after
+        # the table (on the next page, where no gap tells).
+        return True
+    if previous is None or previous.page != line.page:
+        return False
+    return line.top - previous.top > TABLE_GAP_LINES * _line_height(previous)
+
+
+def _revision(row: _Row, doc: Document, warnings: list[str]) -> Revision:
+    dates: dict[str, str | None] = {}
+    for role in (DATE, APPROVAL_DATE):
+        printed = row.text(role)
+        dates[role] = parse_date(printed) if printed else None
+        if printed and dates[role] is None:
+            warnings.append(
+                f"revision log row on page {row.line.page}: {role.replace('_', ' ')} {printed!r} "
+                "is not a date I can read; kept without it"
+            )
+    line = row.line
+    box = Box(x0=line.x0, top=line.top, x1=line.x1, bottom=line.bottom) if doc.format == "pdf" else None
+    return Revision(
+        date=dates[DATE],
+        approval_date=dates[APPROVAL_DATE],
+        type=row.text(TYPE) or None,
+        summary=row.text(SUMMARY),
+        page=line.page,
+        box=box,
+    )
+
+
+def _table_rows(doc: Document, warnings: list[str]) -> tuple[list[_Row], set[int]]:
+    """Rows of every revision table found by its header row, and the ids of the lines read."""
+    rows: list[_Row] = []
+    used: set[int] = set()
+    header: Header | None = None
+    partial: Header | None = None
+    previous: Line | None = None
+    for line in doc.lines:
+        found = read_header(line, partial)
+        partial = found if found is not None and found.partial else None
+        if found is not None:
+            if not found.partial:
+                header, previous = found, line
+                used.add(id(line))
+            continue
+        if header is None:
+            continue
+        if _outside_table(line, header):
+            header = None
+            continue
+        values, starts_row = split_line(line, header)
+        if starts_row and find_date(values[DATE]) is None:
+            warnings.append(
+                f"revision log row on page {line.page} skipped: its date cell {values[DATE]!r} holds no date "
+                f"(row text: {line.text.replace(chr(9), ' ')[:80]!r})"
+            )
+            continue
+        if starts_row:
+            rows.append(_Row(line=line))
+        elif not rows or _ends_table(line, previous, header):
+            header = None
+            continue
+        rows[-1].add(values)
+        used.add(id(line))
+        previous = line
+    return rows, used
+
+
+def _dated_list_rows(section: Section, warnings: list[str]) -> list[_Row]:
+    """A revisions section without a table header: each line that starts with a date starts a row."""
+    rows: list[_Row] = []
+    skipped: list[str] = []
+    for line in section.lines:
+        text = line.text.replace("\t", " ")
+        found = find_date(text)
+        lead = text[: found[1].start()].strip() if found else ""
+        if found and len(lead.split()) <= MAX_WORDS_BEFORE_DATE and not _SENTENCE_PUNCTUATION.search(lead):
+            row = _Row(line=line)
+            row.add({DATE: found[1].group(0), SUMMARY: text[found[1].end() :].strip(" :-–"), TYPE: lead})
+            rows.append(row)
+        elif rows:
+            rows[-1].add({SUMMARY: text})
+        else:
+            skipped.append(text)
+    if rows and skipped:
+        warnings.append(
+            f"revision log '{section.heading}': text before its first dated entry not read as a revision: "
+            f"{' '.join(skipped)[:120]!r}"
+        )
+    return rows
 
 
 def parse_revisions(doc: Document, sections: list[Section]) -> tuple[list[Revision], list[str]]:
-    return [], []
+    warnings: list[str] = []
+    rows, used = _table_rows(doc, warnings)
+    if not rows:
+        for section in sections:
+            if section.kind == "revisions" and not any(id(line) in used for line in section.lines):
+                rows.extend(_dated_list_rows(section, warnings))
+    revisions = [_revision(row, doc, warnings) for row in rows]
+    for section in sections:
+        if section.kind == "revisions" and section.lines and not rows:
+            warnings.append(
+                f"revision log '{section.heading}' (page {section.page}): no revision table header or dated "
+                "entries recognized (rules/revisions.toml); its rows are not in the record"
+            )
+    return revisions, warnings

@@ -1,0 +1,165 @@
+"""Metadata on the corpus: the seeds against the gold, every real PDF against what it prints (checked by
+eye), and one test per label layout."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from policydiff.extract.document import Document, Line
+from policydiff.extract.metadata import find_payer
+
+from corpus import CORPUS, GOLD, SEED_PDFS, SEED_TEXTS, doc_id, extracted
+
+ANTHEM = CORPUS / "real" / "anthem"
+UHC = CORPUS / "real" / "uhc"
+CMS_LCD = CORPUS / "real" / "medicare-cms" / "LCD - Glucose Monitors (L33822).pdf"
+FIELDS = ("payer", "policy_number", "title", "dates", "related_policies")
+
+
+@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("path", SEED_TEXTS + SEED_PDFS, ids=doc_id)
+def test_seed_metadata_equals_gold(path, field):
+    gold = json.loads((GOLD / f"{path.stem}.json").read_text(encoding="utf-8"))
+    assert extracted(path).to_json_dict()[field] == gold[field]
+
+
+# What each real PDF prints on its first page(s): payer, number, title, effective, last reviewed.
+REAL = {
+    ANTHEM / "CG-MED-57 Cardiac Stress Testing with Electrocardiogram.pdf": (
+        "Anthem",
+        "CG-MED-57",
+        "Cardiac Stress Testing with Electrocardiogram",
+        "2026-07-01",
+        "2026-05-14",
+    ),
+    ANTHEM / "CG-RAD-31 Three-Dimensional (3-D) Rendering of Imaging Studies.pdf": (
+        "Anthem",
+        "CG-RAD-31",
+        "Three-Dimensional (3-D) Rendering of Imaging Studies",
+        "2025-10-01",
+        "2025-08-07",
+    ),
+    ANTHEM / "CG-SURG-83 Bariatric Surgery and Other Treatments for Clinically Severe Obesity.pdf": (
+        "Anthem",
+        "CG-SURG-83",
+        "Bariatric Surgery and Other Treatments for Clinically Severe Obesity",
+        "2025-12-18",
+        "2025-11-06",
+    ),
+    ANTHEM / "SURG.00111 Axial Lumbar Interbody Fusion.pdf": (
+        "Anthem",
+        "SURG.00111",
+        "Axial Lumbar Interbody Fusion",
+        "2026-07-01",
+        "2026-05-14",
+    ),
+    UHC / "botulinum-toxins-a-and-b.pdf": (
+        "UnitedHealthcare",
+        "2026D0017AN",
+        "Botulinum Toxins A and B",
+        "2026-01-01",
+        None,
+    ),
+    UHC / "mri-ct-scan-site-of-service.pdf": (
+        "UnitedHealthcare",
+        "MP.13.19",
+        "Magnetic Resonance Imaging (MRI) and Computed Tomography (CT) Scan – Site of Service",
+        "2026-01-01",
+        None,
+    ),
+    UHC / "sleep-studies.pdf": ("UnitedHealthcare", "2026T0334SS", "Sleep Studies", "2026-07-01", None),
+    UHC / "surgery-elbow.pdf": (
+        "UnitedHealthcare",
+        "2026T0551BB",
+        "Surgery of the Elbow",
+        "2026-08-01",
+        None,
+    ),
+    UHC / "surgery-knee.pdf": ("UnitedHealthcare", "2026T0553II", "Surgery of the Knee", "2026-06-01", None),
+    CMS_LCD: ("CMS", "L33822", "Glucose Monitors", "2024-10-01", None),
+}
+
+
+@pytest.mark.parametrize("path", list(REAL), ids=doc_id)
+def test_real_pdf_metadata(path):
+    record = extracted(path)
+    actual = (
+        record.payer,
+        record.policy_number,
+        record.title,
+        record.dates.effective,
+        record.dates.last_reviewed,
+    )
+    assert actual == REAL[path]
+
+
+def test_label_glued_to_its_value():
+    # "Effective Date5/15/2025" / "Next Review Date5/15/2026": no space after the label.
+    dates = extracted(CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.pdf").dates
+    assert (dates.effective, dates.next_review) == ("2025-05-15", "2026-05-15")
+
+
+def test_value_on_the_next_line_under_its_label():
+    # Anthem: "Last Review Date:" ends the right-hand cell; "05/14/2026" is printed below it.
+    record = extracted(ANTHEM / "SURG.00111 Axial Lumbar Interbody Fusion.pdf")
+    assert record.dates.last_reviewed == "2026-05-14"
+
+
+def test_original_effective_date_is_not_the_effective_date():
+    # CMS prints "Original Effective Date ... 10/01/2015" above "Revision Effective Date ... 10/01/2024".
+    assert extracted(CMS_LCD).dates.effective == "2024-10-01"
+
+
+def test_month_year_label_value():
+    assert extracted(CORPUS / "seeds" / "centene-cp-mp-101-dli.txt").dates.last_revised == "2023-02"
+
+
+def test_running_header_banner_is_not_a_title_label():
+    # The Cigna seed PDF carries a "CLINICAL POLICY / Donor Lymphocyte Infusion" running header.
+    title = extracted(CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.pdf").title
+    assert title == "Donor Lymphocyte Infusion and Hematopoietic Progenitor Cell (HPC) Boost"
+
+
+def test_related_policies_from_first_page_side_column():
+    assert extracted(UHC / "sleep-studies.pdf").related_policies == [
+        "Durable Medical Equipment, Orthotics, Medical Supplies, and Repairs/Replacements",
+        "Obstructive and Central Sleep Apnea Treatment",
+        "Sleep Studies",
+        "Sleep Apnea Surgical Treatments",
+    ]
+
+
+def test_related_policies_several_bullets_in_one_cell():
+    assert extracted(UHC / "botulinum-toxins-a-and-b.pdf").related_policies[:3] == [
+        "Medical Benefit Therapeutic Equivalent Medications – Excluded Drugs",
+        "Occipital Nerve Injections and Ablation (Including Occipital Neuralgia and Headache)",
+        "Treatment of Temporomandibular Joint Disorders",
+    ]
+
+
+def test_related_documents_listed_by_id():
+    assert extracted(CMS_LCD).related_policies == [
+        "A52464 - Glucose Monitor - Policy Article",
+        "A59330 - Response to Comments: Glucose Monitors – DL33822",
+        "A55426 - Standard Documentation Requirements for All Claims Submitted to DME MACs",
+        "280.1 - Durable Medical Equipment Reference List",
+        "40.2 - Home Blood Glucose Monitors",
+    ]
+
+
+def test_related_documents_after_a_front_matter_note():
+    # Anthem: "Note: For additional information, please see:" then one document per line, by id.
+    record = extracted(
+        ANTHEM / "CG-SURG-83 Bariatric Surgery and Other Treatments for Clinically Severe Obesity.pdf"
+    )
+    assert record.related_policies == [
+        "CG-MED-59 Upper Gastrointestinal Endoscopy in Adults",
+        "CG-SURG-92 Paraesophageal Hernia Repair",
+    ]
+
+
+def test_payer_from_web_address_alone():
+    line = Line(text="Printed from https://www.uhcprovider.com/en/policies.html", page=1)
+    doc = Document(path="x.txt", format="text", sha256="0" * 64, page_count=1, lines=[line])
+    assert find_payer(doc) == "UnitedHealthcare"
