@@ -1,11 +1,55 @@
-"""Coverage sections -> the criteria forest."""
+"""Coverage sections -> the criteria forest.
+
+Three steps, each general rather than per payer:
+1. Lines -> blocks (paragraphs and list items): a block starts at a label or bullet, after vertical
+   white space, after a line that ended a sentence short of the right margin, or at a page break after
+   a finished sentence; other lines continue the block (across pages too).
+2. Blocks -> tree: labelled items nest by label style (I. > A. > 1. > a. > (1) ...; a style seen
+   before closes the deeper lists), bullets and unlabelled paragraphs by indentation; an item ending in
+   "following: x; y" holds an inline list.
+3. Each node gets its logic (cue phrases and trailing and/or of its items), coverage position, kind,
+   service and quantities. Wording lives in rules/criteria.toml and rules/services.toml.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import pairwise
 
-from policydiff.extract.document import Document, Section
-from policydiff.model import Criterion
+from policydiff.extract.document import Document, Line, Section
+from policydiff.extract.quantities import parse_quantities
+from policydiff.extract.rules import RuleFileError, load_rules, regex_list
+from policydiff.extract.services import find_abbreviations, services_named
+from policydiff.model import Box, Criterion
+
+INDENT_TOLERANCE = 3.0  # points: within this, two blocks start at the same indentation
+HEADING_MAX_WORDS = 8
+PARAGRAPH_SPACING = 1.3  # a line further below the previous than this many usual line pitches starts a block
+UNFINISHED_SLACK = 0.25
+BLANK_LINE = 0.75  # ... as does white space above it of most of a line's height
+COVERAGE_ORDER = (
+    "experimental_investigational",
+    "not_medically_necessary",
+    "not_covered",
+    "medically_necessary",
+)
+LOGIC_ORDER = ("none", "any", "all")
+
+_ROMAN = re.compile(r"^(?=[ivxlc]+$)c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$", re.I)
+_LABEL = re.compile(
+    r"^(?P<open>\()?(?P<value>[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z]|\d{1,2})(?P<close>[.)])\s+(?=\S)"
+)
+# Bullet glyphs, including the private-use and "(cid:N)" forms that PDF symbol fonts come out as.
+_BULLET = re.compile(
+    r"^(?P<glyph>[•▪■●◦○·\-–—*§➢►✓\uf000-\uf0ff]|\(cid:\d+\)|o(?=\s+[A-Z(]))\s*(?<=\s|\))(?=[^\s\d])"
+)
+_SYMBOLS = re.compile(r"\s*[®™©]")
+_TERMINAL = re.compile(r"[.:;!?][\"'”)]*$")
+_INLINE_LIST = re.compile(r"^(?P<head>.*\bfollowing\b[^:]{0,60}:)\s+(?P<items>\S.*)$", re.I)
+_INLINE_SPLIT = re.compile(r";\s*(?:(?:and|or)\s+)?|,\s*(?:and|or)\s+|,\s+(?=[a-z])")
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass
@@ -16,5 +60,474 @@ class CriteriaResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Block:
+    """One paragraph or list item as printed: its label (or bullet), text, indentation and first line."""
+
+    text: str
+    first: Line
+    label: str | None = None  # as printed, "I.", "(a)"
+    style: str | None = None  # "roman.", "upper.", "digit)", "(lower)", "bullet•"; None for a paragraph
+    ordinal: int | None = None
+    ambiguous: tuple[tuple[str, int], ...] = ()  # other (style, ordinal) readings: "C." letter or roman
+    heading: bool = False
+    line_count: int = 1
+    children: list[Block] = field(default_factory=list)
+
+    @property
+    def x0(self) -> float:
+        return self.first.x0
+
+
+# ---------------------------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class CriteriaRules:
+    logic: dict[str, list[re.Pattern[str]]]
+    conjunction: dict[str, list[re.Pattern[str]]]
+    coverage: dict[str, list[re.Pattern[str]]]
+    kind: dict[str, list[re.Pattern[str]]]
+
+
+@cache
+def criteria_rules() -> CriteriaRules:
+    rules = load_rules("criteria")
+
+    def table(name: str, keys: tuple[str, ...]) -> dict[str, list[re.Pattern[str]]]:
+        entry = rules.get(name)
+        if not isinstance(entry, dict):
+            raise RuleFileError(f"rule file criteria.toml: [{name}] must be a table")
+        return {key: regex_list(entry, key, "criteria") for key in keys}
+
+    return CriteriaRules(
+        logic=table("logic", LOGIC_ORDER),
+        conjunction=table("conjunction", ("all", "any")),
+        coverage=table("coverage", COVERAGE_ORDER),
+        kind=table("kind", ("note", "contraindication", "requirement")),
+    )
+
+
+def _first_match(patterns: dict[str, list[re.Pattern[str]]], text: str) -> tuple[str, re.Match[str]] | None:
+    for key, compiled in patterns.items():
+        for pattern in compiled:
+            match = pattern.search(text)
+            if match:
+                return key, match
+    return None
+
+
+def coverage_of(text: str) -> tuple[str, int] | None:
+    """The coverage position a text states and where its wording starts."""
+    found = _first_match(criteria_rules().coverage, text)
+    return (found[0], found[1].start()) if found else None
+
+
+def logic_cue(text: str) -> str | None:
+    found = _first_match(criteria_rules().logic, text)
+    return found[0] if found else None
+
+
+def trailing_conjunction(text: str) -> str | None:
+    found = _first_match(criteria_rules().conjunction, text)
+    return found[0] if found else None
+
+
+def _has_cue(kind: str, text: str) -> bool:
+    return any(pattern.search(text) for pattern in criteria_rules().kind[kind])
+
+
+# --------------------------------------------------------------------------------------------- labels
+
+
+def _roman_value(text: str) -> int:
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+    total = 0
+    for index, ch in enumerate(text.lower()):
+        value = values[ch]
+        following = values[text.lower()[index + 1]] if index + 1 < len(text) else 0
+        total += -value if value < following else value
+    return total
+
+
+def read_label(text: str) -> tuple[str, str, int, tuple[tuple[str, int], ...], str] | None:
+    """(label, style, ordinal, other readings, rest) of a labelled or bulleted item, else None."""
+    match = _LABEL.match(text)
+    if match:
+        value, opening, closing = match.group("value"), match.group("open") or "", match.group("close")
+        if opening and closing != ")":
+            return None
+        decoration = "({})" if opening else f"{{}}{closing}"
+        readings: list[tuple[str, int]] = []
+        if value.isdigit():
+            readings.append(("digit", int(value)))
+        else:
+            if _ROMAN.match(value):
+                readings.append(("roman" if value.isupper() else "lroman", _roman_value(value)))
+            if len(value) == 1:
+                readings.append(("upper" if value.isupper() else "lower", ord(value.lower()) - ord("a") + 1))
+        if not readings:
+            return None
+        # A lone "I"/"i" starts a roman list; other single letters read as letters first.
+        if len(readings) == 2 and value.lower() != "i":
+            readings.reverse()
+        styles = [(decoration.format(style), ordinal) for style, ordinal in readings]
+        return match.group(0).strip(), styles[0][0], styles[0][1], tuple(styles[1:]), text[match.end() :]
+    bullet = _BULLET.match(text)
+    if bullet:
+        return ("", f"bullet{bullet.group('glyph')}", 0, (), text[bullet.end() :])
+    return None
+
+
+# --------------------------------------------------------------------------------------------- blocks
+
+
+def _right_margin(lines: list[Line]) -> float:
+    """Where full lines end: a high percentile of line ends, so one overlong line does not move it."""
+    ends = sorted(line.x1 for line in lines)
+    return ends[int(len(ends) * 0.9)] if ends else 0.0
+
+
+def _ends_short(previous: Line, line: Line, margin: float, slack: float = 0.0) -> bool:
+    """Whether `previous` stopped before the margin although the next word (and `slack` of the line's
+    width more) would have fitted."""
+    text = previous.text
+    if not text or previous.x1 <= previous.x0:
+        return False
+    char_width = (previous.x1 - previous.x0) / len(text)
+    next_word = line.text.split()[0] if line.text.split() else ""
+    return previous.x1 + char_width * (len(next_word) + 1) + slack * (margin - previous.x0) < margin
+
+
+def _line_pitch(lines: list[Line]) -> float:
+    """The usual distance from one line's top to the next one's within a paragraph (the median)."""
+    pitches = sorted(
+        line.top - previous.top
+        for previous, line in pairwise(lines)
+        if line.page == previous.page and line.top > previous.top
+    )
+    return pitches[len(pitches) // 2] if pitches else 0.0
+
+
+def _starts_block(previous: Line, line: Line, block_start: Line, margin: float, pitch: float) -> bool:
+    if read_label(line.text) or line.is_row or previous.is_row:
+        return True
+    if line.page == previous.page and line.x0 < block_start.x0 - INDENT_TOLERANCE:
+        return True  # left of where the block began: continuation lines never are
+    if line.bold != previous.bold:
+        return True
+    finished = bool(_TERMINAL.search(previous.text))
+    if line.page != previous.page:
+        return finished
+    if finished and line.x0 > previous.x0 + INDENT_TOLERANCE:
+        return True  # an indented line after a finished sentence: an item without a printed bullet
+    if pitch and line.top - previous.top > PARAGRAPH_SPACING * pitch:
+        return True
+    if line.top - previous.bottom > BLANK_LINE * (previous.bottom - previous.top):
+        return True
+    if line.text[:1].islower():
+        return False
+    # A line that stopped short although the next word would have fitted was broken on purpose; an
+    # unfinished sentence needs a clearly short line, as plain-text wrapping is ragged.
+    if _ends_short(previous, line, margin, 0.0 if finished else UNFINISHED_SLACK):
+        return True
+    return _looks_like_heading(previous.text)
+
+
+def _join(text: str, more: str) -> str:
+    if re.search(r"[A-Za-z]-$", text) and more[:1].isalpha():
+        return text + more
+    return f"{text} {more}"
+
+
+def _looks_like_heading(text: str) -> bool:
+    words = text.split()
+    if not words or len(words) > HEADING_MAX_WORDS or _TERMINAL.search(text) or read_label(text):
+        return False
+    if text.isupper() and any(ch.isalpha() for ch in text):
+        return True
+    major = [word for word in words if len(word) > 3 and word[0].isalpha()]
+    return bool(major) and all(word[0].isupper() for word in major)
+
+
+def _is_wrapped_enumeration(previous: Line, line: Line, text: str, blocks: list[Block]) -> bool:
+    """A line that only starts with "2)" because an inline enumeration wrapped there ("it must 1) ...,
+    2) be ..."): the sentence above is unfinished and no list of that style is open."""
+    label = read_label(text)
+    if not label or label[1].startswith("bullet"):
+        return False
+    if _TERMINAL.search(previous.text) or line.x0 > previous.x0 + INDENT_TOLERANCE:
+        return False
+    readings = {(label[1], label[2]), *label[3]}
+    return not any(
+        (block.style, (block.ordinal or 0) + 1) in readings for block in blocks if block.style is not None
+    )
+
+
+def build_blocks(lines: list[Line]) -> list[Block]:
+    """The lines of one section cut into paragraphs and items, labels read, lines joined."""
+    margin = _right_margin(lines)
+    pitch = _line_pitch(lines)
+    blocks: list[Block] = []
+    previous: Line | None = None
+    for line in lines:
+        text = " ".join(cell.text for cell in line.cells) if line.is_row else line.text
+        text = _SPACES.sub(" ", _SYMBOLS.sub("", text)).strip()
+        if not text:
+            continue
+        if previous is not None and _is_wrapped_enumeration(previous, line, text, blocks):
+            blocks[-1].text = _join(blocks[-1].text, text)
+            blocks[-1].line_count += 1
+        elif previous is None or _starts_block(previous, line, blocks[-1].first, margin, pitch):
+            block = Block(text=text, first=line)
+            label = read_label(text)
+            if label:
+                block.label = label[0] or None
+                block.style, block.ordinal, block.ambiguous, block.text = (
+                    label[1],
+                    label[2],
+                    label[3],
+                    label[4],
+                )
+            blocks.append(block)
+        else:
+            blocks[-1].text = _join(blocks[-1].text, text)
+            blocks[-1].line_count += 1
+        previous = line
+    left = min((line.x0 for line in lines), default=0.0)
+    for index, block in enumerate(blocks):
+        block.heading = (
+            block.style is None
+            and block.x0 <= left + INDENT_TOLERANCE  # an indented short line is an item, not a heading
+            and (block.first.bold or _looks_like_heading(block.text))
+            and block.line_count == 1
+            and not _TERMINAL.search(block.text)
+            and len(block.text.split()) <= HEADING_MAX_WORDS
+            and index + 1 < len(blocks)
+        )
+    return blocks
+
+
+# ----------------------------------------------------------------------------------------------- tree
+
+
+def _matches_list(open_block: Block, block: Block) -> tuple[str, int] | None:
+    """The reading of `block`'s label that continues the list `open_block` belongs to, if any."""
+    for style, ordinal in ((block.style, block.ordinal), *block.ambiguous):
+        if style == open_block.style and ordinal == (open_block.ordinal or 0) + 1:
+            return style, ordinal
+    for style, ordinal in ((block.style, block.ordinal), *block.ambiguous):
+        if style == open_block.style and style.startswith("bullet"):
+            return style, ordinal
+    return None
+
+
+def build_tree(blocks: list[Block]) -> list[Block]:
+    """Blocks nested by label style, bullets and indentation; headings close every open list."""
+    roots: list[Block] = []
+    stack: list[Block] = []
+
+    def attach(block: Block) -> None:
+        (stack[-1].children if stack else roots).append(block)
+        stack.append(block)
+
+    for block in blocks:
+        if block.heading:
+            stack.clear()
+            continue
+        if block.style is not None:
+            depth = _list_depth(stack, block)
+            if depth is not None:
+                del stack[depth:]
+            attach(block)
+            continue
+        while stack and block.x0 <= stack[-1].x0 + INDENT_TOLERANCE:
+            stack.pop()
+        if (
+            stack
+            and stack[-1].style is not None
+            and not stack[-1].children
+            and not stack[-1].text.endswith(":")
+        ):
+            stack[-1].text = _join(stack[-1].text, block.text)  # a further paragraph of the same item
+            continue
+        attach(block)
+    return roots
+
+
+def _list_depth(stack: list[Block], block: Block) -> int | None:
+    """Where `block` joins an open list as its next item (stack index of its sibling), else None."""
+    for depth in range(len(stack) - 1, -1, -1):
+        match = _matches_list(stack[depth], block)
+        if match:
+            block.style, block.ordinal = match
+            return depth
+    for depth in range(len(stack) - 1, -1, -1):
+        if stack[depth].style == block.style and not block.style.startswith("bullet"):
+            return depth  # the same style restarting or skipping a number: still that list
+        if block.style.startswith("bullet") and stack[depth].style == block.style:
+            return depth
+    return None
+
+
+def _split_inline_list(block: Block) -> None:
+    """'... for either of the following: a; or b' -> a head with one child per item."""
+    if block.children:
+        return
+    match = _INLINE_LIST.match(block.text)
+    if not match:
+        return
+    items = [item.strip(" .;,") for item in _INLINE_SPLIT.split(match.group("items")) if item.strip(" .;,")]
+    if len(items) < 2:
+        return
+    block.text = match.group("head")
+    block.children = [Block(text=item, first=block.first) for item in items]
+
+
+# ---------------------------------------------------------------------------------------------- nodes
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a node inherits from its ancestors."""
+
+    sign: str | None  # "covered" / "denied" from the nearest coverage position above
+    parent_logic: str | None
+    service: str | None
+
+
+def _node_id(parent_id: str | None, block: Block, position: int, used: set[str]) -> str:
+    own = re.sub(r"[().\s]", "", block.label) if block.label else str(position)
+    if own in used:
+        own = str(position)
+    used.add(own)
+    return f"{parent_id}.{own}" if parent_id else own
+
+
+def _logic(block: Block, where: str, warnings: list[str]) -> str | None:
+    if not block.children:
+        return None
+    cue = logic_cue(block.text)
+    conjunctions = {trailing_conjunction(child.text) for child in block.children[:-1]} - {None}
+    if len(conjunctions) > 1:
+        warnings.append(f"criteria {where}: its items mix 'and' and 'or'; logic left open, read it by hand")
+        return None
+    stated = next(iter(conjunctions), None)
+    if cue is None:
+        if stated is None:
+            warnings.append(
+                f"criteria {where}: a list without 'all/any of' or trailing 'and'/'or'; logic unknown"
+            )
+        return stated
+    if stated is not None and cue != "none" and stated != cue:
+        warnings.append(
+            f"criteria {where}: says '{cue} of' but its items are joined by '{'and' if stated == 'all' else 'or'}'; "
+            "logic left open, read it by hand"
+        )
+        return None
+    return cue
+
+
+def _kind(block: Block, coverage: str | None, logic: str | None, context: Context) -> str:
+    text = block.text
+    if block.children:
+        if coverage:
+            return "statement"
+        return "exclusion" if context.sign == "denied" and logic != "none" else "requirement"
+    if _has_cue("note", text):
+        return "note"
+    if coverage:
+        return "indication" if coverage == "medically_necessary" else "exclusion"
+    if context.parent_logic == "none":
+        return "contraindication"
+    if context.sign == "denied":
+        return "exclusion"
+    if context.sign == "covered":
+        if _has_cue("contraindication", text):
+            return "contraindication"
+        return "requirement" if _has_cue("requirement", text) else "indication"
+    return "requirement" if _has_cue("requirement", text) else "note"
+
+
+def _to_criterion(
+    block: Block,
+    node_id: str,
+    context: Context,
+    doc: Document,
+    abbreviations: dict[str, str],
+    found_services: list[str],
+    warnings: list[str],
+) -> Criterion:
+    _split_inline_list(block)
+    position = coverage_of(block.text)
+    coverage = position[0] if position else None
+    logic = _logic(block, node_id, warnings)
+    service = context.service
+    if position:
+        named = services_named(block.text, position[1], abbreviations)
+        found_services.extend(named)
+        service = named[0] if len(named) == 1 else (None if named else context.service)
+    if not block.children and re.search(r"\bfollowing\b[^.]*:$", block.text):
+        warnings.append(f"criteria {node_id}: announces a list but no items follow it")
+    sign = context.sign
+    if coverage:
+        sign = "covered" if coverage == "medically_necessary" else "denied"
+    child_context = Context(sign=sign, parent_logic=logic, service=service)
+    used: set[str] = set()
+    children = [
+        _to_criterion(
+            child,
+            _node_id(node_id, child, index, used),
+            child_context,
+            doc,
+            abbreviations,
+            found_services,
+            warnings,
+        )
+        for index, child in enumerate(block.children, start=1)
+    ]
+    first = block.first
+    # Text files have no page geometry: their line positions are line numbers, not a box.
+    box = Box(x0=first.x0, top=first.top, x1=first.x1, bottom=first.bottom) if doc.format == "pdf" else None
+    return Criterion(
+        id=node_id,
+        label=block.label,
+        text=block.text,
+        kind=_kind(block, coverage, logic, context),
+        coverage=coverage,
+        logic=logic,
+        service=service,
+        page=first.page,
+        box=box,
+        quantities=parse_quantities(block.text),
+        children=children,
+    )
+
+
+def _paragraphs(doc: Document) -> list[str]:
+    return [block.text for block in build_blocks(doc.lines)]
+
+
 def parse_criteria(doc: Document, sections: list[Section]) -> CriteriaResult:
-    return CriteriaResult()
+    result = CriteriaResult()
+    criteria_sections = [section for section in sections if section.kind == "criteria" and section.lines]
+    if not criteria_sections:
+        return result
+    result.abbreviations = find_abbreviations(_paragraphs(doc))
+    roots: list[Block] = []
+    for section in criteria_sections:
+        roots.extend(build_tree(build_blocks(section.lines)))
+    found: list[str] = []
+    used: set[str] = set()
+    top = Context(sign=None, parent_logic=None, service=None)
+    for index, block in enumerate(roots, start=1):
+        node_id = _node_id(None, block, index, used)
+        result.criteria.append(
+            _to_criterion(block, node_id, top, doc, result.abbreviations, found, result.warnings)
+        )
+    seen: set[str] = set()
+    for service in found:
+        if service.lower() not in seen:
+            seen.add(service.lower())
+            result.services.append(service)
+    return result

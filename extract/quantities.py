@@ -154,9 +154,9 @@ def parse_quantities(text: str) -> list[Quantity]:
         if value is None:
             continue
         before_char = text[match.start() - 1 : match.start()] if match.start() else ""
-        if match.group("digits") and not match.group("before") and not match.group("symbol"):
-            if before_char.isalnum() or before_char in "(-/.":
-                continue  # part of a code, a citation "(1-4)", a date or a decimal
+        bare_digits = match.group("digits") and not match.group("before") and not match.group("symbol")
+        if bare_digits and (before_char.isalnum() or before_char in "(-/."):
+            continue  # part of a code, a citation "(1-4)", a date or a decimal
         after = text[match.end() :]
         unit = _unit(match, after)
         comparator = _comparator(match)

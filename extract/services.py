@@ -31,6 +31,8 @@ class ServiceRules:
     matchers: dict[str, Matcher]
     not_a_service: frozenset[str]
     strip_leading: tuple[str, ...]
+    qualifier_starts: frozenset[str]
+    verb_starts: frozenset[str]
 
 
 def _patterns(rules: dict, key: str) -> list[list[dict]]:
@@ -69,6 +71,10 @@ def service_rules() -> ServiceRules:
         matchers=matchers,
         not_a_service=frozenset(word.lower() for word in string_list(table, "words", "services")),
         strip_leading=tuple(sorted(string_list(table, "strip_leading", "services"), key=len, reverse=True)),
+        qualifier_starts=frozenset(
+            word.lower() for word in string_list(table, "qualifier_starts", "services")
+        ),
+        verb_starts=frozenset(word.lower() for word in string_list(table, "verb_starts", "services")),
     )
 
 
@@ -92,7 +98,7 @@ def _long_form(short: str, words: list[str]) -> str | None:
         s_index -= 1
         l_index -= 1
     start = text.rfind(" ", 0, l_index + 1) + 1
-    long_form = text[start:].strip(" ,;:-")
+    long_form = text[start:].split(")")[-1].strip(" ,;:-®™")
     if (len(long_form.split()) < 2 and "-" not in long_form) or long_form.lower() == short.lower():
         return None
     return long_form
@@ -103,13 +109,13 @@ def find_abbreviations(paragraphs: list[str]) -> dict[str, str]:
     rules = service_rules()
     found: dict[str, str] = {}
     for doc in rules.nlp.pipe(paragraphs):
-        for _, start, end in rules.matchers["abbreviation"](doc):
+        for _, start, _end in rules.matchers["abbreviation"](doc):
             short = doc[start + 1].text
-            if short in found or not any(ch.isupper() for ch in short):
+            if not any(ch.isupper() for ch in short) or (short in found and not found[short].isupper()):
                 continue
             words = doc[max(0, start - 12) : start].text.split()
             long_form = _long_form(short, words)
-            if long_form:
+            if long_form and (short not in found or not long_form.isupper()):
                 found[short] = long_form
     return found
 
@@ -123,11 +129,16 @@ def _clean_service(phrase: str, abbreviations: dict[str, str], rules: ServiceRul
         for lead in rules.strip_leading:
             if part.lower().startswith(lead + " "):
                 part = part[len(lead) + 1 :]
-        if not part or part.lower() in rules.not_a_service or not any(ch.isalpha() for ch in part):
-            continue
         words = part.split()
+        if not words or (words[0].lower() in rules.qualifier_starts and services):
+            continue
+        if part.lower() in rules.not_a_service or words[0].lower() in rules.verb_starts:
+            continue
+        if any(ch.isdigit() for ch in part) or part.count("(") != part.count(")"):
+            continue
         if words[0] in abbreviations:
-            words = [*abbreviations[words[0]].split(), *words[1:]]
+            long_form = abbreviations[words[0]]
+            words = [*(long_form.lower() if long_form.isupper() else long_form).split(), *words[1:]]
         part = " ".join(words)
         services.append(part[0].upper() + part[1:])
     return services

@@ -1,0 +1,281 @@
+"""Criteria trees (issue 4): the seeds equal the gold, the CMS LCD versions split their CGM list, and one
+test per construct (labels, bullets, indentation, continuation, nesting, inline lists, logic, kinds,
+coverage wordings, services, abbreviations)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from policydiff.extract.criteria import coverage_of, logic_cue, parse_criteria
+from policydiff.extract.document import Document, Line
+from policydiff.extract.load import load_file
+from policydiff.extract.sections import segment
+from policydiff.extract.text import load_text
+from policydiff.model.policy import iter_criteria
+from policydiff.score import score_criteria
+
+from corpus import CORPUS, GOLD, SEED_PDFS, SEED_TEXTS, doc_id, extracted
+
+KEYS = ("id", "label", "text", "kind", "coverage", "logic", "service")
+LCD_VERSIONS = CORPUS / "real" / "medicare-cms" / "l33822-versions"
+
+
+def projected(nodes: list[dict]) -> list[dict]:
+    return [{**{key: node[key] for key in KEYS}, "children": projected(node["children"])} for node in nodes]
+
+
+def criteria_of_text(text: str):
+    doc = load_text(text, "inline.txt", "0" * 64)
+    return parse_criteria(doc, segment(doc))
+
+
+def tree(result) -> list[tuple[str, str, str | None]]:
+    return [(node.id, node.kind, node.logic) for node in iter_criteria(result.criteria)]
+
+
+@pytest.mark.parametrize("path", SEED_TEXTS + SEED_PDFS, ids=doc_id)
+def test_seed_criteria_equal_gold(path):
+    gold = json.loads((GOLD / f"{path.stem}.json").read_text(encoding="utf-8"))
+    record = extracted(path).to_json_dict()
+    assert projected(record["criteria"]) == projected(gold["criteria"])
+    assert record["services"] == gold["services"]
+    scores = score_criteria(gold["criteria"], record["criteria"])
+    assert scores["recall"] == scores["precision"] == scores["parent"] == 1.0
+
+
+def test_seed_abbreviations_linked_to_long_forms():
+    abbreviations = extracted(CORPUS / "seeds" / "centene-cp-mp-101-dli.txt").abbreviations
+    assert abbreviations["DLI"] == "donor lymphocyte infusion"
+    assert abbreviations["GvHD"] == "graft-versus-host-disease"
+
+
+def test_seed_quantity_on_node():
+    record = extracted(CORPUS / "seeds" / "centene-cp-mp-101-dli.txt")
+    node = next(node for node in iter_criteria(record.criteria) if node.id == "II.C")
+    assert [(q.quantity, q.comparator, q.value) for q in node.quantities] == [("grade", ">", 2)]
+
+
+@pytest.mark.parametrize(("year", "count"), [("2020", 6), ("2021", 5)])
+def test_lcd_cgm_criteria_are_separate_nodes(year, count):
+    doc = load_file(LCD_VERSIONS / f"L33822_{year}.txt")
+    result = parse_criteria(doc, segment(doc))
+    head = next(
+        node for node in result.criteria if node.text.startswith("Therapeutic CGMs and related supplies")
+    )
+    assert (head.kind, head.coverage, head.logic) == ("statement", "medically_necessary", "all")
+    assert [child.label for child in head.children] == [f"{n}." for n in range(1, count + 1)]
+    frequent = [child for child in head.children if "four or more times a day" in child.text]
+    assert len(frequent) == (1 if year == "2020" else 0)
+
+
+def test_lcd_wrapped_inline_enumeration_is_not_a_list():
+    """'it must 1) be eligible ..., \\n2) be reasonable ...': a wrapped sentence, not an item "2)"."""
+    doc = load_file(LCD_VERSIONS / "L33822_2021.txt")
+    first = parse_criteria(doc, segment(doc)).criteria[0]
+    assert first.children == [] and "2) be reasonable and necessary" in first.text
+
+
+# ---------------------------------------------------------------------------------------- structure
+
+NESTED = """Policy
+
+I. The procedure is medically necessary when all of the following are met:
+ A. Age 18 years or older; and
+ B. One of the following:
+  1. Condition one; or
+  2. Condition two with any of the following:
+   a. Finding a; or
+   b. Finding b
+    (1) detail one
+    (2) detail two
+II. The procedure is considered experimental/investigational for all other indications.
+"""
+
+
+def test_labels_nest_four_levels_and_more():
+    result = criteria_of_text(NESTED)
+    ids = [node_id for node_id, _, _ in tree(result)]
+    assert ids == ["I", "I.A", "I.B", "I.B.1", "I.B.2", "I.B.2.a", "I.B.2.b", "I.B.2.b.1", "I.B.2.b.2", "II"]
+
+
+def test_bullets_nest_under_the_item_that_announces_them():
+    result = criteria_of_text(
+        "Criteria\n\nX is medically necessary for any of the following:\n\n• one\n• two\n\nX is not covered for other uses.\n"
+    )
+    assert tree(result) == [
+        ("1", "statement", "any"),
+        ("1.1", "indication", None),
+        ("1.2", "indication", None),
+        ("2", "exclusion", None),
+    ]
+
+
+def test_indentation_nests_unlabelled_items():
+    lines = [
+        Line("Sleep testing is medically necessary when:", 1, x0=36, top=0, x1=300, bottom=10),
+        Line("The individual is a child; or", 1, x0=54, top=12, x1=200, bottom=22),
+        Line("The individual has one of the following:", 1, x0=54, top=24, x1=300, bottom=34),
+        Line("Condition A", 1, x0=72, top=36, x1=130, bottom=46),
+        Line("Condition B", 1, x0=72, top=48, x1=130, bottom=58),
+        Line("Also, refer to the section below.", 1, x0=36, top=60, x1=300, bottom=70),
+    ]
+    doc = Document(
+        path="x.pdf",
+        format="pdf",
+        sha256="0" * 64,
+        page_count=1,
+        lines=[Line("Coverage Rationale", 1, x0=36, top=-20, x1=200, bottom=-10), *lines],
+    )
+    result = parse_criteria(doc, segment(doc))
+    assert tree(result) == [
+        ("1", "statement", "any"), ("1.1", "indication", None), ("1.2", "requirement", "any"),
+        ("1.2.1", "indication", None), ("1.2.2", "indication", None), ("2", "note", None),
+    ]  # fmt: skip
+    assert result.criteria[0].box is not None and result.criteria[0].page == 1
+
+
+def test_item_continued_across_lines_and_pages():
+    lines = [
+        Line("Coverage Policy", 1, x0=36, top=0, x1=200, bottom=10, bold=True),
+        Line(
+            "1. The beneficiary has been using a monitor and performing frequent",
+            1,
+            x0=36,
+            top=12,
+            x1=500,
+            bottom=22,
+        ),
+        Line("testing at home; and", 2, x0=50, top=40, x1=200, bottom=50),
+        Line("2. The beneficiary is insulin-treated.", 2, x0=36, top=52, x1=300, bottom=62),
+    ]
+    doc = Document(path="x.pdf", format="pdf", sha256="0" * 64, page_count=2, lines=lines)
+    nodes = parse_criteria(doc, segment(doc)).criteria
+    assert [node.text for node in nodes] == [
+        "The beneficiary has been using a monitor and performing frequent testing at home; and",
+        "The beneficiary is insulin-treated.",
+    ]
+    assert [node.page for node in nodes] == [1, 2]
+
+
+def test_inline_list_becomes_children():
+    result = criteria_of_text(
+        "Criteria\n\nHPC boost is medically necessary for EITHER of the following: promote engraftment; or enhancement of chimerism.\n"
+    )
+    (head,) = result.criteria
+    assert (head.logic, [child.text for child in head.children]) == (
+        "any",
+        ["promote engraftment", "enhancement of chimerism"],
+    )
+
+
+# -------------------------------------------------------------------------------------------- logic
+
+
+@pytest.mark.parametrize(
+    ("text", "logic"),
+    [
+        ("X is medically necessary when all of the following are met:", "all"),
+        ("the beneficiary must meet each of the following:", "all"),
+        ("X is medically necessary for any of the following indications:", "any"),
+        ("meets at least one of the following:", "any"),
+        ("for EITHER of the following indications:", "any"),
+        ("Does not have ANY of the following absolute contraindications:", "none"),
+        ("None of the following are present:", "none"),
+    ],
+)
+def test_logic_cues(text, logic):
+    assert logic_cue(text) == logic
+
+
+def test_trailing_conjunctions_give_logic():
+    result = criteria_of_text(
+        "Criteria\n\nX is medically necessary when:\n\n1. a is present; and\n2. b is present; and\n3. c is present.\n"
+    )
+    assert result.criteria[0].logic == "all"
+
+
+def test_mixed_and_or_is_left_open_with_a_warning():
+    result = criteria_of_text(
+        "Criteria\n\nX is medically necessary when:\n\n1. a is present; and\n2. b is present; or\n3. c is present.\n"
+    )
+    assert result.criteria[0].logic is None
+    assert any("mix 'and' and 'or'" in warning for warning in result.warnings)
+
+
+# ---------------------------------------------------------------------------------- kinds, coverage
+
+
+@pytest.mark.parametrize(
+    ("text", "coverage"),
+    [
+        (
+            "current evidence does not support the use of DLI for any of the following:",
+            "not_medically_necessary",
+        ),
+        ("MWT is unproven and not medically necessary in children.", "not_medically_necessary"),
+        (
+            "Bariatric surgery is considered Investigational and Not Medically Necessary.",
+            "experimental_investigational",
+        ),
+        (
+            "DLI and HPC boost are considered not medically necessary for any other indication.",
+            "not_medically_necessary",
+        ),
+        ("Cosmetic surgery is not covered.", "not_covered"),
+        ("DLI is considered medically necessary following HSCT.", "medically_necessary"),
+        ("the item(s) will be denied as not reasonable and necessary.", "not_medically_necessary"),
+    ],
+)
+def test_coverage_wordings(text, coverage):
+    assert coverage_of(text)[0] == coverage
+
+
+def test_lone_coverage_sentences_are_indication_or_exclusion():
+    result = criteria_of_text(
+        "Criteria\n\nDLI is considered medically necessary after HSCT.\n\nDLI is considered not medically necessary for any other indication.\n\nNote: DLI is given by infusion.\n"
+    )
+    assert [(node.kind, node.coverage) for node in result.criteria] == [
+        ("indication", "medically_necessary"), ("exclusion", "not_medically_necessary"), ("note", None),
+    ]  # fmt: skip
+
+
+def test_items_of_none_group_are_contraindications():
+    result = criteria_of_text(
+        NESTED.replace("B. One of the following:", "B. Does not have any of the following:")
+    )
+    group = result.criteria[0].children[1]
+    assert (group.kind, group.logic) == ("requirement", "none")
+    assert [child.kind for child in group.children] == ["contraindication", "requirement"]  # a leaf, a group
+
+
+# -------------------------------------------------------------------------------------------- services
+
+
+def test_services_stated_separately_and_expanded():
+    text = (
+        "Overview\n\nThis policy addresses donor lymphocyte infusion (DLI) and hematopoietic progenitor cell (HPC) boost.\n\n"
+        "Criteria\n\nDLI is considered medically necessary after HSCT.\n\nHPC boost is considered medically necessary after HSCT.\n\n"
+        "DLI and HPC boost are considered not medically necessary for any other indication.\n"
+    )
+    result = criteria_of_text(text)
+    assert [node.service for node in result.criteria] == [
+        "Donor lymphocyte infusion",
+        "Hematopoietic progenitor cell boost",
+        None,
+    ]
+    assert result.services == ["Donor lymphocyte infusion", "Hematopoietic progenitor cell boost"]
+
+
+def test_rule_files_load():
+    from policydiff.extract.criteria import criteria_rules
+    from policydiff.extract.services import service_rules
+
+    assert criteria_rules().coverage and service_rules().matchers["abbreviation"]
+
+
+def test_real_pdfs_have_criteria(tmp_path: Path):
+    for name in ("uhc/sleep-studies.pdf", "medicare-cms/LCD - Glucose Monitors (L33822).pdf"):
+        record = extracted(CORPUS / "real" / name)
+        assert any(node.kind == "statement" for node in record.criteria)

@@ -1,0 +1,43 @@
+"""Thresholds read from criteria text: the quantities the diff compares ("grade 2 -> grade 1")."""
+
+from __future__ import annotations
+
+import pytest
+from policydiff.extract.quantities import parse_quantities
+
+
+@pytest.mark.parametrize(
+    ("text", "measured", "comparator", "value", "unit"),
+    [
+        ("In the presence of higher than grade 2 acute GvHD;", "grade", ">", 2, None),
+        ("enhancement of chimerism when studies reveal <100% donor cells", "donor cells", "<", 100, "%"),
+        ("BMI of 40 or greater; or", "BMI", ">=", 40, None),
+        ("Individual is age 18 years or older; and", "age", ">=", 18, "years"),
+        ("performing frequent (four or more times a day) testing", "frequency", ">=", 4, "times/day"),
+        ("within 30 days of the procedure", "time", "<=", 30, "days"),
+        ("children and adolescents less than 18 years of age", "age", "<", 18, "years"),
+        ("Body mass index (BMI) ≥ 50", "Body mass index", ">=", 50, None),
+        ("Within six (6) months prior to ordering the CGM", "time", "<=", 6, "months"),
+        ("left ventricular ejection fraction ≤ 40%", "ejection fraction", "<=", 40, "%"),
+    ],
+)
+def test_threshold(text, measured, comparator, value, unit):
+    first = parse_quantities(text)[0]
+    assert (first.quantity, first.comparator, first.value, first.unit) == (measured, comparator, value, unit)
+
+
+def test_range():
+    (quantity,) = parse_quantities("patients between 18 and 65 years")
+    assert (quantity.comparator, quantity.value, quantity.value_end, quantity.unit) == (
+        "range",
+        18,
+        65,
+        "years",
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["coverage criteria (1-6) are met", "code E2101 and criteria (1-4)", "ICD-10 code list"]
+)
+def test_cross_references_and_codes_are_not_quantities(text):
+    assert parse_quantities(text) == []
