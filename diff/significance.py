@@ -20,7 +20,12 @@ from policydiff.model.diff import WordOp
 # Symbols that change what a criterion says (thresholds, ranges, alternatives).
 MEANINGFUL_SYMBOLS = frozenset("<>=%+±$/×≤≥&#~")
 LIST_CONNECTORS = frozenset({"and", "or"})
-HEADER_WORDS = frozenset({"clinical", "policy", "medical", "coverage", "guideline", "page", "of", "continued"})
+HEADER_WORDS = frozenset(
+    {"clinical", "policy", "medical", "coverage", "guideline", "page", "of", "continued"}
+)
+NEGATIONS = frozenset({"not", "no", "non", "never", "except", "excluding", "without", "nor", "none"})
+HEADING_SMALL_WORDS = frozenset({"and", "or", "of", "the", "for", "with", "in", "on", "to", "a", "an"})
+SENTENCE_ENDS = frozenset({".", ":", ";", "!", "?"})
 PAGE_NUMBER = re.compile(r"\bpage \d+(?: of \d+)?\b")
 
 # A cross-reference to labelled items: "criteria (1-4)", "criterion (2)", "items a - c", "I.C.1 through 4".
@@ -83,14 +88,54 @@ def classify(left: Sequence[str], right: Sequence[str], at_end: bool, furniture:
         return "punctuation"
     if [t.lower() for t in left_kept] == [t.lower() for t in right_kept]:
         return "case"
-    if "".join(left_kept).lower() == "".join(right_kept).lower():
+    if joined(left_kept) == joined(right_kept):
         return "hyphenation"
-    if at_end and not (left_kept and right_kept):
-        if {t.lower() for t in left_kept + right_kept} <= LIST_CONNECTORS:
-            return "list connector"
+    if at_end and one_connector_dropped(left_kept, right_kept):
+        return "list connector"
     if not (left_kept and right_kept) and is_furniture(" ".join(left_kept + right_kept), furniture):
         return "page furniture"
     return None
+
+
+def is_heading(step: Run, left_tokens: list[Token], right_tokens: list[Token]) -> bool:
+    """A heading glued to a paragraph ('... necessary. High Utilization'): a label, not policy words.
+
+    Only an insertion or deletion of two or more capitalized words between sentences counts, and
+    never one holding a negation or a number.
+    """
+    if step.op == "insert":
+        toks, start, end = right_tokens, step.j1, step.j2
+    elif step.op == "delete":
+        toks, start, end = left_tokens, step.i1, step.i2
+    else:
+        return False
+    words = [t.text for t in toks[start:end] if is_word(t.text)]
+    if len(words) < 2 or any(w.lower() in NEGATIONS or any(ch.isdigit() for ch in w) for w in words):
+        return False
+    if not all(w[0].isupper() for w in words if w.lower() not in HEADING_SMALL_WORDS):
+        return False
+    before_ok = start == 0 or toks[start - 1].text in SENTENCE_ENDS
+    after_ok = end == len(toks) or toks[end].text[0].isupper()
+    return before_ok and after_ok
+
+
+def joined(words: Sequence[str]) -> str:
+    return "".join(words).lower()
+
+
+def one_connector_dropped(left: Sequence[str], right: Sequence[str]) -> bool:
+    """'...; and' -> '...': a list connector added or dropped at the end (and <-> or is a change of logic)."""
+    left_bare, right_bare = without_connector(left), without_connector(right)
+    one_side = (len(left_bare) == len(left)) != (len(right_bare) == len(right))
+    return one_side and joined(left_bare) == joined(right_bare)
+
+
+def without_connector(words: Sequence[str]) -> list[str]:
+    """Words of a run at the end of an item, less the trailing 'and' / 'or' that joins list items."""
+    words = list(words)
+    while words and words[-1].lower() in LIST_CONNECTORS:
+        words.pop()
+    return words
 
 
 def is_furniture(text: str, furniture: Sequence[str]) -> bool:
@@ -121,6 +166,8 @@ def word_ops(
             continue
         at_end = not any(is_word(t.text) for t in left_tokens[step.i2 :] + right_tokens[step.j2 :])
         reason = "renumbering" if index in renumbered else None
+        if reason is None and is_heading(step, left_tokens, right_tokens):
+            reason = "heading"
         reason = reason or classify(
             comparable(left_tokens[step.i1 : step.i2]),
             comparable(right_tokens[step.j1 : step.j2]),
@@ -186,4 +233,7 @@ def reasons_of(ops: list[WordOp]) -> tuple[bool, list[str]]:
         reason = op.reason or ("words" if op.significance == "substantive" else None)
         if reason and reason not in reasons:
             reasons.append(reason)
-    return substantive, reasons or ["whitespace"]
+    if not reasons:  # no run differs: the texts differ in spacing or typography only
+        left, right = "".join(op.left for op in ops), "".join(op.right for op in ops)
+        reasons = ["whitespace" if left.split() == right.split() else "quote style or typography"]
+    return substantive, reasons

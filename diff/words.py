@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-
+from functools import lru_cache
 
 TOKEN = re.compile(r"\w+(?:[.'’]\w+)*|[^\w\s]")
 QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "`": "'", "´": "'"})
@@ -57,6 +57,7 @@ def is_word(token: str) -> bool:
     return any(ch.isalnum() for ch in token)
 
 
+@lru_cache(maxsize=1 << 16)
 def key(text: str) -> str:
     """The words of a text, lower case, single-spaced: equal keys differ only cosmetically in form."""
     return " ".join(t.lower() for t in comparable(tokens(text)) if is_word(t))
@@ -74,3 +75,8 @@ def slice_text(text: str, toks: list[Token], i1: int, i2: int) -> str:
     start = 0 if i1 == 0 else toks[i1].start
     end = len(text) if i2 == len(toks) else toks[i2].start
     return text[start:end]
+
+
+def same_layout_aside(left: str, right: str) -> bool:
+    """Equal but for whitespace and line breaks (reflow is not a change at all)."""
+    return left.split() == right.split()

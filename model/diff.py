@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from policydiff.model.policy import (
     SCHEMA_VERSION,
     Code,
@@ -22,6 +20,7 @@ from policydiff.model.policy import (
     Reference,
     Revision,
 )
+from pydantic import Field
 
 Section = Literal["metadata", "criteria", "codes", "revisions", "references"]
 ChangeKind = Literal["added", "removed", "modified", "moved"]
@@ -65,7 +64,9 @@ class Change(Record):
     similarity: float | None = Field(default=None, ge=0, le=1)
     significance: Significance
     documented: bool | None = None
-    subject: str = Field(description="What the change is about, for a reader: 'criterion I.C.2', 'CPT 38215'.")
+    subject: str = Field(
+        description="What the change is about, for a reader: 'criterion I.C.2', 'CPT 38215'."
+    )
     summary: str = Field(description="One line saying what changed.")
     reasons: list[str] = Field(
         default_factory=list, description="Why the change is cosmetic, or what makes it substantive."
@@ -88,6 +89,11 @@ class Change(Record):
     documentation: str | None = Field(
         default=None, description="How the log mentions it (section id, code, key words)."
     )
+
+    @property
+    def edits(self) -> list[WordOp]:
+        """The differing runs of the word-level diff (the equal runs left out)."""
+        return [op for op in self.words if op.op != "equal"]
 
 
 class SectionCounts(Record):

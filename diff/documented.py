@@ -1,0 +1,217 @@
+"""Whether the revision-log rows new in the newer version mention each substantive change.
+
+A row mentions a criteria change when it names the criterion (or an ancestor) by its section id
+('I.C.1 through 4', 'II C'), quotes the words the change inserted or deleted, or, for an added or
+removed criterion, shares enough of its distinctive words. A row mentions a code by the code (or
+codes in general), and the references by the word. A change no new row mentions is silent: what
+analysts cannot get elsewhere, a payer changing criteria without logging it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from policydiff.diff.words import is_word, key
+from policydiff.model import Revision
+from policydiff.model.diff import Change
+
+SECTION_ID = re.compile(
+    r"\b([IVX]{1,4})\b(?:(?:\.\s?|\s)([A-Z])\b(?:\.?\s?(\d{1,2}))?)?(?:\.?\s*(?:through|to|-|–)\s*(\d{1,2}|[A-Z])\b)?"
+)
+CODE_WORDS = re.compile(r"\b(?:codes?|coding|cpt|hcpcs|icd-?10(?:-cm|-pcs)?)\b", re.IGNORECASE)
+REFERENCE_WORDS = re.compile(r"\breferences?\b|\bbibliography\b|\bcitations?\b", re.IGNORECASE)
+# Words every policy uses: sharing them says nothing about which criterion a row is about.
+GENERIC = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "by",
+        "as",
+        "at",
+        "is",
+        "are",
+        "be",
+        "been",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "not",
+        "no",
+        "any",
+        "all",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "from",
+        "than",
+        "then",
+        "if",
+        "when",
+        "which",
+        "who",
+        "whose",
+        "will",
+        "may",
+        "must",
+        "should",
+        "can",
+        "policy",
+        "criteria",
+        "criterion",
+        "coverage",
+        "covered",
+        "cover",
+        "medically",
+        "necessary",
+        "medical",
+        "necessity",
+        "patient",
+        "member",
+        "enrollee",
+        "beneficiary",
+        "individual",
+        "following",
+        "section",
+        "added",
+        "removed",
+        "updated",
+        "revised",
+        "changed",
+        "clarified",
+        "replaced",
+        "review",
+        "reviewed",
+        "annual",
+        "language",
+        "criterion",
+        "statement",
+        "indication",
+        "indications",
+    ]
+)
+SHARED_WORDS = 3  # distinctive words an added / removed criterion must share with a row
+SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s")
+
+
+def stem(word: str) -> str:
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def distinctive(text: str) -> set[str]:
+    return {
+        stem(word) for word in key(text).split() if word not in GENERIC and (len(word) > 2 or word.isdigit())
+    }
+
+
+def section_ids(text: str) -> set[str]:
+    """Section ids a log row names, ranges expanded: 'I.C.1 through 4' -> ic1 ic2 ic3 ic4."""
+    found = set()
+    for match in SECTION_ID.finditer(text):
+        roman, letter, number, last = match.groups()
+        if roman == "I" and not letter and text[match.end() : match.end() + 1] != ".":
+            continue  # a bare 'I' is as likely the pronoun: it needs a dot or a letter to be an id
+        path = [roman.lower(), *(p.lower() for p in (letter, number) if p)]
+        if last and last.isdigit() and number:
+            found.update("".join([*path[:-1], str(n)]) for n in range(int(number), int(last) + 1))
+        elif last and last.isalpha() and letter and not number:
+            found.update(path[0] + chr(c) for c in range(ord(letter.lower()), ord(last.lower()) + 1))
+        else:
+            found.add("".join(path))
+    return found
+
+
+def id_key(criterion_id: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", criterion_id.lower())
+
+
+def id_paths(change: Change) -> set[str]:
+    """The ids of the criterion on both sides and of their ancestors, when ids are section paths."""
+    paths = set()
+    for criterion_id in change.left_ids + change.right_ids:
+        parts = criterion_id.split(".")
+        if not parts[0].isalpha():  # positional ids ('1.2') are not what a log row would cite
+            continue
+        paths.update(id_key(".".join(parts[: n + 1])) for n in range(len(parts)))
+    return paths
+
+
+def changed_phrases(change: Change) -> list[str]:
+    phrases = []
+    for op in change.words:
+        if op.significance != "substantive":
+            continue
+        for text in (op.left, op.right):
+            phrase = key(text)
+            if phrase and any(word not in GENERIC for word in phrase.split() if is_word(word)):
+                phrases.append(phrase)
+    return phrases
+
+
+def criteria_mention(change: Change, row: Revision) -> str | None:
+    row_key = key(row.summary)
+    named = id_paths(change) & section_ids(row.summary)
+    if named:
+        return "names " + ", ".join(sorted(named)).upper()
+    for phrase in changed_phrases(change):
+        if f" {phrase} " in f" {row_key} ":
+            return f"quotes '{phrase}'"
+    item = change.left if change.change == "removed" else change.right
+    if change.change in ("added", "removed") and item is not None:
+        shared = distinctive(item.text) & distinctive(row.summary)
+        if len(shared) >= SHARED_WORDS:
+            return "shares the words " + ", ".join(sorted(shared))
+    changed_words = {stem(w) for phrase in changed_phrases(change) for w in phrase.split()} - GENERIC
+    shared = changed_words & distinctive(row.summary)
+    if shared:
+        return "mentions " + ", ".join(sorted(shared))
+    return None
+
+
+def code_mention(change: Change, row: Revision) -> str | None:
+    codes = {code for ident in change.left_ids + change.right_ids for code in ident.split(" ", 1)[1:]}
+    codes |= set(change.codes_entered) | set(change.codes_left)
+    for code in sorted(codes):
+        if any(re.search(rf"\b{re.escape(part)}\b", row.summary, re.IGNORECASE) for part in code.split("-")):
+            return f"names {code}"
+    if CODE_WORDS.search(row.summary):
+        return "mentions codes in general"
+    return None
+
+
+def reference_mention(change: Change, row: Revision) -> str | None:
+    return "mentions references" if REFERENCE_WORDS.search(row.summary) else None
+
+
+MENTIONS = {"criteria": criteria_mention, "codes": code_mention, "references": reference_mention}
+
+
+def document(change: Change, new_rows: list[Revision]) -> Change:
+    """The change with `documented` set: None when it cannot be told (no new row, cosmetic, the log)."""
+    mention = MENTIONS.get(change.section)
+    if change.significance != "substantive" or mention is None or not new_rows:
+        return change
+    found = [(row, how) for row in new_rows if (how := mention(change, row))]
+    return change.model_copy(
+        update={
+            "documented": bool(found),
+            "documented_by": [row.summary for row, _ in found],
+            "documentation": "; ".join(dict.fromkeys(how for _, how in found)) or None,
+        }
+    )

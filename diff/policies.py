@@ -1,0 +1,84 @@
+"""diff_policies: every change between two policy records, classified and checked against the log."""
+
+from __future__ import annotations
+
+from policydiff.diff.codes import code_changes
+from policydiff.diff.criteria import criteria_changes
+from policydiff.diff.documented import document
+from policydiff.diff.records import metadata_changes, reference_changes, revision_changes
+from policydiff.diff.words import key
+from policydiff.model import Policy
+from policydiff.model.diff import SECTIONS, Change, DiffResult, DiffSummary, SectionCounts, Side
+
+
+def side(policy: Policy) -> Side:
+    return Side(
+        path=policy.source.path,
+        format=policy.source.format,
+        payer=policy.payer,
+        policy_number=policy.policy_number,
+        title=policy.title,
+        sha256=policy.source.sha256,
+        dates=policy.dates,
+    )
+
+
+def furniture(*policies: Policy) -> list[str]:
+    """Running-header phrases of both versions (title, number): text that is page furniture, not policy."""
+    phrases = {key(value) for p in policies for value in (p.title, p.policy_number or "") if key(value)}
+    return sorted(phrases, key=lambda phrase: (-len(phrase), phrase))
+
+
+def diff_policies(left: Policy, right: Policy) -> DiffResult:
+    """What changed from `left` (the older version) to `right` (the newer), item by item.
+
+    Changes come substantive first, then by section (criteria, codes, metadata, revisions,
+    references) in document order; each has a stable id within the result.
+    """
+    header = furniture(left, right)
+    revisions = revision_changes(left.revisions, right.revisions)
+    new_rows = [change.right for change in revisions if change.change == "added"]
+    found = [
+        *criteria_changes(left.criteria, right.criteria, header),
+        *code_changes(left.codes, right.codes),
+        *metadata_changes(left, right),
+        *revisions,
+        *reference_changes(left.references, right.references),
+    ]
+    documented = [document(change, new_rows) for change in found]
+    ordered = sorted(
+        documented,
+        key=lambda change: (change.significance != "substantive", SECTIONS.index(change.section)),
+    )
+    counters: dict[str, int] = {}
+    changes = []
+    for change in ordered:
+        counters[change.section] = counters.get(change.section, 0) + 1
+        changes.append(change.model_copy(update={"id": f"{change.section}-{counters[change.section]}"}))
+    return DiffResult(
+        left=side(left),
+        right=side(right),
+        changes=changes,
+        summary=summarize(changes, len(new_rows)),
+        new_revisions=new_rows,
+    )
+
+
+def summarize(changes: list[Change], new_revisions: int) -> DiffSummary:
+    by_section = {section: SectionCounts() for section in SECTIONS}
+    for change in changes:
+        counts = by_section[change.section]
+        setattr(counts, change.change, getattr(counts, change.change) + 1)
+        setattr(counts, change.significance, getattr(counts, change.significance) + 1)
+        counts.silent += change.documented is False
+    substantive = [change for change in changes if change.significance == "substantive"]
+    return DiffSummary(
+        total=len(changes),
+        substantive=len(substantive),
+        cosmetic=len(changes) - len(substantive),
+        documented=sum(change.documented is True for change in substantive),
+        silent=sum(change.documented is False for change in substantive),
+        undetermined=sum(change.documented is None for change in substantive),
+        new_revisions=new_revisions,
+        by_section=by_section,
+    )
