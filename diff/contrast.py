@@ -1,0 +1,238 @@
+"""Where payers differ on a concept: who sets the harder bar on a shared quantity, and who covers what
+another excludes (in so many words, or by covering a list of indications and excluding any other)."""
+
+from __future__ import annotations
+
+from itertools import permutations
+
+from policydiff.diff.concepts import SAME_CONCEPT, Facet, Vocabulary, similarity
+from policydiff.model import (
+    Concept,
+    Contradiction,
+    ContradictionSide,
+    QuantityComparison,
+    QuantityValue,
+    ServiceGroup,
+)
+
+# A payer covers the same concept under another service ("instead") at this similarity: lower than
+# SAME_CONCEPT because the other service's wording differs more (HPC boost vs DLI for chimerism).
+INSTEAD = 0.45
+
+_LOWER_BOUND = (">", ">=")
+_UPPER_BOUND = ("<", "<=")
+
+
+def _bound(value: QuantityValue) -> tuple[str, tuple[float, int]] | None:
+    """('lower' | 'upper', sortable bar), or None for an equality or range (not ordered here)."""
+    if value.comparator in _LOWER_BOUND:
+        return "lower", (value.value, 1 if value.comparator == ">" else 0)
+    if value.comparator in _UPPER_BOUND:
+        return "upper", (value.value, 0 if value.comparator == "<" else 1)
+    return None
+
+
+def quantity_comparisons(
+    concept: Concept, facets: list[Facet], names: dict[str, str]
+) -> list[QuantityComparison]:
+    """Per measured thing stated by several payers in the concept: the harder bar. For what a policy
+    covers, harder means fewer qualify; for what it excludes, harder means more are excluded."""
+    statements: dict[str, dict[str, list[QuantityValue]]] = {}
+    units: dict[str, str | None] = {}
+    polarity: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    for facet in facets:
+        if (facet.policy, facet.criterion.id) in seen:
+            continue
+        seen.add((facet.policy, facet.criterion.id))
+        polarity.setdefault(facet.policy, facet.polarity)
+        for quantity in facet.criterion.quantities:
+            measured = (quantity.quantity or quantity.unit or "").lower()
+            if not measured:
+                continue
+            units.setdefault(measured, quantity.unit)
+            statements.setdefault(measured, {}).setdefault(facet.policy, []).append(
+                QuantityValue(
+                    id=facet.criterion.id,
+                    text=quantity.text,
+                    comparator=quantity.comparator,
+                    value=quantity.value,
+                    value_end=quantity.value_end,
+                    unit=quantity.unit,
+                )
+            )
+    comparisons = []
+    for measured, values in statements.items():
+        # A bare amount ('every 3 months') is a period, not a bar anyone clears.
+        if len(values) < 2 or not any(v.comparator for items in values.values() for v in items):
+            continue
+        stricter, looser, explanation = _rank(measured, values, polarity, names)
+        comparisons.append(
+            QuantityComparison(
+                quantity=measured,
+                unit=units[measured],
+                values={key: values[key] for key in concept.members if key in values},
+                stricter=stricter,
+                looser=looser,
+                explanation=explanation,
+            )
+        )
+    return comparisons
+
+
+def _rank(
+    measured: str, values: dict[str, list[QuantityValue]], polarity: dict[str, str], names: dict[str, str]
+) -> tuple[list[str], list[str], str]:
+    stated = "; ".join(f"{names[key]}: {', '.join(v.text for v in items)}" for key, items in values.items())
+    if len({tuple((v.comparator, v.value, v.value_end) for v in items) for items in values.values()}) == 1:
+        return [], [], f"{measured}: {stated} (the same bar)"
+    bounds = {key: _bound(items[0]) for key, items in values.items()}
+    directions = {bound[0] for bound in bounds.values() if bound}
+    polarities = {polarity[key] for key in values}
+    if None in bounds.values() or len(directions) != 1 or len(polarities) != 1:
+        return [], [], f"{measured}: {stated} (not comparable as thresholds)"
+    direction, excluding = directions.pop(), polarities.pop() == "excludes"
+    bars = {key: bound[1] for key, bound in bounds.items() if bound}
+    # A higher lower bound and a lower upper bound both narrow who qualifies.
+    harder_is_higher = (direction == "lower") != excluding
+    best = max(bars.values()) if harder_is_higher else min(bars.values())
+    if len(set(bars.values())) == 1:
+        return [], [], f"{measured}: {stated} (the same bar)"
+    stricter = [key for key, bar in bars.items() if bar == best]
+    looser = [key for key in bars if key not in stricter]
+    return stricter, looser, f"{measured}: {stated}; stricter: {', '.join(names[k] for k in stricter)}"
+
+
+def _side(facets: list[Facet], owner: dict[int, str]) -> ContradictionSide:
+    ids: list[str] = []
+    for facet in facets:
+        if facet.criterion.id not in ids:
+            ids.append(facet.criterion.id)
+    return ContradictionSide(
+        policy=facets[0].policy,
+        concept=owner[facets[0].index],
+        ids=ids,
+        service=facets[0].service,
+        polarity=facets[0].polarity,
+    )
+
+
+def _quote(facets: list[Facet]) -> str:
+    quoted = {facet.criterion.id: facet.criterion.text.strip() for facet in facets}
+    return "; ".join(f"“{text}” ({criterion})" for criterion, text in quoted.items())
+
+
+def _limits(excluding: Facet, covering: Facet) -> bool:
+    """The exclusion bounds what is covered rather than denying it: it restates the covered words and
+    goes on ('X is covered ... if the criteria are not met, X is denied'), or it adds an amount the
+    covering statement does not have ('more than one device per 6 months')."""
+    restates = " ".join(covering.text.lower().split())
+    if restates and restates in " ".join(excluding.criterion.text.lower().split()):
+        return True
+    return bool(excluding.criterion.quantities) and not covering.criterion.quantities
+
+
+def _explicit(facets: list[Facet], owner: dict[int, str], vocabulary: Vocabulary) -> dict[tuple, dict]:
+    """A facet one payer covers that another payer, for the same service, excludes in so many words."""
+    found: dict[tuple, dict] = {}
+    for covering, other in permutations(facets, 2):
+        if (
+            covering.policy == other.policy
+            or covering.polarity != "covers"
+            or covering.catch_all
+            or other.polarity != "excludes"
+            or other.catch_all
+            or other.service != covering.service
+            or _limits(other, covering)
+            or similarity(covering, other, vocabulary) < SAME_CONCEPT
+        ):
+            continue
+        entry = found.setdefault(
+            ("explicit", owner[covering.index], owner[other.index]),
+            {"covering": [], "opposing": [], "instead": []},
+        )
+        entry["covering"].append(covering)
+        entry["opposing"].append(other)
+    return found
+
+
+def _by_catch_all(
+    facets: list[Facet], owner: dict[int, str], vocabulary: Vocabulary, services: list[ServiceGroup]
+) -> dict[tuple, dict]:
+    """A facet one payer covers for a service that another payer names alike, lists indications for,
+    states nothing like, and excludes 'for any other indication'; with where that payer covers the
+    same thing under another service instead."""
+    named_by = {group.label: set(group.names) for group in services if group.match == "same"}
+    found: dict[tuple, dict] = {}
+    for covering in facets:
+        if covering.polarity != "covers" or covering.catch_all or covering.service not in named_by:
+            continue
+        for key in sorted(named_by[covering.service] - {covering.policy}):
+            theirs = [facet for facet in facets if facet.policy == key]
+            same_service = [facet for facet in theirs if facet.service == covering.service]
+            catch_alls = [f for f in same_service if f.catch_all and f.polarity == "excludes"]
+            listed = [f for f in same_service if not f.catch_all and f.polarity in ("covers", "requires")]
+            if not catch_alls or not listed:
+                continue
+            if any(similarity(covering, facet, vocabulary) >= SAME_CONCEPT for facet in same_service):
+                continue
+            entry = found.setdefault(
+                ("catch_all", owner[covering.index], owner[catch_alls[0].index]),
+                {"covering": [], "opposing": catch_alls, "instead": []},
+            )
+            entry["covering"].append(covering)
+            entry["instead"].extend(
+                facet
+                for facet in theirs
+                if facet.service != covering.service
+                and facet.polarity == "covers"
+                and facet not in entry["instead"]
+                and similarity(covering, facet, vocabulary) >= INSTEAD
+            )
+    return found
+
+
+def _explain(basis: str, entry: dict, names: dict[str, str]) -> str:
+    covering, opposing = entry["covering"][0], entry["opposing"][0]
+    who, against = names[covering.policy], names[opposing.policy]
+    service = f" {covering.service}" if covering.service else ""
+    if basis == "explicit":
+        why = f"{against} excludes it: {_quote(entry['opposing'])}."
+    else:
+        why = (
+            f"{against} covers{service} only for the indications it lists and excludes any other: "
+            f"{_quote(entry['opposing'])}."
+        )
+    instead = " ".join(
+        f"{against} covers {facet.service} for it instead: {_quote([facet])}." for facet in entry["instead"]
+    )
+    return f"{who} covers{service} for {_quote(entry['covering'])}; {why}" + (
+        f" {instead}" if instead else ""
+    )
+
+
+def find_contradictions(
+    facets: list[Facet],
+    owner: dict[int, str],
+    vocabulary: Vocabulary,
+    services: list[ServiceGroup],
+    names: dict[str, str],
+    labels: dict[str, str],
+) -> list[Contradiction]:
+    """Where one payer covers what another excludes, explicitly or by its catch-all, in table order.
+    `names`: policy key -> the payer's name in sentences; `labels`: concept id -> label."""
+    found = {**_explicit(facets, owner, vocabulary), **_by_catch_all(facets, owner, vocabulary, services)}
+    order = {concept: index for index, concept in enumerate(labels)}
+    ranked = sorted(found.items(), key=lambda item: (order[item[0][1]], item[0][0], order[item[0][2]]))
+    return [
+        Contradiction(
+            id=f"X{number}",
+            basis=basis,
+            label=labels[covering_concept],
+            covering=_side(entry["covering"], owner),
+            opposing=_side(entry["opposing"], owner),
+            instead=[_side([facet], owner) for facet in entry["instead"]],
+            explanation=_explain(basis, entry, names),
+        )
+        for number, ((basis, covering_concept, _), entry) in enumerate(ranked, start=1)
+    ]

@@ -1,0 +1,149 @@
+"""Criterion text -> comparable terms: lower case, abbreviations expanded, lemmas, boilerplate dropped.
+
+Two payers say the same thing in different words ("DLI" / "donor lymphocyte infusion", "cells" /
+"cell", "is considered medically necessary" / "is covered"); the comparison compares what is left.
+Lemmas come from spaCy's lookup lemmatizer (spacy-lookups-data) over spacy.blank("en"): no model,
+no network, the same output every run.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import spacy
+from spacy.lang.en.stop_words import STOP_WORDS
+
+# "donor lymphocyte infusion (DLI)": a short form in parentheses after its long form.
+_PARENTHESIZED_SHORT_FORM = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9/&-]{1,9}?)s?\s*\)")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+# Negations and degree words that spaCy counts as stop words but that change what a criterion means.
+_MEANINGFUL_STOP_WORDS = frozenset({"full", "empty", "first", "second", "third", "last", "all"})
+
+
+class CompareRulesError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CompareRules:
+    coverage_phrases: tuple[re.Pattern[str], ...]
+    clause_splits: tuple[re.Pattern[str], ...]
+    catch_all: tuple[re.Pattern[str], ...]
+    policy_stopwords: frozenset[str]
+    label_lead_words: frozenset[str]
+    label_max_chars: int
+    synonyms: dict[str, str]
+
+
+def _patterns(data: dict, key: str) -> tuple[re.Pattern[str], ...]:
+    try:
+        return tuple(re.compile(pattern, re.I) for pattern in data[key])
+    except (KeyError, TypeError, re.error) as error:
+        raise CompareRulesError(f"rule file diff/rules/compare.toml: '{key}': {error}") from error
+
+
+@cache
+def compare_rules() -> CompareRules:
+    """diff/rules/compare.toml, checked when loaded: a malformed file fails here, naming the key."""
+    text = resources.files("policydiff.diff").joinpath("rules", "compare.toml").read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise CompareRulesError(f"rule file diff/rules/compare.toml: {error}") from error
+    return CompareRules(
+        coverage_phrases=_patterns(data, "coverage_phrases"),
+        clause_splits=_patterns(data, "clause_splits"),
+        catch_all=_patterns(data, "catch_all"),
+        policy_stopwords=frozenset(data.get("policy_stopwords", [])),
+        label_lead_words=frozenset(data.get("label_lead_words", [])),
+        label_max_chars=int(data.get("label_max_chars", 64)),
+        synonyms={lemma(word.lower()): group[0] for group in data.get("synonyms", []) for word in group[1:]},
+    )
+
+
+@cache
+def _lemmatizer() -> spacy.language.Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+@cache
+def lemma(word: str) -> str:
+    """The lookup lemma of one lower-case word ('cells' -> 'cell', 'increasing' -> 'increase')."""
+    return _lemmatizer()(word)[0].lemma_ or word
+
+
+def _long_form(words: list[str], short: str) -> str | None:
+    """The words before '(SHORT)' that spell it (Schwartz & Hearst 2003): each letter of the short form
+    found right to left in the long form, the first one at the start of a word."""
+    letters = [char.lower() for char in short if char.isalnum()]
+    window = words[-min(len(words), len(letters) + 5) :]
+    text = " ".join(window).lower()
+    position = len(text) - 1
+    for index in range(len(letters) - 1, -1, -1):
+        letter = letters[index]
+        while position >= 0 and (
+            text[position] != letter or (index == 0 and position > 0 and text[position - 1].isalnum())
+        ):
+            position -= 1
+        if position < 0:
+            return None
+        position -= 1
+    start = text.rfind(" ", 0, position + 1) + 1
+    long_form = " ".join(window)[start:].strip(" ,;:")
+    if len(_WORD.findall(long_form)) < 2 and len(letters) > 2:
+        return None
+    return long_form
+
+
+def harvest_abbreviations(texts: list[str]) -> dict[str, str]:
+    """Short form -> long form, as the texts define them ('donor lymphocyte infusion (DLI)')."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for match in _PARENTHESIZED_SHORT_FORM.finditer(text):
+            short = match.group(1)
+            if not any(char.isupper() for char in short) or short in found:
+                continue
+            words = _WORD.findall(text[: match.start()])
+            long_form = _long_form(words, short)
+            if long_form:
+                found[short] = long_form
+    return found
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+@dataclass(frozen=True)
+class Normalizer:
+    """Turns text into comparable terms under one set of abbreviations and dropped words."""
+
+    abbreviations: dict[str, str]
+    dropped: frozenset[str]
+
+    def terms(self, text: str) -> tuple[str, ...]:
+        rules = compare_rules()
+        out: list[str] = []
+        for word in words(text):
+            expansion = self.abbreviations.get(word) or self.abbreviations.get(word.rstrip("s"))
+            for part in words(expansion) if expansion else [word]:
+                lower = part.lower()
+                if lower in STOP_WORDS and lower not in _MEANINGFUL_STOP_WORDS:
+                    continue
+                term = lemma(lower)
+                term = rules.synonyms.get(term, term)
+                if (
+                    term in STOP_WORDS and term not in _MEANINGFUL_STOP_WORDS
+                ) or term in rules.policy_stopwords:
+                    continue
+                if term in self.dropped or (len(term) < 2 and not term.isdigit()):
+                    continue
+                out.append(term)
+        return tuple(out)
