@@ -15,9 +15,22 @@ from functools import cache
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
-
 from policydiff import __version__
-from policydiff.model import Code, Criterion, Policy, Reference, Revision, iter_criteria
+from policydiff.model import (
+    ABSENT,
+    Code,
+    CodeRow,
+    ComparedPolicy,
+    Comparison,
+    Concept,
+    Criterion,
+    MemberText,
+    Policy,
+    Reference,
+    Revision,
+    iter_criteria,
+)
+from policydiff.model.diff import SECTIONS, Change, DiffResult, SectionCounts, Side
 from policydiff.render import environment, render
 
 LOGIC_LABELS = {
@@ -40,7 +53,36 @@ KIND_LABELS = {
     "requirement": "requirement",
     "note": "note",
 }
-LABELS = {"logic": LOGIC_LABELS, "coverage": COVERAGE_LABELS, "status": STATUS_LABELS, "kind": KIND_LABELS}
+DATE_LABELS = {
+    "effective": "Effective",
+    "last_revised": "Last revised",
+    "last_reviewed": "Last reviewed",
+    "next_review": "Next review",
+}
+CHANGE_LABELS = {
+    "added": ("+", "Added"),
+    "removed": ("\u2212", "Removed"),
+    "modified": ("~", "Modified"),
+    "moved": ("\u21b7", "Moved"),
+}
+SECTION_LABELS = {
+    "criteria": "Criteria",
+    "codes": "Codes",
+    "metadata": "Policy details",
+    "revisions": "Revision log",
+    "references": "References",
+}
+POLARITY_LABELS = {"covers": "covers", "excludes": "excludes", "requires": "requires", "neutral": "states"}
+LABELS = {
+    "change": CHANGE_LABELS,
+    "section": SECTION_LABELS,
+    "polarity": POLARITY_LABELS,
+    "dates": DATE_LABELS,
+    "logic": LOGIC_LABELS,
+    "coverage": COVERAGE_LABELS,
+    "status": STATUS_LABELS,
+    "kind": KIND_LABELS,
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +107,7 @@ class PolicyView:
     """What the policy report shows beyond the record itself."""
 
     criteria_count: int
+    services_named: dict[str, str]
     code_systems: list[str]
     code_statuses: list[tuple[str, str]]
     timeline: list[Revision]
@@ -125,9 +168,20 @@ def timeline(revisions: list[Revision]) -> list[Revision]:
     return dated + [row for row in revisions if not row.date]
 
 
+def services_named(criteria: list[Criterion], parent_service: str | None = None) -> dict[str, str]:
+    """Criterion id -> its service, only where the service differs from its parent's (said once)."""
+    named: dict[str, str] = {}
+    for node in criteria:
+        if node.service and node.service != parent_service:
+            named[node.id] = node.service
+        named.update(services_named(node.children, node.service or parent_service))
+    return named
+
+
 def policy_view(policy: Policy) -> PolicyView:
     return PolicyView(
         criteria_count=sum(1 for _ in iter_criteria(policy.criteria)),
+        services_named=services_named(policy.criteria),
         code_systems=_first_seen(code.system for code in policy.codes),
         code_statuses=code_statuses(policy.codes),
         timeline=timeline(policy.revisions),
@@ -165,4 +219,207 @@ def _local_or_web(href: str) -> bool:
     return web_link(href) is not None or not urlsplit(href).scheme
 
 
-__all__ = ["Criterion", "policy_html"]
+# ------------------------------------------------------------------------------------------ revision diff
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """One change, with its before and after said in words (items differ by section)."""
+
+    change: Change
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class SectionView:
+    section: str
+    counts: SectionCounts
+    changes: list[ChangeView]
+
+
+@dataclass(frozen=True)
+class DiffView:
+    sections: list[SectionView]
+    has_cosmetic: bool
+
+
+def item_words(item: object) -> str | None:
+    """How the report states an item of any section in one line."""
+    if item is None:
+        return None
+    if isinstance(item, Criterion | Reference):
+        return item.text
+    if isinstance(item, Code):
+        span = f"{item.code}\u2013{item.code_end}" if item.code_end else item.code
+        status = f" ({STATUS_LABELS[item.status]})" if item.status else ""
+        return f"{item.system} {span}: {item.description or ''}{status}".rstrip(": ")
+    if isinstance(item, Revision):
+        head = " ".join(part for part in (item.date, item.type) if part)
+        return f"{head}: {item.summary}" if head else item.summary
+    if isinstance(item, list):
+        return "; ".join(str(value) for value in item)
+    if isinstance(item, dict):
+        return "; ".join(f"{name}: {value}" for name, value in item.items())
+    return str(item)
+
+
+def diff_view(result: DiffResult) -> DiffView:
+    sections = []
+    for section in SECTIONS:
+        changes = [
+            ChangeView(change=change, before=item_words(change.left), after=item_words(change.right))
+            for change in result.changes
+            if change.section == section
+        ]
+        counts = result.summary.by_section.get(section, SectionCounts())
+        sections.append(SectionView(section=section, counts=counts, changes=changes))
+    return DiffView(sections=sections, has_cosmetic=any(c.significance == "cosmetic" for c in result.changes))
+
+
+def side_title(side: Side) -> str:
+    parts = [side.payer or "Unknown payer", side.policy_number or "", side.title or "(untitled)"]
+    return " ".join(part for part in parts if part)
+
+
+def diff_html(result: DiffResult, links: dict[str, str] | None = None) -> str:
+    """The revision report. `links`: label -> href of related reports (each version's policy report)."""
+    return render(
+        "diff.html.j2",
+        result=result,
+        view=diff_view(result),
+        page_title=side_title(result.right),
+        links=_report_links(links),
+        **_common(),
+    )
+
+
+# ------------------------------------------------------------------------------------------- comparison
+
+
+@dataclass(frozen=True)
+class ConceptCell:
+    """What one payer says of one concept: its own words and how its bar compares."""
+
+    key: str
+    texts: list[MemberText]
+    stricter: list[str]
+    looser: list[str]
+
+
+@dataclass(frozen=True)
+class ConceptRow:
+    concept: Concept
+    cells: list[ConceptCell]
+
+
+@dataclass(frozen=True)
+class ServiceBlock:
+    label: str
+    names: dict[str, str]
+    rows: list[ConceptRow]
+
+
+@dataclass(frozen=True)
+class CodeMatrixRow:
+    row: CodeRow
+    statuses: list[tuple[str, str]]
+    agreement: str
+
+
+@dataclass(frozen=True)
+class ComparedColumn:
+    policy: ComparedPolicy
+    name: str
+    href: str | None
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    columns: list[ComparedColumn]
+    matrix_width: int
+    blocks: list[ServiceBlock]
+    concept_count: int
+    shared_count: int
+    code_rows: list[CodeMatrixRow]
+    code_systems: list[str]
+    codes_differing: int
+    policy_names: dict[str, str]
+
+
+def compared_name(policy: ComparedPolicy) -> str:
+    return " ".join(part for part in (policy.payer or policy.key, policy.policy_number or "") if part)
+
+
+def concept_cell(concept: Concept, key: str) -> ConceptCell:
+    return ConceptCell(
+        key=key,
+        texts=concept.texts.get(key, []),
+        stricter=[q.explanation for q in concept.quantities if key in q.stricter],
+        looser=[q.explanation for q in concept.quantities if key in q.looser],
+    )
+
+
+def service_blocks(comparison: Comparison, keys: list[str]) -> list[ServiceBlock]:
+    """Concept rows grouped by the service they are about, services in the comparison's order."""
+    rows_by_service: dict[str | None, list[ConceptRow]] = {}
+    for concept in comparison.concepts:
+        row = ConceptRow(concept=concept, cells=[concept_cell(concept, key) for key in keys])
+        rows_by_service.setdefault(concept.service, []).append(row)
+    blocks = []
+    for group in comparison.services:
+        if group.label in rows_by_service:
+            blocks.append(ServiceBlock(group.label, group.names, rows_by_service.pop(group.label)))
+    blocks.extend(
+        ServiceBlock(service or "Not tied to one service", {}, rows)
+        for service, rows in rows_by_service.items()
+    )
+    return blocks
+
+
+def status_cell(status: str | None) -> tuple[str, str]:
+    """(filter value, words) of a code's status in one policy of the matrix."""
+    if status == ABSENT:
+        return ABSENT, "absent"
+    return status or "none", STATUS_LABELS.get(status, status or STATUS_LABELS[None])
+
+
+def code_matrix_row(row: CodeRow, keys: list[str]) -> CodeMatrixRow:
+    statuses = [status_cell(row.members.get(key, ABSENT)) for key in keys]
+    return CodeMatrixRow(
+        row=row, statuses=statuses, agreement="same" if len(set(statuses)) == 1 else "differs"
+    )
+
+
+def comparison_view(comparison: Comparison, links: dict[str, str] | None) -> ComparisonView:
+    keys = [policy.key for policy in comparison.policies]
+    hrefs = dict(_report_links(links))
+    code_rows = [code_matrix_row(row, keys) for row in comparison.codes]
+    return ComparisonView(
+        columns=[
+            ComparedColumn(policy=policy, name=compared_name(policy), href=hrefs.get(policy.key))
+            for policy in comparison.policies
+        ],
+        matrix_width=len(keys) + 1,
+        blocks=service_blocks(comparison, keys),
+        concept_count=len(comparison.concepts),
+        shared_count=sum(1 for concept in comparison.concepts if len(concept.stated_by) > 1),
+        code_rows=code_rows,
+        code_systems=_first_seen(row.system for row in comparison.codes),
+        codes_differing=sum(1 for row in code_rows if row.agreement == "differs"),
+        policy_names={policy.key: compared_name(policy) for policy in comparison.policies},
+    )
+
+
+def compare_html(comparison: Comparison, links: dict[str, str] | None = None) -> str:
+    """The comparison report. `links`: policy key -> href of that policy's report (others: label -> href)."""
+    keys = {policy.key for policy in comparison.policies}
+    view = comparison_view(comparison, links)
+    return render(
+        "compare.html.j2",
+        comparison=comparison,
+        view=view,
+        page_title=" vs ".join(column.name for column in view.columns),
+        links=[(label, href) for label, href in _report_links(links) if label not in keys],
+        **_common(),
+    )

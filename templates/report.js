@@ -28,7 +28,10 @@
         var body = table.tBodies[0];
         var rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b) {
-          var order = collator.compare(sortKey(a, index), sortKey(b, index));
+          var left = sortKey(a, index);
+          var right = sortKey(b, index);
+          // Natural order ("E66.9" before "E66.10"); ties ("09" and "9") broken by the plain text.
+          var order = collator.compare(left, right) || (left < right ? -1 : left > right ? 1 : 0);
           return descending ? -order : order;
         });
         rows.forEach(function (row) { body.appendChild(row); });

@@ -8,6 +8,7 @@ log entry and network request, runs script in the page, and takes PNG screenshot
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -50,26 +51,28 @@ class PageLog:
     requests: list[str] = field(default_factory=list)
 
 
+def _above_nine(fd: int) -> int:
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+    os.close(fd)
+    return moved
+
+
 class Chromium:
     def __init__(self, binary: Path = CHROMIUM) -> None:
         self.profile = tempfile.mkdtemp(prefix="policydiff-chromium-")
         to_browser_read, self._to_browser = os.pipe()
         self._from_browser, from_browser_write = os.pipe()
+        # The child's ends move above 9 so that placing them on fds 3 and 4 cannot clobber either.
+        to_browser_read, from_browser_write = (_above_nine(to_browser_read), _above_nine(from_browser_write))
 
-        def wire_pipes() -> None:
-            # Move both ends out of the way first so that dup2 onto 3 and 4 cannot clobber either.
-            reader = fcntl.fcntl(to_browser_read, fcntl.F_DUPFD, 10)
-            writer = fcntl.fcntl(from_browser_write, fcntl.F_DUPFD, 10)
-            os.dup2(reader, 3)
-            os.dup2(writer, 4)
-
-        self.stderr = tempfile.TemporaryFile()
+        # Popen cannot renumber descriptors, so bash does it: fd 3 reads commands, fd 4 writes replies.
+        rewire = f'exec "$@" 3<&{to_browser_read} 4>&{from_browser_write} {to_browser_read}<&- {from_browser_write}>&-'
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (open while chromium runs; closed in close())
         self.process = subprocess.Popen(
-            [str(binary), *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+            ["/bin/bash", "-c", rewire, "chromium", str(binary), *FLAGS, f"--user-data-dir={self.profile}"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=self.stderr,
-            preexec_fn=wire_pipes,
             pass_fds=(to_browser_read, from_browser_write),
         )
         os.close(to_browser_read)
@@ -145,10 +148,8 @@ class Chromium:
         return page
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(BrowserError, OSError):
             self.send("Browser.close")
-        except (BrowserError, OSError):
-            pass
         try:
             self.process.wait(timeout=REPLY_TIMEOUT)
         except subprocess.TimeoutExpired:
