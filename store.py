@@ -23,18 +23,21 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
 from policydiff.api import extract_document
+from policydiff.diff import diff_policies
 from policydiff.extract.errors import ExtractError
 from policydiff.extract.load import load_bytes, read_file
 from policydiff.model import Policy
+from policydiff.model.diff import DiffResult
 
 DB_ENV = "POLICYDIFF_DB"
 DEFAULT_DB = "policydiff.sqlite"
@@ -109,30 +112,51 @@ def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
         raise StoreError(f"{path}: no such database (run `policydiff ingest` first)")
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        migrate(conn)
     except sqlite3.Error as error:
         raise StoreError(f"{path}: cannot open the database ({error})") from error
-    except StoreError as error:
-        raise StoreError(f"{path}: {error}") from error
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _enable_wal(conn)
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn)
+    except (sqlite3.Error, StoreError) as error:
+        conn.close()
+        raise StoreError(f"{path}: cannot use the database ({error})") from error
     return conn
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply the pending migrations in one transaction; returns the schema version."""
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, waiting for a concurrent writer: SQLite answers this pragma "database is locked"
+    at once, without its busy handler, while another process creates or migrates the same file."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply the pending migrations in one transaction (readers of a current schema take no lock)."""
+    if _schema_version(conn) == len(MIGRATIONS):
+        return
     with transaction(conn):
-        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        current = _schema_version(conn)  # another process may have migrated while this one waited
         if current > len(MIGRATIONS):
             raise StoreError(
-                f"database schema version {current} is newer than this policydiff knows ({len(MIGRATIONS)})"
+                f"its schema version {current} is newer than this policydiff knows ({len(MIGRATIONS)})"
             )
         for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
             for statement in statements:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
-    return len(MIGRATIONS)
 
 
 @contextmanager
@@ -184,13 +208,6 @@ def _record(conn: sqlite3.Connection, version_id: int) -> Policy:
     return Policy.model_validate_json(record)
 
 
-def _diff(older: Policy, newer: Policy) -> dict:
-    # Imported here so that the store (and the CLI) load while the diff engine is being written.
-    from policydiff.diff import diff_policies
-
-    return diff_policies(older, newer).model_dump(mode="json")
-
-
 def _relink(conn: sqlite3.Connection, policy_id: int, path: str) -> None:
     """Make each version's stored diff be against the version now before it (inside the caller's transaction)."""
     versions = _ordered_versions(conn, policy_id)
@@ -206,13 +223,12 @@ def _relink(conn: sqlite3.Connection, policy_id: int, path: str) -> None:
         if linked.get(newer.id) == older.id:
             continue
         try:
-            diff = _diff(_record(conn, older.id), _record(conn, newer.id))
+            diff = diff_policies(_record(conn, older.id), _record(conn, newer.id)).to_json_dict()
         except Exception as error:
             # A failing diff must not leave a version without its diff: the file's transaction rolls back.
             raise ExtractError(
                 path, f"not stored: diff of version {older.number} -> {newer.number} failed ({error})"
             ) from error
-        substantive = [c for c in diff["changes"] if c.get("significance") == "substantive"]
         conn.execute(
             "INSERT OR REPLACE INTO diffs (newer_id, older_id, computed_at, substantive, silent, diff) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -220,8 +236,8 @@ def _relink(conn: sqlite3.Connection, policy_id: int, path: str) -> None:
                 newer.id,
                 older.id,
                 _now(),
-                len(substantive),
-                sum(1 for c in substantive if c.get("documented") is False),
+                diff["summary"]["substantive"],
+                diff["summary"]["silent"],
                 json.dumps(diff, ensure_ascii=False),
             ),
         )
@@ -377,44 +393,26 @@ def show(
 
 
 @dataclass(frozen=True)
-class FeedChange:
-    section: str
-    change: str
-    field: str | None
-    before: str | None
-    after: str | None
-    silent: bool  # substantive and not mentioned by any new revision-log entry
-
-
-@dataclass(frozen=True)
 class FeedEntry:
     payer: str
     policy_number: str
     title: str
     older: Version
     newer: Version
-    changes: list[FeedChange] = field(default_factory=list)
-    cosmetic: int = 0
-    silent: int = 0
+    # The stored diff with its changes narrowed to the substantive ones; its summary still counts all.
+    # A change is silent when `documented` is false: new revision-log rows exist and none mentions it.
+    diff: DiffResult
 
-
-def item_text(item: object) -> str | None:
-    """One line for a changed item (criterion, code, revision row, reference, or a metadata value)."""
-    if item is None:
-        return None
-    if not isinstance(item, dict):
-        return json.dumps(item, ensure_ascii=False) if not isinstance(item, str) else item
-    if "code" in item:
-        end = f"-{item['code_end']}" if item.get("code_end") else ""
-        description = f" {item['description']}" if item.get("description") else ""
-        return f"{item.get('system', '')} {item['code']}{end}{description}".strip()
-    if "summary" in item:
-        return f"{item.get('date') or '(undated)'}: {item['summary']}"
-    if "id" in item and "text" in item:
-        return f"{item['id']} {item['text']}"
-    if "text" in item:
-        return item["text"]
-    return json.dumps(item, ensure_ascii=False, sort_keys=True)
+    def to_json_dict(self) -> dict:
+        return {
+            "payer": self.payer,
+            "policy_number": self.policy_number,
+            "title": self.title,
+            "older": asdict(self.older),
+            "newer": asdict(self.newer),
+            "summary": self.diff.summary.model_dump(mode="json"),
+            "changes": [change.model_dump(mode="json") for change in self.diff.changes],
+        }
 
 
 def change_feed(
@@ -422,8 +420,8 @@ def change_feed(
 ) -> list[FeedEntry]:
     """The substantive changes between consecutive versions, newest version date first.
 
-    `since` keeps diffs whose newer version is dated on or after it (ISO; the version's own date, see
-    Version.date); `payer` keeps one payer (any case).
+    `since` keeps diffs whose newer version is dated on or after it (ISO; see Version.date);
+    `payer` keeps one payer (any case).
     """
     query = (
         "SELECT p.id, p.payer, p.policy_number, d.newer_id, d.older_id, d.diff "
@@ -438,19 +436,7 @@ def change_feed(
         newer, older = orders[policy_id][newer_id], orders[policy_id][older_id]
         if since and newer.date < since:
             continue
-        diff = json.loads(diff_json)
-        substantive = [c for c in diff["changes"] if c.get("significance") == "substantive"]
-        changes = [
-            FeedChange(
-                section=c["section"],
-                change=c["change"],
-                field=c.get("field"),
-                before=item_text(c.get("left")),
-                after=item_text(c.get("right")),
-                silent=c.get("documented") is False,
-            )
-            for c in substantive
-        ]
+        diff = DiffResult.model_validate_json(diff_json)
         entries.append(
             FeedEntry(
                 payer=key_payer,
@@ -458,9 +444,7 @@ def change_feed(
                 title=newer.title,
                 older=older,
                 newer=newer,
-                changes=changes,
-                cosmetic=len(diff["changes"]) - len(substantive),
-                silent=sum(1 for c in changes if c.silent),
+                diff=diff.model_copy(update={"changes": diff.substantive_changes}),
             )
         )
     entries.sort(key=lambda e: (e.newer.date, e.newer.ingested_at), reverse=True)

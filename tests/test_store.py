@@ -1,0 +1,335 @@
+"""The version store on a real SQLite file: ingest, re-ingest, versions in document order, the change feed,
+and what a killed or concurrent ingest leaves behind."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from policydiff import store
+from policydiff.cli import expand_paths, main
+from policydiff.model import Policy
+
+from corpus import ALL_PDFS, CORPUS
+
+CIGNA = CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.txt"
+CENTENE = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
+L33822 = CORPUS / "real" / "medicare-cms" / "l33822-versions"
+
+
+@pytest.fixture
+def run(capsys):
+    """Run the CLI in-process: (exit code, stdout, stderr)."""
+
+    def run_cli(*args: object) -> tuple[int, str, str]:
+        code = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run_cli
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def cigna_variant(
+    folder: Path, name: str, number: str = "0261", effective: str = "5/15/2025", threshold: str = "<100%"
+) -> Path:
+    """The Cigna seed with its number, effective date or chimerism threshold edited: another version."""
+    text = CIGNA.read_text(encoding="utf-8")
+    for old, new in (
+        ("Coverage Policy Number 0261", f"Coverage Policy Number {number}"),
+        ("Effective Date5/15/2025", f"Effective Date{effective}"),
+        ("<100% donor cells", f"{threshold} donor cells"),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def many_policies(folder: Path, count: int) -> list[Path]:
+    folder.mkdir()
+    return [cigna_variant(folder, f"policy-{9000 + i}.txt", number=str(9000 + i)) for i in range(count)]
+
+
+def assert_whole(db: Path) -> list[str]:
+    """The database is intact and every version is a whole record of the file it names; its paths."""
+    assert query(db, "PRAGMA integrity_check") == [("ok",)]
+    assert query(db, "PRAGMA foreign_key_check") == []
+    assert query(db, "SELECT count(*) FROM policies WHERE id NOT IN (SELECT policy_id FROM versions)") == [
+        (0,)
+    ]
+    paths = []
+    for sha256, path, record in query(db, "SELECT sha256, source_path, record FROM versions"):
+        assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
+        assert Policy.model_validate_json(record).source.sha256 == sha256
+        paths.append(path)
+    return paths
+
+
+# ------------------------------------------------------------------------------------------- schema
+
+
+def test_a_new_store_is_migrated_in_wal_mode_and_a_newer_schema_is_refused(tmp_path):
+    db = tmp_path / "store.sqlite"
+    with closing(store.connect(db)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(store.MIGRATIONS)
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with closing(store.connect(db)) as conn:  # reopening applies nothing twice
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(store.MIGRATIONS)
+        conn.execute(f"PRAGMA user_version = {len(store.MIGRATIONS) + 1}")
+    with pytest.raises(store.StoreError, match=r"schema version \d+ is newer than this policydiff"):
+        store.connect(db)
+
+
+def test_reading_commands_do_not_create_a_database(tmp_path, run):
+    db = tmp_path / "absent.sqlite"
+    code, _, err = run("history", "Cigna", "0261", "--db", db)
+    assert code == 2
+    assert "no such database" in err
+    assert not db.exists()
+
+
+def test_the_database_path_comes_from_the_environment_without_db(tmp_path, run, monkeypatch):
+    db = tmp_path / "from-env.sqlite"
+    monkeypatch.setenv(store.DB_ENV, str(db))
+    code, out, _ = run("ingest", CIGNA)
+    assert code == 0
+    assert str(db) in out
+    assert query(db, "SELECT payer, policy_number FROM policies") == [("Cigna", "0261")]
+
+
+# ------------------------------------------------------------------------------------------- ingest
+
+
+def test_reingest_is_a_no_op_decided_by_hash_before_parsing(tmp_path, run, monkeypatch):
+    db = tmp_path / "store.sqlite"
+    code, out, _ = run("ingest", CIGNA, CENTENE, "--db", db)
+    assert code == 0
+    assert "2 new, 0 new versions, 0 unchanged, 0 failed" in out
+    before = query(db, "SELECT * FROM versions ORDER BY id")
+
+    def must_not_parse(*_):
+        raise AssertionError("a known file was parsed")
+
+    monkeypatch.setattr(store, "extract_document", must_not_parse)
+    code, out, _ = run("ingest", CIGNA, CENTENE, "--db", db, "-v")
+    assert code == 0
+    assert "0 new, 0 new versions, 2 unchanged, 0 failed" in out
+    assert f"unchanged\tCigna\t0261\tv1\t{CIGNA}" in out
+    assert query(db, "SELECT * FROM versions ORDER BY id") == before
+
+
+def test_a_failed_file_is_named_and_the_batch_goes_on(tmp_path, run):
+    db = tmp_path / "store.sqlite"
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    code, out, err = run("ingest", empty, CIGNA, "--db", db)
+    assert code == 2
+    assert err.splitlines() == [f"policydiff: {empty}: empty file (0 bytes)"]
+    assert "1 new, 0 new versions, 0 unchanged, 1 failed" in out
+    assert f"failed: {empty}: empty file (0 bytes)" in out
+    assert query(db, "SELECT source_path FROM versions") == [(str(CIGNA),)]
+
+
+def test_a_batch_draws_a_progress_bar_only_on_a_terminal(tmp_path, run, monkeypatch):
+    db = tmp_path / "store.sqlite"
+    assert run("ingest", CIGNA, CENTENE, "--db", db)[2] == ""  # stderr is not a terminal here
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = run("ingest", CIGNA, CENTENE, "--db", db)
+    assert code == 0
+    assert f"[{'#' * 15}{'-' * 15}] 1/2 {CENTENE.name}" in err
+    assert err.endswith("\r\x1b[K")  # the bar is wiped before the summary
+    assert "0 new, 0 new versions, 2 unchanged, 0 failed" in out
+
+
+def test_a_record_without_policy_number_is_refused_unless_a_number_is_given(tmp_path, run):
+    db = tmp_path / "store.sqlite"
+    code, _, err = run("ingest", L33822 / "L33822_2020.txt", "--db", db)
+    assert code == 4
+    assert "L33822_2020.txt: not stored: no policy number found in the document" in err
+    assert query(db, "SELECT count(*) FROM versions") == [(0,)]
+
+    code, out, _ = run("ingest", L33822 / "L33822_2020.txt", "--db", db, "--number", "L33822")
+    assert code == 0
+    code, out, _ = run("show", "cms", "l33822", "--db", db)
+    record = json.loads(out)
+    assert record["payer"] == "CMS"
+    assert record["policy_number"] is None  # the record keeps what the document says
+    assert (
+        "policy number not found in the document; filed under 'L33822' as given at ingest"
+        in (record["warnings"])
+    )
+
+
+def test_a_failing_diff_stores_nothing(tmp_path, run, monkeypatch):
+    db = tmp_path / "store.sqlite"
+    assert run("ingest", CIGNA, "--db", db)[0] == 0
+
+    def broken_diff(*_):
+        raise RuntimeError("alignment exploded")
+
+    monkeypatch.setattr(store, "diff_policies", broken_diff)
+    revised = cigna_variant(tmp_path, "revised.txt", effective="5/15/2026")
+    code, _, err = run("ingest", revised, "--db", db)
+    assert code == 2
+    assert f"{revised}: not stored: diff of version 1 -> 2 failed (alignment exploded)" in err
+    assert query(db, "SELECT source_path FROM versions") == [(str(CIGNA),)]
+    assert query(db, "SELECT count(*) FROM diffs") == [(0,)]
+
+
+# ------------------------------------------------------------------------------------------- versions
+
+
+def test_a_revised_version_is_diffed_and_shows_in_the_change_feed(tmp_path, run):
+    db = tmp_path / "store.sqlite"
+    revised = cigna_variant(tmp_path, "cigna-2026.txt", effective="5/15/2026", threshold="<90%")
+    assert run("ingest", CIGNA, CENTENE, "--db", db)[0] == 0
+    code, out, _ = run("ingest", revised, "--db", db, "-v")
+    assert code == 0
+    assert f"new_version\tCigna\t0261\tv2\t{revised}" in out
+
+    code, out, _ = run("changes", "--db", db, "--format", "json")
+    (entry,) = json.loads(out)
+    assert (entry["payer"], entry["policy_number"]) == ("Cigna", "0261")
+    assert (entry["older"]["number"], entry["older"]["date"]) == (1, "2025-05-15")
+    assert (entry["newer"]["number"], entry["newer"]["date"]) == (2, "2026-05-15")
+    threshold = [
+        c for c in entry["changes"] if c["section"] == "criteria" and "<90%" in json.dumps(c["right"])
+    ]
+    assert threshold, entry["changes"]
+
+    code, out, _ = run("changes", "--db", db)
+    assert "Cigna 0261" in out
+    assert "v1 (2025-05-15) -> v2 (2026-05-15)" in out
+    assert threshold[0]["summary"] in out
+
+    assert json.loads(run("changes", "--db", db, "--since", "2026-01-01", "--format", "json")[1])
+    assert json.loads(run("changes", "--db", db, "--since", "June 1, 2026", "--format", "json")[1]) == []
+    assert json.loads(run("changes", "--db", db, "--payer", "centene", "--format", "json")[1]) == []
+
+
+def test_an_older_version_ingested_late_lands_in_its_place(tmp_path, run):
+    db = tmp_path / "store.sqlite"
+    versions = {
+        year: cigna_variant(tmp_path, f"cigna-{year}.txt", effective=f"5/15/{year}", threshold=threshold)
+        for year, threshold in (("2025", "<100%"), ("2026", "<95%"), ("2027", "<90%"))
+    }
+    for year in ("2027", "2025", "2026"):
+        assert run("ingest", versions[year], "--db", db)[0] == 0
+
+    code, out, _ = run("history", "Cigna", "0261", "--db", db, "--format", "json")
+    history = json.loads(out)
+    assert [(h["version"]["number"], h["version"]["effective"]) for h in history] == [
+        (1, "2025-05-15"),
+        (2, "2026-05-15"),
+        (3, "2027-05-15"),
+    ]
+    assert history[0]["substantive"] is None
+    # Every diff is against the version now before it: the 2027 diff was recomputed against 2026.
+    pairs = query(
+        db,
+        "SELECT o.effective, n.effective FROM diffs d JOIN versions o ON o.id = d.older_id "
+        "JOIN versions n ON n.id = d.newer_id ORDER BY n.effective",
+    )
+    assert pairs == [("2025-05-15", "2026-05-15"), ("2026-05-15", "2027-05-15")]
+    assert json.loads(run("show", "Cigna", "0261", "--version", 1, "--db", db)[1])["dates"]["effective"] == (
+        "2025-05-15"
+    )
+    code, _, err = run("show", "Cigna", "0261", "--version", 4, "--db", db)
+    assert code == 1
+    assert "has versions 1 to 3, not 4" in err
+
+
+def test_the_real_l33822_revision_shows_in_the_change_feed(tmp_path, run):
+    db = tmp_path / "store.sqlite"
+    for year in ("2020", "2021"):
+        code, _, _ = run("ingest", L33822 / f"L33822_{year}.txt", "--db", db, "--number", "L33822")
+        assert code == 0
+    code, out, _ = run("changes", "--db", db, "--format", "json")
+    (entry,) = json.loads(out)
+    assert entry["older"]["source_path"].endswith("L33822_2020.txt")
+    assert entry["newer"]["source_path"].endswith("L33822_2021.txt")
+    # CMS's own revision history: the four-times-a-day testing prerequisite for CGMs was removed.
+    removed = [
+        c["left"]["text"] for c in entry["changes"] if (c["section"], c["change"]) == ("criteria", "removed")
+    ]
+    assert any("four or more times a day" in text for text in removed), removed
+    code, out, _ = run("changes", "--db", db)
+    assert "=== CMS L33822" in out
+    assert "four or more times a day" in out
+
+
+def test_the_corpus_ingests_once_and_reingests_as_a_no_op(tmp_path, run):
+    db = tmp_path / "store.sqlite"
+    files = expand_paths([CORPUS])
+    _, out, err = run("ingest", CORPUS, "--db", db)
+    stored = set(assert_whole(db))
+    assert {str(path) for path in ALL_PDFS} <= stored, err
+    failed = [line for line in out.splitlines() if line.startswith("  failed: ")]
+    assert len(stored) + len(failed) == len(files)
+    before = query(db, "SELECT * FROM versions ORDER BY id")
+
+    _, out, _ = run("ingest", CORPUS, "--db", db)
+    assert f"0 new, 0 new versions, {len(stored)} unchanged, {len(failed)} failed" in out
+    assert query(db, "SELECT * FROM versions ORDER BY id") == before
+
+
+# ------------------------------------------------------------------------------------------- processes
+
+
+def ingest_process(db: Path, *paths: Path, verbose: bool = False) -> subprocess.Popen:
+    args = [sys.executable, "-m", "policydiff", "ingest", "--db", str(db), *map(str, paths)]
+    return subprocess.Popen(
+        [*args, "-v"] if verbose else args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_a_process_killed_mid_batch_keeps_every_committed_file_and_no_half_record(tmp_path, run):
+    db = tmp_path / "store.sqlite"
+    files = many_policies(tmp_path / "batch", 24)
+    process = ingest_process(db, *files, verbose=True)
+    reported = []
+    for line in process.stdout:  # each line is printed after its file's transaction committed
+        reported.append(line.split("\t")[-1].strip())
+        if len(reported) == 3:
+            os.kill(process.pid, signal.SIGKILL)
+            break
+    reported.extend(line.split("\t")[-1].strip() for line in process.stdout)
+    assert process.wait() == -signal.SIGKILL
+
+    stored = assert_whole(db)
+    assert set(reported) <= set(stored)
+    assert len(stored) < len(files)
+
+    code, out, _ = run("ingest", tmp_path / "batch", "--db", db)
+    assert code == 0
+    assert f"{len(files) - len(stored)} new, 0 new versions, {len(stored)} unchanged, 0 failed" in out
+
+
+def test_two_concurrent_ingests_store_every_file_once(tmp_path):
+    db = tmp_path / "store.sqlite"
+    files = many_policies(tmp_path / "batch", 16)
+    # Opposite orders, so that the two processes meet in the middle of the batch.
+    processes = [ingest_process(db, *files), ingest_process(db, *reversed(files))]
+    outputs = [process.communicate() for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+
+    assert sorted(assert_whole(db)) == sorted(map(str, files))
+    assert query(db, "SELECT count(*), count(DISTINCT sha256) FROM versions") == [(16, 16)]
+    assert query(db, "SELECT count(*) FROM policies") == [(16,)]
+    summaries = [out.splitlines()[-1] for out, _ in outputs]
+    new = [int(summary.split(": ")[1].split(" new,")[0]) for summary in summaries]
+    assert sum(new) == 16, summaries
