@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from policydiff.api import extract_file
+from policydiff.api import compare_files, diff_files, extract_file
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "extract_file"]
+__all__ = ["__version__", "compare_files", "diff_files", "extract_file"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from policydiff.diff import diff_policies
+from policydiff.diff.compare import compare_policies
 from policydiff.extract.codes import parse_codes
 from policydiff.extract.criteria import parse_criteria
 from policydiff.extract.document import Document
@@ -13,7 +15,7 @@ from policydiff.extract.metadata import parse_metadata
 from policydiff.extract.references import parse_references
 from policydiff.extract.revisions import parse_revisions
 from policydiff.extract.sections import segment
-from policydiff.model import Policy, Source
+from policydiff.model import Comparison, DiffResult, Policy, Source
 
 
 def extract_document(doc: Document) -> Policy:
@@ -60,3 +62,21 @@ def extract_file(path: str | Path) -> Policy:
     that cannot be read as a policy.
     """
     return extract_document(load_file(path))
+
+
+def diff_files(old_path: str | Path, new_path: str | Path) -> DiffResult:
+    """What changed from the policy file `old_path` to `new_path` (each PDF, HTML or text).
+
+    Raises ExtractError, as extract_file does, for a file that cannot be read as a policy.
+    """
+    return diff_policies(extract_file(old_path), extract_file(new_path))
+
+
+def compare_files(paths: list[str | Path]) -> Comparison:
+    """Several payers' policies on one service (each file PDF, HTML or text) side by side: criteria
+    grouped into concepts, who is stricter, contradictions, and the code matrix.
+
+    Raises ExtractError, as extract_file does, for a file that cannot be read as a policy, and
+    ValueError for fewer than two files.
+    """
+    return compare_policies([extract_file(path) for path in paths])

@@ -23,9 +23,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from policydiff import __version__, store
-from policydiff.api import extract_file
+from policydiff.api import compare_files, diff_files, extract_file
 from policydiff.extract.dates import parse_date
 from policydiff.extract.errors import ExtractError
+from policydiff.html_report import compare_html, diff_html, policy_html
 from policydiff.model import Policy, iter_criteria
 from policydiff.render import render
 
@@ -140,10 +141,12 @@ def run_extract(args: argparse.Namespace) -> int:
             continue
         if args.format == "text":
             text = policy_summary(policy)
+        elif args.format == "html":
+            text = policy_html(policy)
         else:
             text = policy_json(policy, indent=None if several and out_dir is None else 2) + "\n"
         if out_dir is not None:
-            suffix = ".txt" if args.format == "text" else ".json"
+            suffix = {"text": ".txt", "html": ".html"}.get(args.format, ".json")
             write_atomic(out_dir / f"{path.name}{suffix}", text)
         elif several or not args.output:
             sys.stdout.write(text)
@@ -164,7 +167,7 @@ def add_extract_command(commands: argparse._SubParsersAction) -> None:
         "files", nargs="+", metavar="FILE", help="policy files or folders (searched recursively)"
     )
     parser.add_argument(
-        "--format", choices=["json", "text"], default="json", help="output format (default json)"
+        "--format", choices=["json", "text", "html"], default="json", help="output format (default json)"
     )
     parser.add_argument("-o", "--output", metavar="PATH", help="output file (one input) or folder (several)")
     parser.set_defaults(handler=run_extract)
@@ -269,8 +272,13 @@ def add_ingest_command(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="policy files or folders")
     _add_db_option(parser)
-    parser.add_argument("--payer", help="payer to file records under when the document names none")
-    parser.add_argument("--number", help="policy number to file records under when the document prints none")
+    parser.add_argument(
+        "--payer", help="payer to file records under when the document names none (one policy's files)"
+    )
+    parser.add_argument(
+        "--number",
+        help="policy number to file records under when the document prints none (one policy's files)",
+    )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="one line per stored or skipped file on stdout"
     )
@@ -352,7 +360,7 @@ def run_changes(args: argparse.Namespace) -> int:
         print(f"policydiff: {error}", file=sys.stderr)
         return error.exit_code
     if args.format == "json":
-        text = json.dumps([asdict(entry) for entry in entries], indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps([entry.to_json_dict() for entry in entries], indent=2, ensure_ascii=False) + "\n"
     else:
         text = render("changes.txt.j2", entries=entries, since=args.since, payer=args.payer)
     emit(text, None)
@@ -379,6 +387,86 @@ def add_changes_command(commands: argparse._SubParsersAction) -> None:
 
 
 COMMANDS.extend([add_ingest_command, add_history_command, add_show_command, add_changes_command])
+
+
+# -------------------------------------------------------------------------------------------------- diff
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    try:
+        result = diff_files(args.old, args.new)
+    except ExtractError as error:
+        return report_error(error)
+    if args.format == "text":
+        text = render("diff.txt.j2", result=result)
+    elif args.format == "html":
+        text = diff_html(result)
+    else:
+        text = json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+    emit(text, args.output)
+    return EXIT_OK
+
+
+def add_diff_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "diff",
+        help="what changed between two versions of a policy",
+        description="Compare two versions of a policy (each PDF, HTML or text) item by item: criteria "
+        "aligned by content, codes, revision log, references and metadata; each change cosmetic or "
+        "substantive, and substantive changes checked against the new revision-log rows (silent when "
+        "none mentions them). JSON contract: diff.schema.json.",
+    )
+    parser.add_argument("old", metavar="OLD", help="the older version")
+    parser.add_argument("new", metavar="NEW", help="the newer version")
+    parser.add_argument(
+        "--format", choices=["json", "text", "html"], default="json", help="output format (default json)"
+    )
+    parser.add_argument("-o", "--output", metavar="PATH", help="output file (default: stdout)")
+    parser.set_defaults(handler=run_diff)
+
+
+COMMANDS.append(add_diff_command)
+
+
+# ----------------------------------------------------------------------------------------------- compare
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    if len(args.files) < 2:
+        print("policydiff: compare needs at least two policy files", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        comparison = compare_files(args.files)
+    except ExtractError as error:
+        return report_error(error)
+    if args.format == "text":
+        text = render("compare.txt.j2", comparison=comparison)
+    elif args.format == "html":
+        text = compare_html(comparison)
+    else:
+        text = json.dumps(comparison.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+    emit(text, args.output)
+    return EXIT_OK
+
+
+def add_compare_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "compare",
+        help="several payers' policies on one service, side by side",
+        description="Compare the policies of several payers on one service (each PDF, HTML or text): "
+        "criteria grouped into concepts with each payer's own words, who sets the stricter threshold, "
+        "where one payer covers what another excludes, and a code matrix. JSON contract: "
+        "comparison.schema.json.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="two or more policy files")
+    parser.add_argument(
+        "--format", choices=["json", "text", "html"], default="json", help="output format (default json)"
+    )
+    parser.add_argument("-o", "--output", metavar="PATH", help="output file (default: stdout)")
+    parser.set_defaults(handler=run_compare)
+
+
+COMMANDS.append(add_compare_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

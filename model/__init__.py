@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+from policydiff.model.comparison import (
+    ABSENT,
+    CodeRow,
+    ComparedPolicy,
+    Comparison,
+    Concept,
+    Contradiction,
+    ContradictionSide,
+    MemberText,
+    QuantityComparison,
+    QuantityValue,
+    ServiceGroup,
+)
+from policydiff.model.diff import Change, DiffResult, DiffSummary, QuantityChange, WordOp
 from policydiff.model.policy import (
     SCHEMA_VERSION,
     Box,
@@ -17,15 +31,31 @@ from policydiff.model.policy import (
 )
 
 __all__ = [
+    "ABSENT",
     "SCHEMA_VERSION",
     "Box",
+    "Change",
     "Code",
+    "CodeRow",
+    "ComparedPolicy",
+    "Comparison",
+    "Concept",
+    "Contradiction",
+    "ContradictionSide",
     "Criterion",
     "Dates",
+    "DiffResult",
+    "DiffSummary",
+    "MemberText",
     "Policy",
     "Quantity",
+    "QuantityChange",
+    "QuantityComparison",
+    "QuantityValue",
     "Reference",
     "Revision",
+    "ServiceGroup",
     "Source",
+    "WordOp",
     "iter_criteria",
 ]

@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from corpus import CORPUS, ROOT
-
 from policydiff.cli import EXIT_NOT_POLICY, EXIT_OK, EXIT_UNREADABLE, build_parser, main
+
+from corpus import CORPUS, ROOT
 
 DATA = ROOT / "tests" / "data"
 CENTENE_TXT = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
@@ -52,7 +52,11 @@ def test_text_summary(capsys):
     ("name", "problem", "code"),
     [
         ("empty.pdf", "empty file (0 bytes)", EXIT_UNREADABLE),
-        ("encrypted-user-password.pdf", "encrypted PDF: cannot be read without its password", EXIT_UNREADABLE),
+        (
+            "encrypted-user-password.pdf",
+            "encrypted PDF: cannot be read without its password",
+            EXIT_UNREADABLE,
+        ),
         ("truncated.pdf", "corrupt or truncated PDF", EXIT_UNREADABLE),
         ("journal-article.txt", "not a coverage policy", EXIT_NOT_POLICY),
     ],

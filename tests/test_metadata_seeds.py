@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from corpus import GOLD, SEED_PDFS, SEED_TEXTS, doc_id, extracted
 
 SEEDS = SEED_TEXTS + SEED_PDFS

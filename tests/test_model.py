@@ -6,9 +6,9 @@ import json
 
 import jsonschema
 import pytest
-from corpus import ALL_DOCUMENTS, SHARED, SPEC, doc_id, extracted
-
 from policydiff.model.schema import SCHEMA_PATH, schema_text
+
+from corpus import ALL_DOCUMENTS, SHARED, SPEC, doc_id, extracted
 
 
 def test_committed_schema_matches_models():
