@@ -14,11 +14,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+POLICIES := corpus/seeds corpus/real/anthem corpus/real/uhc corpus/real/medicare-cms/*.pdf
+L33822 := corpus/real/medicare-cms/l33822-versions
+
 demo: $(STAMP)
 	@mkdir -p out
-	$(BIN)/policydiff extract corpus --format text
-	$(BIN)/policydiff extract corpus -o out/records
-	@echo "JSON records written to out/records/"
+	$(BIN)/policydiff extract $(POLICIES) --format text
+	$(BIN)/policydiff extract $(POLICIES) -o out/records
+	$(BIN)/policydiff diff $(L33822)/L33822_2020.txt $(L33822)/L33822_2021.txt --format text
+	$(BIN)/policydiff diff $(L33822)/L33822_2020.txt $(L33822)/L33822_2021.txt --format html -o out/revision-report.html
+	$(BIN)/policydiff compare corpus/seeds/centene-cp-mp-101-dli.pdf corpus/seeds/cigna-0261-dli-hpc-boost.pdf --format html -o out/comparison-report.html
+	$(BIN)/policydiff extract corpus/seeds/centene-cp-mp-101-dli.pdf --format html -o out/policy-report.html
+	@echo "JSON records in out/records/; HTML reports in out/*.html"
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ from policydiff.diff.compare import compare_policies
 from policydiff.extract.codes import parse_codes
 from policydiff.extract.criteria import parse_criteria
 from policydiff.extract.document import Document
-from policydiff.extract.errors import NotAPolicyError
+from policydiff.extract.errors import ExtractError, NotAPolicyError, ParserError
 from policydiff.extract.load import load_file
 from policydiff.extract.metadata import parse_metadata
 from policydiff.extract.references import parse_references
@@ -27,9 +27,10 @@ def extract_document(doc: Document) -> Policy:
     revisions, revision_warnings = parse_revisions(doc, sections)
     references, reference_warnings = parse_references(doc, sections)
     known_kinds = {section.kind for section in sections} & {"criteria", "codes", "revisions"}
-    if not (known_kinds or codes or criteria.criteria or metadata.policy_number):
+    # A policy number alone is not enough: a README or a journal article may cite one.
+    if not (known_kinds or codes or criteria.criteria):
         raise NotAPolicyError(
-            doc.path, "not a coverage policy (no policy number, criteria, codes or revision log found)"
+            doc.path, "not a coverage policy (no criteria, codes or revision log found)"
         )
     return Policy(
         source=Source(path=doc.path, sha256=doc.sha256, format=doc.format, pages=doc.page_count or None),
@@ -61,7 +62,15 @@ def extract_file(path: str | Path) -> Policy:
     Raises policydiff.extract.errors.ExtractError (with a one-line message naming the file) for a file
     that cannot be read as a policy.
     """
-    return extract_document(load_file(path))
+    doc = load_file(path)
+    try:
+        return extract_document(doc)
+    except ExtractError:
+        raise
+    except Exception as error:  # a parser bug must not stop a batch: it becomes this file's error
+        raise ParserError(
+            doc.path, f"internal error while parsing ({type(error).__name__}: {error}); please report it"
+        ) from error
 
 
 def diff_files(old_path: str | Path, new_path: str | Path) -> DiffResult:

@@ -6,6 +6,7 @@ Exit codes (documented in the README and kept true by tests):
   2  at least one file could not be read (missing, empty, encrypted, corrupt, not a document)
   3  at least one file was read but is not a coverage policy
   4  (ingest) at least one policy was read but not stored: no payer or policy number to file it under
+  5  a parser failed on at least one file (a bug in policydiff: please report the file)
 Errors print one line to stderr, `policydiff: PATH: problem`; in a batch the other files go on.
 """
 
@@ -34,6 +35,7 @@ EXIT_OK = 0
 EXIT_USAGE = 1
 EXIT_UNREADABLE = 2
 EXIT_NOT_POLICY = 3
+EXIT_PARSER_BUG = 5
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -43,6 +45,10 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        # mkstemp creates the file private (0600); a report is an ordinary file: honour the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -93,7 +99,7 @@ def policy_summary(policy: Policy) -> str:
         or "none found"
     )
     lines = [
-        f"{policy.payer or '(payer not found)'} {policy.policy_number or '(number not found)'}: {policy.title}",
+        f"{policy.payer or '(payer not found)'} {policy.policy_number or '(number not found)'}: {policy.title or '(title not found)'}",
         f"  source:     {policy.source.path} ({policy.source.format}, {policy.source.pages or '?'} pages)",
         f"  dates:      {dates}",
         f"  services:   {', '.join(policy.services) or '-'}",

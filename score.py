@@ -1,7 +1,11 @@
-"""Scorers of an extraction against an expected record (the seeds' gold, a reviewed golden file).
+"""Scorers of an extraction against an expected record (the seeds' gold, a reviewed golden file,
+a hand-labelled expected tree). `tests/score_corpus.py` runs them over the corpus and prints the figures.
 
 score_criteria: criteria nodes are matched by normalized text (rapidfuzz ratio), one to one, best
 first; then kind, coverage, logic and parent are compared on the matched pairs.
+score_items: codes, revision rows and references, matched one to one by a key (exact, or by
+normalized text similarity); then the named fields are compared on the matched pairs.
+score_metadata: field by field equality.
 """
 
 from __future__ import annotations
@@ -73,3 +77,67 @@ def score_criteria(expected: list[dict], actual: list[dict]) -> dict[str, float]
         "parent": accuracy("parent"),
         "service": accuracy("service"),
     }
+
+
+# The fields compared on matched items, per record field; the key says what makes two items the same.
+ITEM_FIELDS = {
+    "codes": ("description", "status"),
+    "revisions": ("date", "approval_date", "type"),
+    "references": ("number", "doi", "year", "url"),
+}
+
+
+def _item_key(field: str, item: dict) -> str:
+    if field == "codes":
+        return f"{item['system']} {item['code']} {item.get('code_end')}"
+    if field == "revisions":
+        return _normalized(item.get("summary") or "")
+    return _normalized(item.get("text") or "")
+
+
+def score_items(field: str, expected: list[dict], actual: list[dict]) -> dict[str, float]:
+    """Recall and precision of items, and per-field accuracy over matched pairs (0..1)."""
+    exact = field == "codes"
+    pairs = sorted(
+        (
+            (100.0 if exact and _item_key(field, a) == _item_key(field, b) else
+             0.0 if exact else fuzz.ratio(_item_key(field, a), _item_key(field, b)), i, j)
+            for i, a in enumerate(expected)
+            for j, b in enumerate(actual)
+        ),
+        reverse=True,
+    )  # fmt: skip
+    used_expected: set[int] = set()
+    used_actual: set[int] = set()
+    matched: list[tuple[dict, dict]] = []
+    for similarity, i, j in pairs:
+        if similarity < MATCH_THRESHOLD:
+            break
+        if i not in used_expected and j not in used_actual:
+            used_expected.add(i)
+            used_actual.add(j)
+            matched.append((expected[i], actual[j]))
+    scores = {
+        "expected": float(len(expected)),
+        "extracted": float(len(actual)),
+        "recall": len(matched) / len(expected) if expected else 1.0,
+        "precision": len(matched) / len(actual) if actual else 1.0,
+        "text_exact": sum(_item_key(field, a) == _item_key(field, b) for a, b in matched) / len(matched)
+        if matched
+        else 1.0,
+    }
+    for name in ITEM_FIELDS[field]:
+        scores[name] = sum(a.get(name) == b.get(name) for a, b in matched) / len(matched) if matched else 1.0
+    return scores
+
+
+def score_metadata(expected: dict, actual: dict) -> dict[str, float]:
+    """1.0 or 0.0 per metadata field present in `expected` (dates field by field)."""
+    scores: dict[str, float] = {}
+    for key, value in expected.items():
+        if key == "dates":
+            for name, date in value.items():
+                scores[f"dates.{name}"] = float((actual.get("dates") or {}).get(name) == date)
+        else:
+            scores[key] = float(actual.get(key) == value)
+    return scores

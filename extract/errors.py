@@ -18,3 +18,9 @@ class NotAPolicyError(ExtractError):
     """Readable, but nothing in it looks like a coverage policy."""
 
     exit_code = 3
+
+
+class ParserError(ExtractError):
+    """A parser failed on this file: a bug in policydiff, reported per file so a batch goes on."""
+
+    exit_code = 5

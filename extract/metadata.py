@@ -218,7 +218,8 @@ def find_title(doc: Document, sections: list[Section], policy_number: str | None
                 return _clean_title(" ".join(line.text for line in title_lines[:3]))
     # Plain text: the first title-like line after the policy number, before the first section.
     preamble = next((section for section in sections if section.kind == PREAMBLE), None)
-    lines = preamble.lines if preamble else front
+    # Only the front matter before the first section heading can hold an unlabelled title.
+    lines = preamble.lines if preamble else []
     after_number = False
     for line in lines:
         if policy_number and policy_number in line.text:
@@ -226,10 +227,20 @@ def find_title(doc: Document, sections: list[Section], policy_number: str | None
             continue
         if after_number and _title_like(line.text) and not _is_label_line(line.text):
             return _clean_title(line.text)
+    # Last resort, with no label, no typography and no policy number to anchor on: a line set like a
+    # title (mostly capitalized words), never the first sentence of the body.
     for line in lines:
-        if _title_like(line.text) and not _is_label_line(line.text):
+        if _title_like(line.text) and not _is_label_line(line.text) and _title_cased(line.text):
             return _clean_title(line.text)
     return ""
+
+
+_MINOR_WORDS = {"a", "an", "and", "or", "of", "the", "for", "to", "in", "on", "with", "by", "at", "vs", "vs."}
+
+
+def _title_cased(text: str) -> bool:
+    words = [word for word in re.findall(r"[A-Za-z][\w'-]*", text) if word.lower() not in _MINOR_WORDS]
+    return bool(words) and sum(word[0].isupper() for word in words) >= 0.8 * len(words)
 
 
 def _is_label_line(text: str) -> bool:

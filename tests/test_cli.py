@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from policydiff.cli import EXIT_NOT_POLICY, EXIT_OK, EXIT_UNREADABLE, build_parser, main
+from policydiff.cli import EXIT_NOT_POLICY, EXIT_OK, EXIT_PARSER_BUG, EXIT_UNREADABLE, build_parser, main
 
 from corpus import CORPUS, ROOT
 
@@ -103,3 +103,29 @@ def test_packages_install_under_policydiff_only():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     assert all(name == "policydiff" or name.startswith("policydiff.") for name in config["packages"])
     assert config["package-dir"] == {"policydiff": "."}
+
+
+def test_a_parser_bug_is_one_files_error_and_the_batch_goes_on(monkeypatch, capsys):
+    import policydiff.api
+
+    real = policydiff.api.parse_codes
+
+    def fails_on_centene(doc, sections):
+        if "centene" in doc.path:
+            raise ValueError("boom")
+        return real(doc, sections)
+
+    monkeypatch.setattr(policydiff.api, "parse_codes", fails_on_centene)
+    assert main(["extract", str(CENTENE_TXT), str(CIGNA_TXT)]) == EXIT_PARSER_BUG
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["payer"] for line in out.splitlines()] == ["Cigna"]
+    assert (
+        err
+        == f"policydiff: {CENTENE_TXT}: internal error while parsing (ValueError: boom); please report it\n"
+    )
+
+
+def test_output_files_are_readable_by_others(tmp_path):
+    out = tmp_path / "record.json"
+    assert main(["extract", str(CENTENE_TXT), "-o", str(out)]) == EXIT_OK
+    assert out.stat().st_mode & 0o044 == 0o044
