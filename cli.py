@@ -27,7 +27,7 @@ from policydiff import __version__, store
 from policydiff.api import compare_files, diff_files, extract_file
 from policydiff.extract.dates import parse_date
 from policydiff.extract.errors import ExtractError
-from policydiff.html_report import compare_html, diff_html, policy_html
+from policydiff.html_report import compare_html, diff_html, digest_html, digest_report_name, policy_html
 from policydiff.model import Policy, iter_criteria
 from policydiff.render import render
 
@@ -365,11 +365,26 @@ def run_changes(args: argparse.Namespace) -> int:
     except store.StoreError as error:
         print(f"policydiff: {error}", file=sys.stderr)
         return error.exit_code
+    if args.format == "html":
+        if not args.output:
+            print(
+                "policydiff: changes --format html needs -o DIR (a digest page and one report per change)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        folder = Path(args.output)
+        for entry in entries:
+            write_atomic(
+                folder / digest_report_name(entry),
+                diff_html(entry.diff, links={"Change digest": "index.html"}),
+            )
+        write_atomic(folder / "index.html", digest_html(entries, since=args.since, payer=args.payer))
+        return EXIT_OK
     if args.format == "json":
         text = json.dumps([entry.to_json_dict() for entry in entries], indent=2, ensure_ascii=False) + "\n"
     else:
         text = render("changes.txt.j2", entries=entries, since=args.since, payer=args.payer)
-    emit(text, None)
+    emit(text, args.output)
     return EXIT_OK
 
 
@@ -388,7 +403,13 @@ def add_changes_command(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--payer", metavar="NAME", help="only this payer (any case)")
     _add_db_option(parser)
-    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    parser.add_argument(
+        "--format",
+        choices=["text", "json", "html"],
+        default="text",
+        help="output format; html writes a digest (index.html) and one revision report per change under -o DIR",
+    )
+    parser.add_argument("-o", "--output", metavar="PATH", help="output file (text, json) or folder (html)")
     parser.set_defaults(handler=run_changes)
 
 

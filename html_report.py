@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
@@ -32,6 +34,9 @@ from policydiff.model import (
 )
 from policydiff.model.diff import SECTIONS, Change, DiffResult, SectionCounts, Side
 from policydiff.render import environment, render
+
+if TYPE_CHECKING:
+    from policydiff.store import FeedEntry
 
 LOGIC_LABELS = {
     "all": ("ALL", "all of the following must be met"),
@@ -421,5 +426,31 @@ def compare_html(comparison: Comparison, links: dict[str, str] | None = None) ->
         view=view,
         page_title=" vs ".join(column.name for column in view.columns),
         links=[(label, href) for label, href in _report_links(links) if label not in keys],
+        **_common(),
+    )
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    entry: FeedEntry
+    report: str
+
+
+def digest_report_name(entry: FeedEntry) -> str:
+    """The file name of one feed entry's revision report inside a digest folder."""
+    stem = f"{entry.payer}-{entry.policy_number}-v{entry.older.number}-v{entry.newer.number}"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem) + ".html"
+
+
+def digest_html(entries: list[FeedEntry], since: str | None = None, payer: str | None = None) -> str:
+    """The change digest: one row per feed entry, linking to its revision report (digest_report_name)."""
+    rows = [DigestRow(entry=entry, report=digest_report_name(entry)) for entry in entries]
+    return render(
+        "changes.html.j2",
+        rows=rows,
+        since=since,
+        payer=payer,
+        page_title="Change digest",
+        links=[],
         **_common(),
     )

@@ -221,6 +221,25 @@ def test_a_revised_version_is_diffed_and_shows_in_the_change_feed(tmp_path, run)
     assert json.loads(run("changes", "--db", db, "--payer", "centene", "--format", "json")[1]) == []
 
 
+def test_the_html_digest_links_a_revision_report_per_change(tmp_path, run):
+    from selectolax.lexbor import LexborHTMLParser
+
+    db = tmp_path / "store.sqlite"
+    revised = cigna_variant(tmp_path, "cigna-2026.txt", effective="5/15/2026", threshold="<90%")
+    assert run("ingest", CIGNA, revised, "--db", db)[0] == 0
+    assert run("changes", "--db", db, "--format", "html")[0] == 1  # html needs a folder
+    out = tmp_path / "digest"
+    assert run("changes", "--db", db, "--format", "html", "-o", out)[0] == 0
+    index = LexborHTMLParser((out / "index.html").read_text(encoding="utf-8"))
+    (row,) = index.css("tr[data-entry]")
+    (entry,) = json.loads(run("changes", "--db", db, "--format", "json")[1])
+    assert row.css_first('[data-field="substantive"]').text() == str(entry["summary"]["substantive"])
+    report = out / row.css_first("a").attributes["href"]
+    page = LexborHTMLParser(report.read_text(encoding="utf-8"))
+    assert "<90%" in page.body.text()
+    assert any(a.attributes.get("href") == "index.html" for a in page.css("a"))
+
+
 def test_an_older_version_ingested_late_lands_in_its_place(tmp_path, run):
     db = tmp_path / "store.sqlite"
     versions = {
