@@ -10,11 +10,11 @@ organization words of rules/references.toml. The shape tests used to cut a list 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
 
 from policydiff.extract.dates import MONTHS
 from policydiff.extract.rules import load_rules, string_list
+from policydiff.model import Reference
 
 RULES = "references"
 
@@ -54,20 +54,6 @@ _AUTHOR_START = re.compile(
     rf"|^{_NAME_PARTICLE}{_SURNAME},\s+(?:[A-Z]\.\s?)+[,&(]"
 )
 _FIRST_WORD = re.compile(r"^[\W_]*([A-Za-z]+)")
-
-
-@dataclass(frozen=True)
-class Citation:
-    authors: list[str] = field(default_factory=list)
-    title: str | None = None
-    journal: str | None = None
-    year: int | None = None
-    volume: str | None = None
-    issue: str | None = None
-    pages: str | None = None
-    doi: str | None = None
-    pmid: str | None = None
-    url: str | None = None
 
 
 @cache
@@ -213,7 +199,8 @@ def _source(text: str) -> tuple[re.Match[str] | None, str | None]:
     return match, journal or None
 
 
-def parse_citation(text: str) -> Citation:
+def parse_citation(text: str) -> Reference:
+    """The parts of one citation as a Reference (text as given; no number, page or box yet)."""
     authors, rest = _authors_and_rest(text)
     source, journal = _source(rest)
     if source is not None and journal is not None:
@@ -223,7 +210,8 @@ def parse_citation(text: str) -> Citation:
     title = title_text.strip(" .,") or None
     if title is not None and title == journal:
         title = None
-    return Citation(
+    return Reference(
+        text=text,
         authors=authors,
         title=title,
         journal=journal if source is not None else None,

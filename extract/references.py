@@ -255,23 +255,14 @@ def _references(blocks: Iterable[_Block], fmt: str, warnings: list[str]) -> list
             if not _looks_like_citation(text):
                 warnings.append(f"text in the reference list not read as a citation: {_excerpt(text)}")
                 continue
-            citation = parse_citation(text)
             references.append(
-                Reference(
-                    page=first.page,
-                    box=_box(first, fmt),
-                    number=block.number if part_index == 0 else None,
-                    text=bracket_urls(text),
-                    authors=citation.authors,
-                    title=citation.title,
-                    journal=citation.journal,
-                    year=citation.year,
-                    volume=citation.volume,
-                    issue=citation.issue,
-                    pages=citation.pages,
-                    doi=citation.doi,
-                    pmid=citation.pmid,
-                    url=citation.url,
+                parse_citation(text).model_copy(
+                    update={
+                        "page": first.page,
+                        "box": _box(first, fmt),
+                        "number": block.number if part_index == 0 else None,
+                        "text": bracket_urls(text),
+                    }
                 )
             )
     return references
