@@ -47,6 +47,7 @@ _BULLET = re.compile(
 )
 _SYMBOLS = re.compile(r"\s*[®™©]")
 _TERMINAL = re.compile(r"[.:;!?][\"'”)]*$")
+_ITEM_END = re.compile(r"(?:[.:;!?][\"'”)]*|[;,]\s*(?:and|or)\s*[,;]?)$", re.I)  # a sentence or a listed item
 _INLINE_LIST = re.compile(r"^(?P<head>.*\bfollowing\b[^:]{0,60}:)\s+(?P<items>\S.*)$", re.I)
 _INLINE_SPLIT = re.compile(r";\s*(?:(?:and|or)\s+)?|,\s*(?:and|or)\s+|,\s+(?=[a-z])")
 _SPACES = re.compile(r"\s+")
@@ -209,16 +210,37 @@ def _line_pitch(lines: list[Line]) -> float:
     return pitches[len(pitches) // 2] if pitches else 0.0
 
 
-def _starts_block(previous: Line, line: Line, block_start: Line, margin: float, pitch: float) -> bool:
+def _wrap_slack(lines: list[Line], margin: float) -> float:
+    """How far short of the margin an unfinished line may stop and still wrap on: none where every
+    run-on line (next line lower-case, same indentation) was full up to its next word, as when a PDF
+    was set by greedy line breaking; UNFINISHED_SLACK for ragged plain text."""
+    run_ons = [
+        (previous, line)
+        for previous, line in pairwise(lines)
+        if line.page == previous.page
+        and abs(line.x0 - previous.x0) <= INDENT_TOLERANCE
+        and line.text[:1].islower()
+        and not previous.is_row
+    ]
+    if len(run_ons) < 3 or any(_ends_short(previous, line, margin) for previous, line in run_ons):
+        return UNFINISHED_SLACK
+    return 0.0
+
+
+def _starts_block(
+    previous: Line, line: Line, block_start: Line, margin: float, pitch: float, slack: float
+) -> bool:
     if read_label(line.text) or line.is_row or previous.is_row:
         return True
     if line.page == previous.page and line.x0 < block_start.x0 - INDENT_TOLERANCE:
         return True  # left of where the block began: continuation lines never are
-    if line.bold != previous.bold:
-        return True
-    finished = bool(_TERMINAL.search(previous.text))
+    finished = bool(_ITEM_END.search(previous.text))
+    if line.bold != previous.bold and (
+        finished or (not line.text[:1].islower() and _ends_short(previous, line, margin))
+    ):
+        return True  # a bold lead-in sentence may run on in plain type within its paragraph
     if line.page != previous.page:
-        return finished
+        return finished or _looks_like_heading(previous.text)
     if finished and line.x0 > previous.x0 + INDENT_TOLERANCE:
         return True  # an indented line after a finished sentence: an item without a printed bullet
     if pitch and line.top - previous.top > PARAGRAPH_SPACING * pitch:
@@ -229,7 +251,7 @@ def _starts_block(previous: Line, line: Line, block_start: Line, margin: float, 
         return False
     # A line that stopped short although the next word would have fitted was broken on purpose; an
     # unfinished sentence needs a clearly short line, as plain-text wrapping is ragged.
-    if _ends_short(previous, line, margin, 0.0 if finished else UNFINISHED_SLACK):
+    if _ends_short(previous, line, margin, 0.0 if finished else slack):
         return True
     return _looks_like_heading(previous.text)
 
@@ -256,11 +278,14 @@ def _is_wrapped_enumeration(previous: Line, line: Line, text: str, blocks: list[
     label = read_label(text)
     if not label or label[1].startswith("bullet"):
         return False
-    if _TERMINAL.search(previous.text) or line.x0 > previous.x0 + INDENT_TOLERANCE:
+    if _ITEM_END.search(previous.text) or line.x0 > previous.x0 + INDENT_TOLERANCE:
         return False
     readings = {(label[1], label[2]), *label[3]}
     return not any(
-        (block.style, (block.ordinal or 0) + 1) in readings for block in blocks if block.style is not None
+        (style, ordinal + 1) in readings
+        for block in blocks
+        if block.style is not None
+        for style, ordinal in ((block.style, block.ordinal or 0), *block.ambiguous)
     )
 
 
@@ -268,6 +293,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     """The lines of one section cut into paragraphs and items, labels read, lines joined."""
     margin = _right_margin(lines)
     pitch = _line_pitch(lines)
+    slack = _wrap_slack(lines, margin)
     blocks: list[Block] = []
     previous: Line | None = None
     for line in lines:
@@ -278,7 +304,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         if previous is not None and _is_wrapped_enumeration(previous, line, text, blocks):
             blocks[-1].text = _join(blocks[-1].text, text)
             blocks[-1].line_count += 1
-        elif previous is None or _starts_block(previous, line, blocks[-1].first, margin, pitch):
+        elif previous is None or _starts_block(previous, line, blocks[-1].first, margin, pitch, slack):
             block = Block(text=text, first=line)
             label = read_label(text)
             if label:
@@ -301,11 +327,20 @@ def build_blocks(lines: list[Line]) -> list[Block]:
             and block.x0 <= left + INDENT_TOLERANCE  # an indented short line is an item, not a heading
             and (block.first.bold or _looks_like_heading(block.text))
             and block.line_count == 1
-            and not _TERMINAL.search(block.text)
+            and (not _TERMINAL.search(block.text) or _is_run_in_heading(block, blocks[index + 1 :]))
             and len(block.text.split()) <= HEADING_MAX_WORDS
             and index + 1 < len(blocks)
         )
     return blocks
+
+
+def _is_run_in_heading(block: Block, following: list[Block]) -> bool:
+    """A bold "Further Consideration:" over a plain paragraph at its own indentation: a heading,
+    not a list head (its items would be indented or labelled)."""
+    if not (block.first.bold and block.text.endswith(":") and following):
+        return False
+    after = following[0]
+    return after.style is None and not after.first.bold and after.x0 <= block.x0 + INDENT_TOLERANCE
 
 
 # ----------------------------------------------------------------------------------------------- tree
@@ -331,14 +366,20 @@ def build_tree(blocks: list[Block]) -> list[Block]:
         (stack[-1].children if stack else roots).append(block)
         stack.append(block)
 
+    after_heading = False
     for block in blocks:
         if block.heading:
-            stack.clear()
+            after_heading = True
             continue
+        if after_heading and not _continues_open_list(stack, block):
+            stack.clear()  # a heading closes every open list, unless the next label carries one on
+        after_heading = False
         if block.style is not None:
             depth = _list_depth(stack, block)
             if depth is not None:
                 del stack[depth:]
+            while stack and depth is None and stack[-1].x0 > block.x0 + INDENT_TOLERANCE:
+                stack.pop()  # an item left of an open item is not inside it
             attach(block)
             continue
         while stack and block.x0 <= stack[-1].x0 + INDENT_TOLERANCE:
@@ -353,6 +394,15 @@ def build_tree(blocks: list[Block]) -> list[Block]:
             continue
         attach(block)
     return roots
+
+
+def _continues_open_list(stack: list[Block], block: Block) -> bool:
+    """Whether `block` is the next item (B. after A.) of an open list, not the start of one."""
+    return block.style is not None and any(
+        style == open_block.style and ordinal == (open_block.ordinal or 0) + 1 > 1
+        for open_block in stack
+        for style, ordinal in ((block.style, block.ordinal), *block.ambiguous)
+    )
 
 
 def _list_depth(stack: list[Block], block: Block) -> int | None:
@@ -404,7 +454,7 @@ def _node_id(parent_id: str | None, block: Block, position: int, used: set[str])
     return f"{parent_id}.{own}" if parent_id else own
 
 
-def _logic(block: Block, where: str, warnings: list[str]) -> str | None:
+def _logic(block: Block, where: str, warnings: list[str], denied: bool) -> str | None:
     if not block.children:
         return None
     cue = logic_cue(block.text)
@@ -414,6 +464,8 @@ def _logic(block: Block, where: str, warnings: list[str]) -> str | None:
         return None
     stated = next(iter(conjunctions), None)
     if cue is None:
+        if stated is None and denied:
+            return "any"  # each item of a list of exclusions is excluded on its own
         if stated is None:
             warnings.append(
                 f"criteria {where}: a list without 'all/any of' or trailing 'and'/'or'; logic unknown"
@@ -461,7 +513,10 @@ def _to_criterion(
     _split_inline_list(block)
     position = coverage_of(block.text)
     coverage = position[0] if position else None
-    logic = _logic(block, node_id, warnings)
+    denied = (coverage or "medically_necessary") != "medically_necessary" or (
+        coverage is None and context.sign == "denied"
+    )
+    logic = _logic(block, node_id, warnings, denied)
     service = context.service
     if position:
         named = services_named(block.text, position[1], abbreviations)
@@ -514,9 +569,13 @@ def parse_criteria(doc: Document, sections: list[Section]) -> CriteriaResult:
     if not criteria_sections:
         return result
     result.abbreviations = find_abbreviations(_paragraphs(doc))
-    roots: list[Block] = []
+    blocks: list[Block] = []
     for section in criteria_sections:
-        roots.extend(build_tree(build_blocks(section.lines)))
+        # Each section's heading is a break in the flow: build_tree closes open lists there unless
+        # the next label continues one ("C." after "B." across an "and" set as its own line).
+        blocks.append(Block(text=section.heading, first=section.lines[0], heading=True))
+        blocks.extend(build_blocks(section.lines))
+    roots = build_tree(blocks)
     found: list[str] = []
     used: set[str] = set()
     top = Context(sign=None, parent_logic=None, service=None)
