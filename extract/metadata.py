@@ -200,7 +200,6 @@ def find_payer(doc: Document) -> str | None:
 
 def find_title(doc: Document, sections: list[Section], policy_number: str | None) -> str:
     rules = _rules()
-    front = _front_lines(doc)
     # Labels are read from the body only: a running header ("CLINICAL POLICY") is a banner, not a label.
     labelled = _labelled_value(
         [line for line in doc.lines[:FRONT_MATTER_LINES] if line.page == 1], rules["title_label"]
