@@ -29,9 +29,7 @@ def extract_document(doc: Document) -> Policy:
     known_kinds = {section.kind for section in sections} & {"criteria", "codes", "revisions"}
     # A policy number alone is not enough: a README or a journal article may cite one.
     if not (known_kinds or codes or criteria.criteria):
-        raise NotAPolicyError(
-            doc.path, "not a coverage policy (no criteria, codes or revision log found)"
-        )
+        raise NotAPolicyError(doc.path, "not a coverage policy (no criteria, codes or revision log found)")
     return Policy(
         source=Source(path=doc.path, sha256=doc.sha256, format=doc.format, pages=doc.page_count or None),
         payer=metadata.payer,
