@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from policydiff.extract.codesets import SYSTEMS, icd10cm_known, range_in_order, shape_systems
+from policydiff.extract.codesets import SYSTEMS, dotted_icd10cm, icd10cm_known, range_in_order, shape_systems
 from policydiff.extract.document import Cell, Document, Line, Section
 from policydiff.extract.rules import RuleFileError, load_rules, regex_list, string_list
 from policydiff.model import Box, Code
@@ -43,7 +43,8 @@ _SPACES = re.compile(r"\s+")
 _TOKEN = (
     r"(?:[0-9]{4,5}-[0-9]{3,4}-[0-9]{1,2}"  # NDC with hyphens, before ranges: its hyphens are no range
     r"|[A-Z][0-9][0-9A-Z]\.[0-9A-Zx]{1,4}"  # dotted ICD-10-CM
-    r"|[0-9A-Z]{7}"  # ICD-10-PCS
+    r"|[A-Z][0-9][0-9A-Z][0-9A-Z]{3}"  # ICD-10-CM of 6 characters printed without its dot
+    r"|[0-9A-Z]{7}"  # ICD-10-PCS (or a 7-character ICD-10-CM code without its dot)
     r"|[0-9]{11}"  # NDC as 11 digits
     r"|[0-9A-Z]{3,5})(?![0-9A-Za-z.])"  # CPT, HCPCS, ICD-10-CM category, revenue
 )
@@ -366,6 +367,11 @@ class Reader:
                 f"page {line.page}: range {item.code}-{item.code_end} ends before it starts; kept as printed"
             )
         if system == "ICD-10-CM":
+            # One spelling per code, so that "E6601" in one policy and "E66.01" in another are one code.
+            item = CodeItem(
+                dotted_icd10cm(item.code) or item.code,
+                item.code_end and (dotted_icd10cm(item.code_end) or item.code_end),
+            )
             for code in filter(None, (item.code, item.code_end)):
                 if not icd10cm_known(code):
                     self.warnings.append(

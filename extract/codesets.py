@@ -35,6 +35,10 @@ _SHAPES: dict[str, re.Pattern[str]] = {
 _HEADER_ONLY = {"Revenue"}
 
 
+# ICD-10-CM printed without its dot ("E6601" for E66.01), as claim forms and some payers print it.
+_DOTLESS_ICD10CM = re.compile(r"[A-Z][0-9][0-9A-Z][0-9A-Z]{1,4}")
+
+
 def shape_systems(token: str, allowed: tuple[str, ...] = SYSTEMS) -> list[str]:
     """The systems among `allowed` whose code shape the token has, in SYSTEMS order."""
     return [
@@ -42,8 +46,17 @@ def shape_systems(token: str, allowed: tuple[str, ...] = SYSTEMS) -> list[str]:
         for system in SYSTEMS
         if system in allowed
         and (system not in _HEADER_ONLY or allowed != SYSTEMS)
-        and _SHAPES[system].fullmatch(token)
+        and (_SHAPES[system].fullmatch(token) or (system == "ICD-10-CM" and dotted_icd10cm(token)))
     ]
+
+
+def dotted_icd10cm(token: str) -> str | None:
+    """The dotted form of an ICD-10-CM code printed without its dot, if the code set knows it. A shape
+    alone cannot tell: "E0601" is also a HCPCS code, and seven characters may be ICD-10-PCS."""
+    if not _DOTLESS_ICD10CM.fullmatch(token):
+        return None
+    dotted = f"{token[:3]}.{token[3:]}"
+    return dotted if icd10cm_known(dotted) else None
 
 
 @cache

@@ -210,6 +210,32 @@ def test_unknown_icd10cm_code_kept_with_a_warning():
     ]
 
 
+def test_icd10cm_codes_printed_without_their_dot_read_in_the_dotted_form():
+    policy = from_text(
+        CODING
+        + "ICD-10-CM Diagnosis Codes\tDescription\n"
+        + "E6601\tMorbid (severe) obesity due to excess calories\n"
+        + "Z6841-Z6845\tBody mass index [BMI] 40.0 and over, adult\n"
+        + "M1A0710\tIdiopathic chronic gout, right ankle and foot, without tophus\n"
+        + "E662\tMorbid (severe) obesity with alveolar hypoventilation\n"
+    )
+    assert [(c.system, c.code, c.code_end) for c in policy.codes] == [
+        ("ICD-10-CM", "E66.01", None),
+        ("ICD-10-CM", "Z68.41", "Z68.45"),
+        ("ICD-10-CM", "M1A.0710", None),
+        ("ICD-10-CM", "E66.2", None),
+    ]
+    assert not [w for w in policy.warnings if "code set" in w or "shape" in w]
+
+
+def test_a_dotless_token_that_is_also_hcpcs_stays_hcpcs_under_a_hcpcs_header():
+    # E0601 is the HCPCS code of a CPAP device; only the code set's knowledge makes a token ICD-10-CM.
+    policy = from_text(
+        CODING + "HCPCS Codes\tDescription\nE0601\tContinuous positive airway pressure device\n"
+    )
+    assert [(c.system, c.code) for c in policy.codes] == [("HCPCS", "E0601")]
+
+
 def test_code_of_the_wrong_shape_for_its_column_is_a_warning():
     policy = from_text(CODING + "CPT Codes\tDescription\nJ0585\tOnabotulinumtoxinA\n")
     assert [(c.system, c.code) for c in policy.codes] == [("HCPCS", "J0585")]
@@ -322,6 +348,9 @@ def test_shapes_and_code_set():
     assert shape_systems("C9784") == ["HCPCS"]
     assert shape_systems("0DV64ZZ") == ["ICD-10-PCS"]
     assert shape_systems("E66.811") == ["ICD-10-CM"]
+    assert shape_systems("E66811") == ["ICD-10-CM"]  # without its dot, known to the code set
+    assert shape_systems("E66899") == []  # without a dot and unknown: no code of any system
+    assert shape_systems("G4733") == ["HCPCS", "ICD-10-CM"]  # G47.33 is known; a header decides
     assert shape_systems("0450") == []  # a revenue code only under a revenue column
     assert shape_systems("0450", ("Revenue",)) == ["Revenue"]
     assert icd10cm_known("G35.A") and icd10cm_known("E66.811") and not icd10cm_known("C91.99")
