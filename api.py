@@ -10,7 +10,8 @@ from policydiff.extract.codes import parse_codes
 from policydiff.extract.criteria import parse_criteria
 from policydiff.extract.document import Document
 from policydiff.extract.errors import ExtractError, NotAPolicyError, ParserError
-from policydiff.extract.load import load_file
+from policydiff.extract.limits import DEFAULT_LIMITS, Limits, limited
+from policydiff.extract.load import DEFAULT_PDF_TEXT, load_bytes, loader_module, read_file, sniff_format
 from policydiff.extract.metadata import parse_metadata
 from policydiff.extract.references import parse_references
 from policydiff.extract.revisions import parse_revisions
@@ -54,21 +55,38 @@ def extract_document(doc: Document) -> Policy:
     )
 
 
-def extract_file(path: str | Path) -> Policy:
+def extract_file(
+    path: str | Path, limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT
+) -> Policy:
     """Read one policy file (PDF, HTML or text, told apart by content) into its normalized record.
 
     Raises policydiff.extract.errors.ExtractError (with a one-line message naming the file) for a file
-    that cannot be read as a policy.
+    that cannot be read as a policy; LimitError when it goes over one of `limits` (pages, time, memory).
+    `pdf_text="fast"` reads a PDF's text layer by a faster route that gives the same record.
     """
-    doc = load_file(path)
-    try:
-        return extract_document(doc)
-    except ExtractError:
-        raise
-    except Exception as error:  # a parser bug must not stop a batch: it becomes this file's error
-        raise ParserError(
-            doc.path, f"internal error while parsing ({type(error).__name__}: {error}); please report it"
-        ) from error
+    return extract_bytes(read_file(path), str(path), limits, pdf_text)
+
+
+def extract_bytes(
+    data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT
+) -> Policy:
+    """A policy file's content (`path` names it in the record and in errors) -> its normalized record.
+
+    Raises ExtractError as extract_file does. This is what batch workers run: they receive the bytes,
+    so a worker on another machine needs no access to the files.
+    """
+    # The loader's first import is the program's memory, not the file's: done before the caps apply.
+    loader_module(sniff_format(data))
+    with limited(path, limits):
+        doc = load_bytes(data, path, limits.max_pages, pdf_text)
+        try:
+            return extract_document(doc)
+        except (ExtractError, MemoryError):  # MemoryError: the memory cap, reported by `limited`
+            raise
+        except Exception as error:  # a parser bug must not stop a batch: it becomes this file's error
+            raise ParserError(
+                doc.path, f"internal error while parsing ({type(error).__name__}: {error}); please report it"
+            ) from error
 
 
 def diff_files(old_path: str | Path, new_path: str | Path) -> DiffResult:

@@ -32,10 +32,11 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
-from policydiff.api import extract_document
+from policydiff.api import extract_bytes
 from policydiff.diff import diff_policies
 from policydiff.extract.errors import ExtractError
-from policydiff.extract.load import load_bytes, read_file
+from policydiff.extract.limits import DEFAULT_LIMITS, Limits
+from policydiff.extract.load import read_file
 from policydiff.model import Policy
 from policydiff.model.diff import DiffResult
 
@@ -288,7 +289,11 @@ def _file_under(policy: Policy, path: str, payer: str | None, number: str | None
 
 
 def ingest_file(
-    conn: sqlite3.Connection, path: Path, payer: str | None = None, number: str | None = None
+    conn: sqlite3.Connection,
+    path: Path,
+    payer: str | None = None,
+    number: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Ingested:
     """Store one file as a version of its policy (one transaction). Raises ExtractError naming the file.
 
@@ -297,10 +302,27 @@ def ingest_file(
     name = str(path)
     data = read_file(path)
     sha256 = hashlib.sha256(data).hexdigest()
+    return unchanged(conn, name, sha256) or store_record(
+        conn, name, sha256, extract_bytes(data, name, limits), payer, number
+    )
+
+
+def unchanged(conn: sqlite3.Connection, name: str, sha256: str) -> Ingested | None:
+    """The stored version whose file has this hash, reported for `name`; None when the content is new."""
     known = _known(conn, sha256)
-    if known:
-        return Ingested(name, "unchanged", *known)
-    policy = extract_document(load_bytes(data, name))
+    return Ingested(name, "unchanged", *known) if known else None
+
+
+def store_record(
+    conn: sqlite3.Connection,
+    name: str,
+    sha256: str,
+    policy: Policy,
+    payer: str | None = None,
+    number: str | None = None,
+) -> Ingested:
+    """Store the record extracted from the file `name` (content hash `sha256`) as a version of its policy,
+    in one transaction. Raises ExtractError naming the file."""
     key_payer, key_number, record = _file_under(policy, name, payer, number)
     try:
         with transaction(conn):

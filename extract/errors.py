@@ -13,6 +13,11 @@ class ExtractError(Exception):
         self.path = path
         self.problem = problem
 
+    def __reduce__(self):
+        # Pickled by message only, the default would call __init__ with one argument: keep both so an
+        # error raised in a worker process reaches the parent intact.
+        return (type(self), (self.path, self.problem))
+
 
 class NotAPolicyError(ExtractError):
     """Readable, but nothing in it looks like a coverage policy."""
@@ -24,3 +29,9 @@ class ParserError(ExtractError):
     """A parser failed on this file: a bug in policydiff, reported per file so a batch goes on."""
 
     exit_code = 5
+
+
+class LimitError(ExtractError):
+    """The file went over a per-file cap (pages, time or memory): raise the cap to read it."""
+
+    exit_code = 6

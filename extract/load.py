@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 from pathlib import Path
+from types import ModuleType
 
 from policydiff.extract.document import Document
 from policydiff.extract.errors import ExtractError
+from policydiff.extract.limits import check_page_count
+
+# How a PDF's text layer is read: pdfplumber's conversion (the reference) or the fast route of
+# extract/pdf_chars.py, which gives the same words (tests/test_fast_path.py).
+PDF_TEXT_LAYERS = ("pdfplumber", "fast")
+DEFAULT_PDF_TEXT = "pdfplumber"
 
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<div", b"<p>", b"<table", b"<h1")
 
@@ -26,22 +34,31 @@ def sniff_format(data: bytes) -> str:
     return "text"
 
 
-def load_bytes(data: bytes, path: str) -> Document:
+def loader_module(fmt: str) -> ModuleType:
+    """The loader of a format ('pdf', 'html', 'text'), imported on first use: pdfplumber is slow to import,
+    and a text-only run need not pay for it."""
+    return importlib.import_module(f"policydiff.extract.{fmt}")
+
+
+def load_bytes(
+    data: bytes, path: str, max_pages: int | None = None, pdf_text: str = DEFAULT_PDF_TEXT
+) -> Document:
+    """A file's content -> Document; `max_pages` caps the pages read (LimitError beyond it); `pdf_text`
+    is one of PDF_TEXT_LAYERS."""
+    if pdf_text not in PDF_TEXT_LAYERS:
+        raise ValueError(f"unknown PDF text layer {pdf_text!r} (choose from {', '.join(PDF_TEXT_LAYERS)})")
     if not data:
         raise ExtractError(path, "empty file (0 bytes)")
     sha256 = hashlib.sha256(data).hexdigest()
     fmt = sniff_format(data)
     if fmt == "pdf":
-        from policydiff.extract.pdf import load_pdf
-
-        return load_pdf(data, path, sha256)
+        return loader_module(fmt).load_pdf(data, path, sha256, max_pages, pdf_text)
     if fmt == "html":
-        from policydiff.extract.html import load_html
-
-        return load_html(data, path, sha256)
-    from policydiff.extract.text import load_text_bytes
-
-    return load_text_bytes(data, path, sha256)
+        return loader_module(fmt).load_html(data, path, sha256)
+    doc = loader_module(fmt).load_text_bytes(data, path, sha256)
+    # Form feeds are a text file's page breaks; counting them needs no more than reading the text.
+    check_page_count(path, doc.page_count, max_pages)
+    return doc
 
 
 def read_file(path: str | Path) -> bytes:
@@ -59,5 +76,5 @@ def read_file(path: str | Path) -> bytes:
         raise ExtractError(name, f"cannot be read ({error.strerror or error})") from error
 
 
-def load_file(path: str | Path) -> Document:
-    return load_bytes(read_file(path), str(path))
+def load_file(path: str | Path, max_pages: int | None = None, pdf_text: str = DEFAULT_PDF_TEXT) -> Document:
+    return load_bytes(read_file(path), str(path), max_pages, pdf_text)

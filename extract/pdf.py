@@ -27,6 +27,8 @@ from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.errors import ExtractError
+from policydiff.extract.limits import check_page_count
+from policydiff.extract.pdf_chars import read_text_layer
 from policydiff.extract.text import strip_citation_marks
 
 # pdfminer logs font oddities of real-world PDFs as warnings on stderr; they are not the user's concern.
@@ -78,7 +80,11 @@ class TableRow:
 # ------------------------------------------------------------------------------------------ opening
 
 
-def load_pdf(data: bytes, path: str, sha256: str) -> Document:
+def load_pdf(
+    data: bytes, path: str, sha256: str, max_pages: int | None = None, pdf_text: str = "pdfplumber"
+) -> Document:
+    """`pdf_text`: how the text layer is read, "pdfplumber" or "fast" (extract/pdf_chars.py: the same
+    words, faster)."""
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except (PDFPasswordIncorrect, PDFEncryptionError) as error:
@@ -90,7 +96,8 @@ def load_pdf(data: bytes, path: str, sha256: str) -> Document:
         raise ExtractError(path, f"corrupt or truncated PDF ({_short(error)})") from error
     with pdf:
         try:
-            pages = [_page_lines(page, number) for number, page in enumerate(pdf.pages, start=1)]
+            check_page_count(path, len(pdf.pages), max_pages)
+            pages = [_closed_after(page, number, pdf_text) for number, page in enumerate(pdf.pages, start=1)]
         except (PDFPasswordIncorrect, PDFEncryptionError) as error:
             raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
         except (PdfminerException, PDFSyntaxError, PSException) as error:
@@ -107,6 +114,17 @@ def load_pdf(data: bytes, path: str, sha256: str) -> Document:
     return Document(
         path=path, format="pdf", sha256=sha256, page_count=page_count, lines=body, furniture=furniture
     )
+
+
+def _closed_after(page, number: int, pdf_text: str) -> list[Line]:
+    """A page's lines, its parsed objects dropped once read: memory stays at one page's worth
+    (a 100-page policy would otherwise hold every character of every page at once)."""
+    try:
+        if pdf_text == "fast":
+            read_text_layer(page)
+        return _page_lines(page, number)
+    finally:
+        page.close()
 
 
 def _short(error: Exception) -> str:

@@ -39,7 +39,7 @@ FURNITURE_MAX_WORDS = 10
 def decode_text(data: bytes, path: str) -> str:
     """Bytes -> str: BOMs first, then UTF-8, then cp1252 (the common Windows export)."""
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ExtractError(path, "binary content (NUL bytes): not a text document")
+        raise ExtractError(path, "binary content (NUL bytes): not a PDF, HTML or text document")
     for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
@@ -137,4 +137,11 @@ def load_text(text: str, path: str, sha256: str) -> Document:
 
 
 def load_text_bytes(data: bytes, path: str, sha256: str) -> Document:
-    return load_text(decode_text(data, path), path, sha256)
+    text = decode_text(data, path)
+    nuls = text.count("\x00")
+    if not nuls:
+        return load_text(text, path, sha256)
+    # A stray NUL deep in a text file (binary files have them near the start): no character of the policy.
+    doc = load_text(text.replace("\x00", ""), path, sha256)
+    doc.warnings.append(f"{nuls} NUL character{'s' if nuls > 1 else ''} removed from the text")
+    return doc

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from policydiff.cli import main
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -24,3 +25,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def run(capsys):
+    """Run the CLI in-process: (exit code, stdout, stderr)."""
+
+    def run_cli(*args: object) -> tuple[int, str, str]:
+        code = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run_cli

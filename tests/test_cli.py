@@ -7,12 +7,10 @@ import re
 import subprocess
 import sys
 
-import pytest
-from policydiff.cli import EXIT_NOT_POLICY, EXIT_OK, EXIT_PARSER_BUG, EXIT_UNREADABLE, build_parser, main
+from policydiff.cli import EXIT_OK, EXIT_PARSER_BUG, build_parser, main
 
 from corpus import CORPUS, ROOT
 
-DATA = ROOT / "tests" / "data"
 CENTENE_TXT = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
 CIGNA_TXT = CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.txt"
 
@@ -48,41 +46,6 @@ def test_text_summary(capsys):
     assert "last revised 2023-02" in out
 
 
-@pytest.mark.parametrize(
-    ("name", "problem", "code"),
-    [
-        ("empty.pdf", "empty file (0 bytes)", EXIT_UNREADABLE),
-        (
-            "encrypted-user-password.pdf",
-            "encrypted PDF: cannot be read without its password",
-            EXIT_UNREADABLE,
-        ),
-        ("truncated.pdf", "corrupt or truncated PDF", EXIT_UNREADABLE),
-        ("journal-article.txt", "not a coverage policy", EXIT_NOT_POLICY),
-    ],
-)
-def test_bad_input_gives_one_line_naming_the_file(tmp_path, name, problem, code):
-    path = DATA / name
-    if name == "empty.pdf":
-        path = tmp_path / name
-        path.write_bytes(b"")
-    result = run("extract", str(path))
-    assert result.returncode == code
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"policydiff: {path}: {problem}")
-
-
-def test_a_batch_goes_on_past_bad_files(tmp_path):
-    empty = tmp_path / "empty.txt"
-    empty.write_bytes(b"")
-    result = run("extract", str(empty), str(DATA / "encrypted-user-password.pdf"), str(CENTENE_TXT))
-    assert result.returncode == EXIT_UNREADABLE
-    assert [json.loads(line)["policy_number"] for line in result.stdout.splitlines()] == ["CP.MP.101"]
-    assert len(result.stderr.splitlines()) == 2
-
-
 def test_module_runs_from_any_directory(tmp_path):
     result = run("extract", str(CENTENE_TXT.resolve()), "--format", "text", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -95,6 +58,30 @@ def test_every_command_is_documented_in_the_readme():
     commands = next(action for action in parser._actions if action.dest == "command").choices
     for name in commands:
         assert re.search(rf"policydiff {name}\b", readme), f"README does not document `policydiff {name}`"
+
+
+def _subclasses(base: type) -> set[type]:
+    found = {base}
+    for child in base.__subclasses__():
+        found |= _subclasses(child)
+    return found
+
+
+def test_the_readme_exit_code_table_lists_every_code_the_program_returns():
+    from policydiff import batch, cli, store
+    from policydiff.extract.errors import ExtractError
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Exit codes and errors", 1)[1].split("\n\n", 2)[1]
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
+    raised = {
+        error.exit_code
+        for base in (ExtractError, store.StoreError, batch.EngineError)
+        for error in _subclasses(base)
+    }
+    constants = {value for name, value in vars(cli).items() if name.startswith("EXIT_")}
+    interrupted = 130
+    assert documented == raised | constants | {interrupted}
 
 
 def test_packages_install_under_policydiff_only():

@@ -221,6 +221,27 @@ def test_hostile_policy_text_renders_as_text_in_the_revision_and_comparison_repo
     assert HOSTILE in compare_page.text()
 
 
+def test_hostile_policy_text_renders_as_text_in_the_change_digest():
+    from policydiff.html_report import digest_html, digest_report_name
+    from policydiff.store import FeedEntry, Version
+
+    hostile, plain = hostile_policy(), gold_policy("centene-cp-mp-101-dli")
+    versions = [
+        Version(number, number, "0" * 64, HOSTILE, "text", HOSTILE, "2023-02", None, "2024-01-01", "2023-02")
+        for number in (1, 2)
+    ]
+    entry = FeedEntry(
+        HOSTILE, '../../x" onclick="alert(9)', HOSTILE, *versions, diff_policies(plain, hostile)
+    )
+    page = assert_inert(digest_html([entry], payer=HOSTILE))
+    assert HOSTILE in page.text()
+    # The revision report's file name stays a plain name inside the digest folder.
+    assert [a.attributes["href"] for a in page.css("tr[data-entry] a")] == [digest_report_name(entry)]
+    assert re.fullmatch(r"[A-Za-z0-9._-]+\.html", digest_report_name(entry))
+    csp = page.css_first('meta[http-equiv="Content-Security-Policy"]').attributes["content"]
+    assert "default-src 'none'" in csp
+
+
 @pytest.mark.parametrize("report", ["policy", "diff", "compare"])
 def test_each_report_is_one_self_contained_file(report):
     seeds = [gold_policy(name) for name in GOLD_NAMES]

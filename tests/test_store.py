@@ -13,9 +13,10 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
+import policydiff.api
 import pytest
 from policydiff import store
-from policydiff.cli import expand_paths, main
+from policydiff.cli import expand_paths
 from policydiff.model import Policy
 
 from corpus import ALL_PDFS, CORPUS
@@ -23,18 +24,6 @@ from corpus import ALL_PDFS, CORPUS
 CIGNA = CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.txt"
 CENTENE = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
 L33822 = CORPUS / "real" / "medicare-cms" / "l33822-versions"
-
-
-@pytest.fixture
-def run(capsys):
-    """Run the CLI in-process: (exit code, stdout, stderr)."""
-
-    def run_cli(*args: object) -> tuple[int, str, str]:
-        code = main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run_cli
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -124,7 +113,7 @@ def test_reingest_is_a_no_op_decided_by_hash_before_parsing(tmp_path, run, monke
     def must_not_parse(*_):
         raise AssertionError("a known file was parsed")
 
-    monkeypatch.setattr(store, "extract_document", must_not_parse)
+    monkeypatch.setattr(policydiff.api, "extract_document", must_not_parse)
     code, out, _ = run("ingest", CIGNA, CENTENE, "--db", db, "-v")
     assert code == 0
     assert "0 new, 0 new versions, 2 unchanged, 0 failed" in out

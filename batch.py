@@ -1,0 +1,296 @@
+"""Batches: extraction fanned out to worker processes or to a Dask cluster, results in input order.
+
+The parent process reads each file and sends its bytes to a worker (so a worker on another machine needs
+no access to the files); the worker runs `extract_bytes` and sends the record back. The parent consumes
+results in input order, so a batch prints, reports and stores exactly what a serial run would. For ingest,
+the parent also checks each file's hash against the store before sending it (a known file is never
+parsed) and does every SQLite write itself, one transaction per file, as store.store_record defines.
+
+At most `window` files are in flight, so memory stays flat however long the batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from policydiff import store
+from policydiff.api import extract_bytes
+from policydiff.extract.errors import ExtractError
+from policydiff.extract.limits import DEFAULT_LIMITS, Limits
+from policydiff.extract.load import DEFAULT_PDF_TEXT, read_file
+from policydiff.model import Policy
+
+EXECUTORS = ("process", "dask")
+# Files in flight per worker: one being extracted, one queued behind it while the parent writes.
+IN_FLIGHT_PER_WORKER = 2
+# How often a worker checks that the process that started it is still there.
+ORPHAN_CHECK_S = 1.0
+
+Outcome = TypeVar("Outcome")
+
+
+class EngineError(Exception):
+    """The executor cannot be used (Dask not installed, scheduler unreachable): one line saying why."""
+
+    exit_code = 2
+
+
+class EngineUsageError(EngineError):
+    """The executor options do not fit together."""
+
+    exit_code = 1
+
+
+def default_workers() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """An ExtractError on its way back from a worker (the exception itself does not survive pickling:
+    its constructor takes the path and the problem, its pickled form only the joined message)."""
+
+    kind: type[ExtractError]
+    path: str
+    problem: str
+
+    def error(self) -> ExtractError:
+        return self.kind(self.path, self.problem)
+
+
+def extraction_job(
+    data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT
+) -> Policy | _Failed:
+    """What a worker runs for one file."""
+    try:
+        return extract_bytes(data, path, limits, pdf_text)
+    except ExtractError as error:
+        return _Failed(type(error), error.path, error.problem)
+
+
+class _Pending(Protocol):
+    def result(self) -> Policy | _Failed: ...
+
+
+class Engine(Protocol):
+    """Runs extraction jobs: `submit` starts one, `window` is how many may be in flight."""
+
+    window: int
+
+    def submit(self, data: bytes, path: str) -> _Pending: ...
+
+    def close(self) -> None: ...
+
+
+class SerialEngine:
+    """Extraction in this process, one file at a time."""
+
+    window = 1
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT) -> None:
+        self.limits = limits
+        self.pdf_text = pdf_text
+
+    def submit(self, data: bytes, path: str) -> _Pending:
+        done: Future[Policy | _Failed] = Future()
+        done.set_result(extraction_job(data, path, self.limits, self.pdf_text))
+        return done
+
+    def close(self) -> None:
+        pass
+
+
+def _start_worker(parent: int) -> None:
+    """Ctrl-C is the parent's to handle (it stops the batch after the files in hand), and a worker
+    whose parent was killed exits instead of holding the parent's output pipes open."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(1)
+
+
+@dataclass(frozen=True)
+class _Survived:
+    """A worker process's result, or this file's error when a worker died (crashed, or killed by the
+    system for memory) while the file was in flight."""
+
+    future: Future[Policy | _Failed]
+    path: str
+
+    def result(self) -> Policy | _Failed:
+        try:
+            return self.future.result()
+        except BrokenProcessPool as error:
+            return _Failed(ExtractError, self.path, f"a worker process died while extracting it ({error})")
+
+
+class ProcessEngine:
+    """Extraction in `workers` local processes."""
+
+    def __init__(
+        self, workers: int, limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT
+    ) -> None:
+        self.limits = limits
+        self.pdf_text = pdf_text
+        self.workers = workers
+        # Started on the first file to extract: a re-ingest of known files starts no process.
+        self.pool: ProcessPoolExecutor | None = None
+        self.window = IN_FLIGHT_PER_WORKER * workers
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers, initializer=_start_worker, initargs=(os.getpid(),)
+        )
+
+    def submit(self, data: bytes, path: str) -> _Pending:
+        self.pool = self.pool or self._new_pool()
+        try:
+            future = self.pool.submit(extraction_job, data, path, self.limits, self.pdf_text)
+        except BrokenProcessPool:  # a worker died on an earlier file: the batch goes on in a new pool
+            self.pool = self._new_pool()
+            future = self.pool.submit(extraction_job, data, path, self.limits, self.pdf_text)
+        return _Survived(future, path)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskEngine:
+    """Extraction on an existing Dask cluster (dask.distributed; its workers need policydiff installed)."""
+
+    CONNECT_TIMEOUT_S = 10
+
+    def __init__(
+        self, scheduler: str, limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT
+    ) -> None:
+        self.limits = limits
+        self.pdf_text = pdf_text
+        try:
+            from distributed import Client
+        except ImportError as error:
+            raise EngineError(
+                "--executor dask needs dask.distributed: pip install 'policydiff[dask]'"
+            ) from error
+        try:
+            self.client = Client(scheduler, timeout=self.CONNECT_TIMEOUT_S, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as error:
+            raise EngineError(f"cannot reach the Dask scheduler at {scheduler} ({error})") from error
+        threads = sum(self.client.nthreads().values())
+        self.window = IN_FLIGHT_PER_WORKER * max(threads, 1)
+
+    def submit(self, data: bytes, path: str) -> _Pending:
+        # pure=False: two files with the same bytes but different names are two records.
+        return self.client.submit(extraction_job, data, path, self.limits, self.pdf_text, pure=False)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def open_engine(
+    workers: int,
+    executor: str = "process",
+    scheduler: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    pdf_text: str = DEFAULT_PDF_TEXT,
+) -> Engine:
+    """The engine for a batch, holding each file to `limits` and reading PDFs' text with `pdf_text`.
+    Raises EngineError when the Dask scheduler cannot be used. (Dask runs tasks on threads: there only
+    the page limit applies, see extract/limits.py.)"""
+    if executor == "dask":
+        if not scheduler:
+            raise EngineUsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+        return DaskEngine(scheduler, limits, pdf_text)
+    if executor != "process":
+        raise EngineUsageError(f"unknown executor {executor!r} (choose from {', '.join(EXECUTORS)})")
+    return SerialEngine(limits, pdf_text) if workers <= 1 else ProcessEngine(workers, limits, pdf_text)
+
+
+def _in_order(jobs: Iterable[Callable[[], Outcome]], window: int) -> Iterator[Outcome]:
+    """Each job's outcome in input order. A job is started when taken from `jobs` (that is when it
+    submits its extraction) and returns a function that waits for its outcome; at most `window` wait."""
+    waiting: deque[Callable[[], Outcome]] = deque()
+    for job in jobs:
+        waiting.append(job())
+        if len(waiting) >= window:
+            yield waiting.popleft()()
+    while waiting:
+        yield waiting.popleft()()
+
+
+def _outcome(pending: _Pending) -> Policy | ExtractError:
+    result = pending.result()
+    return result.error() if isinstance(result, _Failed) else result
+
+
+def extract_paths(paths: Iterable[Path], engine: Engine) -> Iterator[tuple[Path, Policy | ExtractError]]:
+    """Each file's record, or the ExtractError saying why it has none, in input order."""
+
+    def start(path: Path) -> Callable[[], tuple[Path, Policy | ExtractError]]:
+        try:
+            pending = engine.submit(read_file(path), str(path))
+        except ExtractError as error:
+            unreadable = error
+            return lambda: (path, unreadable)
+        return lambda: (path, _outcome(pending))
+
+    return _in_order((lambda path=path: start(path) for path in paths), engine.window)
+
+
+def ingest_paths(
+    conn: sqlite3.Connection,
+    paths: Iterable[Path],
+    engine: Engine,
+    payer: str | None = None,
+    number: str | None = None,
+) -> Iterator[store.Ingested | ExtractError]:
+    """Store each file as store.ingest_file does, extraction on `engine`; outcomes in input order."""
+
+    def start(path: Path) -> Callable[[], store.Ingested | ExtractError]:
+        name = str(path)
+        try:
+            data = read_file(path)
+        except ExtractError as error:
+            unreadable = error
+            return lambda: unreadable
+        sha256 = hashlib.sha256(data).hexdigest()
+        if store.unchanged(conn, name, sha256):
+            # Asked again at its turn, as a serial run would: a version stored in between (an older
+            # document that lands before it) renumbers it. (Extracted only if the database was
+            # replaced under the batch: versions are never deleted.)
+            return lambda: (
+                store.unchanged(conn, name, sha256) or _store(name, sha256, engine.submit(data, name))
+            )
+        pending = engine.submit(data, name)
+        return lambda: _store(name, sha256, pending)
+
+    def _store(name: str, sha256: str, pending: _Pending) -> store.Ingested | ExtractError:
+        policy = _outcome(pending)
+        if isinstance(policy, ExtractError):
+            return policy
+        try:
+            return store.store_record(conn, name, sha256, policy, payer, number)
+        except ExtractError as error:
+            return error
+
+    return _in_order((lambda path=path: start(path) for path in paths), engine.window)

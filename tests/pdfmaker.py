@@ -1,0 +1,79 @@
+"""Minimal PDFs written by hand for the bad-input tests: text pages, image-only pages, many pages.
+
+Only what a PDF reader needs (catalog, page tree, Helvetica, content streams, an xref table), so the
+tests need no PDF-writing library and each file is made in milliseconds.
+"""
+
+from __future__ import annotations
+
+PAGE_WIDTH, PAGE_HEIGHT = 612, 792
+LINE_HEIGHT = 14
+
+
+def _escape(text: str) -> bytes:
+    raw = text.encode("latin-1", errors="replace")
+    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def _text_stream(lines: list[str]) -> bytes:
+    ops = [b"BT /F1 11 Tf"]
+    top = PAGE_HEIGHT - 72
+    for index, line in enumerate(lines):
+        ops.append(b"1 0 0 1 72 %d Tm (%s) Tj" % (top - index * LINE_HEIGHT, _escape(line)))
+    ops.append(b"ET")
+    return b"\n".join(ops)
+
+
+def _assemble(objects: list[bytes]) -> bytes:
+    """Objects numbered from 1 in order; object 1 is the catalog."""
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _stream(data: bytes, extra: bytes = b"") -> bytes:
+    return b"<< /Length %d %s>>\nstream\n%s\nendstream" % (len(data), extra, data)
+
+
+def _pdf(contents: list[bytes], resources: bytes, extra_objects: list[bytes]) -> bytes:
+    """Pages with the given content streams; objects: catalog, pages, extras (3..), then page/content pairs."""
+    first_page = 3 + len(extra_objects)
+    kids = b" ".join(b"%d 0 R" % (first_page + 2 * index) for index in range(len(contents)))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(contents)),
+        *extra_objects,
+    ]
+    for index, content in enumerate(contents):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources %s /Contents %d 0 R >>"
+            % (PAGE_WIDTH, PAGE_HEIGHT, resources, first_page + 2 * index + 1)
+        )
+        objects.append(_stream(content))
+    return _assemble(objects)
+
+
+def text_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF with one page per list of lines, set in Helvetica."""
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    return _pdf([_text_stream(lines) for lines in pages], b"<< /Font << /F1 3 0 R >> >>", [font])
+
+
+def image_only_pdf(pages: int = 1) -> bytes:
+    """A scan: each page is one grey image and no text at all."""
+    side = 16
+    pixels = bytes((x * 16 + y) % 256 for x in range(side) for y in range(side))
+    image = _stream(
+        pixels,
+        b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 "
+        % (side, side),
+    )
+    draw = b"q 468 0 0 648 72 72 cm /Im1 Do Q"
+    return _pdf([draw] * pages, b"<< /XObject << /Im1 3 0 R >> >>", [image])

@@ -1,0 +1,295 @@
+"""Bad input: every file that cannot be read gives one line naming it and the problem, a documented exit
+code, and the rest of the batch goes on. The README's table of bad inputs is run here, row by row."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pdfmaker import image_only_pdf, text_pdf
+from policydiff import api
+from policydiff.cli import main as cli_main
+from policydiff.cli import write_atomic
+from policydiff.extract.errors import LimitError, NotAPolicyError
+from policydiff.extract.limits import NO_LIMITS, Limits
+
+from corpus import CORPUS, ROOT
+
+DATA = ROOT / "tests" / "data"
+CENTENE_TXT = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
+CENTENE_PDF = CORPUS / "seeds" / "centene-cp-mp-101-dli.pdf"
+CIGNA_TXT = CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.txt"
+SAMPLE_HTML = DATA / "sample-policy.html"
+
+ARTICLE_LINES = (DATA / "journal-article.txt").read_text(encoding="utf-8").splitlines()
+CENTENE_TEXT = CENTENE_TXT.read_text(encoding="utf-8")
+HOSTILE_HTML = (
+    SAMPLE_HTML.read_text(encoding="utf-8")
+    .replace("<body>", '<body onload="alert(1)"><iframe src="https://evil.example/"></iframe>', 1)
+    .replace("</h1>", "</h1><script>document.write('injected')</script>", 1)
+)
+
+
+def _corrupt_pdf() -> bytes:
+    # A PDF header and then noise (fixed, so the message is the same every run).
+    return b"%PDF-1.7\n" + bytes((index * 7919) % 251 for index in range(3000))
+
+
+def _late_nul() -> bytes:
+    data = CENTENE_TEXT.encode("utf-8")
+    return data[:6000] + b"\x00" + data[6000:]
+
+
+# The inputs of the README's table, by the name the table gives them: name -> the file's bytes (None:
+# the file does not exist). Copies of fixtures keep their own name.
+INPUTS: dict[str, Callable[[], bytes | None]] = {
+    "missing.pdf": lambda: None,
+    "empty.pdf": lambda: b"",
+    "corrupt.pdf": _corrupt_pdf,
+    "truncated.pdf": lambda: (DATA / "truncated.pdf").read_bytes(),
+    "encrypted-user-password.pdf": lambda: (DATA / "encrypted-user-password.pdf").read_bytes(),
+    "encrypted-empty-password.pdf": lambda: (DATA / "encrypted-empty-password.pdf").read_bytes(),
+    "scanned.pdf": lambda: image_only_pdf(pages=2),
+    "500-pages.pdf": lambda: text_pdf([[f"Page {number} of a long document"] for number in range(1, 501)]),
+    "journal-article.pdf": lambda: text_pdf([ARTICLE_LINES[:12], ARTICLE_LINES[12:]]),
+    "journal-article.txt": lambda: (DATA / "journal-article.txt").read_bytes(),
+    "photo.pdf": lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+    "policy-with-script.html": lambda: HOSTILE_HTML.encode("utf-8"),
+    "policy-cp1252.txt": lambda: CENTENE_TEXT.encode("cp1252", errors="replace"),
+    "policy-utf16.txt": lambda: CENTENE_TEXT.encode("utf-16"),
+    "policy-with-nul.txt": _late_nul,
+    "policy-pdf-named.txt": lambda: CENTENE_PDF.read_bytes(),
+    "policy-text-named.pdf": lambda: CENTENE_TXT.read_bytes(),
+    "policy.pdf": lambda: CENTENE_PDF.read_bytes(),
+}
+
+
+def make_input(folder: Path, name: str) -> Path:
+    path = folder / name
+    data = INPUTS[name]()
+    if data is not None:
+        path.write_bytes(data)
+    return path
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, list[str]]:
+    code = cli_main(["extract", *args])
+    out, err = capsys.readouterr()
+    return code, out, err.splitlines()
+
+
+# ------------------------------------------------------------------------------------ the README table
+
+TABLE = re.compile(r"<!-- bad-input-table:start -->\n(.*?)<!-- bad-input-table:end -->", re.S)
+CODE_SPAN = re.compile(r"`([^`]*)`")
+
+
+def readme_rows() -> list[tuple[str, list[str], str | None, int]]:
+    """(input name, extra CLI options, message prefix or None for no message, exit code) per table row."""
+    table = TABLE.search((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert table, "README.md has no bad-input table between its markers"
+    rows = []
+    for line in table.group(1).splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[2].isdigit():
+            continue  # header, rule or blank
+        # The input's own code span is the last of its cell (the description may quote markup).
+        name, *options = shlex.split(CODE_SPAN.findall(cells[0])[-1])
+        message = CODE_SPAN.search(cells[1])
+        rows.append((name, options, message.group(1) if message else None, int(cells[2])))
+    return rows
+
+
+ROWS = readme_rows()
+
+
+def test_the_readme_table_lists_every_bad_input_of_this_suite():
+    assert sorted({name for name, *_ in ROWS}) == sorted(INPUTS)
+
+
+@pytest.mark.parametrize(("name", "options", "message", "code"), ROWS, ids=[row[0] for row in ROWS])
+def test_each_input_gives_the_readme_message_and_exit_code(tmp_path, capsys, name, options, message, code):
+    path = make_input(tmp_path, name)
+    if "--max-memory-mb" in options:
+        # A fresh process: this one may hold freed memory from earlier tests that the file would reuse.
+        fresh = subprocess.run(
+            [sys.executable, "-m", "policydiff", "extract", str(path), *options],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        exit_code, out, err = fresh.returncode, fresh.stdout, fresh.stderr.splitlines()
+    else:
+        exit_code, out, err = run_cli(capsys, str(path), *options)
+    assert exit_code == code, err
+    if message is None:
+        assert err == []
+        assert json.loads(out)["source"]["path"] == str(path)
+    else:
+        assert out == ""
+        assert len(err) == 1, err
+        assert err[0].startswith(f"policydiff: {path}: {message}"), err[0]
+
+
+# ----------------------------------------------------------------------------- what is read, and how
+
+
+def test_an_encrypted_pdf_with_an_empty_password_is_read_like_any_other():
+    policy = api.extract_file(DATA / "encrypted-empty-password.pdf")
+    assert policy.source.pages == 3 and policy.policy_number and policy.criteria
+
+
+@pytest.mark.parametrize("name", ["policy-cp1252.txt", "policy-utf16.txt"])
+def test_other_encodings_read_to_the_same_record(tmp_path, name):
+    policy = api.extract_file(make_input(tmp_path, name))
+    utf8 = api.extract_file(CENTENE_TXT)
+    assert policy.model_dump(exclude={"source"}) == utf8.model_dump(exclude={"source"})
+    assert {"é", "ü", "“", "–"} <= set(json.dumps(policy.to_json_dict(), ensure_ascii=False))
+
+
+def test_a_stray_nul_is_removed_and_said(tmp_path):
+    policy = api.extract_file(make_input(tmp_path, "policy-with-nul.txt"))
+    assert "\x00" not in json.dumps(policy.to_json_dict(), ensure_ascii=False)
+    assert "1 NUL character removed from the text" in policy.warnings
+
+
+def test_scripts_and_frames_in_html_are_dropped_unread_and_said(tmp_path):
+    policy = api.extract_file(make_input(tmp_path, "policy-with-script.html"))
+    record = json.dumps(policy.to_json_dict())
+    assert "injected" not in record and "evil.example" not in record and "alert" not in record
+    assert "scripts and embedded frames in the HTML were ignored" in policy.warnings
+    assert policy.policy_number == "MP.13.19"
+
+
+def test_the_content_not_the_extension_decides_the_format(tmp_path):
+    as_text = api.extract_file(make_input(tmp_path, "policy-pdf-named.txt"))
+    as_pdf = api.extract_file(make_input(tmp_path, "policy-text-named.pdf"))
+    assert (as_text.source.format, as_pdf.source.format) == ("pdf", "text")
+    assert as_text.policy_number == as_pdf.policy_number == "CP.MP.101"
+
+
+def test_a_500_page_pdf_is_read_when_the_page_limit_allows_it(tmp_path):
+    path = make_input(tmp_path, "500-pages.pdf")
+    with pytest.raises(NotAPolicyError):  # read to the end: 500 pages of nothing policy-like
+        api.extract_file(path, Limits(max_pages=500))
+
+
+# ---------------------------------------------------------------------------------------------- batches
+
+
+def test_a_folder_mixing_good_and_bad_files_reports_each_bad_one_and_reads_the_rest(tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    bad = ["empty.pdf", "scanned.pdf", "journal-article.pdf", "500-pages.pdf", "truncated.pdf"]
+    good = ["policy-cp1252.txt", "policy.pdf", "policy-with-script.html"]
+    for name in bad + good:
+        make_input(folder, name)
+    result = subprocess.run(
+        [sys.executable, "-m", "policydiff", "extract", str(folder), "--workers", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 6  # the highest: the 500-page file is over the page limit
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(Path(record["source"]["path"]).name for record in records) == sorted(good)
+    errors = result.stderr.splitlines()
+    assert sorted(line.split(": ")[1] for line in errors) == sorted(str(folder / name) for name in bad)
+
+
+def test_a_batch_written_to_a_folder_has_one_file_per_good_input(tmp_path, capsys):
+    inputs = [make_input(tmp_path, name) for name in ("empty.pdf", "policy-utf16.txt", "photo.pdf")]
+    out = tmp_path / "out"
+    code, _, err = run_cli(capsys, *map(str, inputs), "-o", str(out))
+    assert code == 2 and len(err) == 2
+    assert sorted(path.name for path in out.iterdir()) == ["policy-utf16.txt.json"]
+
+
+# ---------------------------------------------------------------------------------------------- limits
+
+
+def test_a_file_over_the_time_limit_is_stopped_and_the_batch_goes_on(monkeypatch, capsys):
+    real = api.parse_codes
+
+    def never_ends_on_centene(doc, sections):
+        while "centene" in doc.path:
+            pass
+        return real(doc, sections)
+
+    monkeypatch.setattr(api, "parse_codes", never_ends_on_centene)
+    code, out, err = run_cli(capsys, str(CENTENE_TXT), str(CIGNA_TXT), "--timeout", "0.5", "--workers", "1")
+    assert code == 6
+    assert [json.loads(line)["payer"] for line in out.splitlines()] == ["Cigna"]
+    assert err == [
+        f"policydiff: {CENTENE_TXT}: took longer than the time limit (0.5 s: raise it with --timeout)"
+    ]
+
+
+def test_a_file_over_the_memory_limit_is_stopped_and_the_next_one_has_the_memory_back(monkeypatch, capsys):
+    real = api.parse_codes
+
+    def hungry_on_centene(doc, sections):
+        if "centene" in doc.path:
+            bytearray(400 * 2**20)
+        return real(doc, sections)
+
+    monkeypatch.setattr(api, "parse_codes", hungry_on_centene)
+    code, out, err = run_cli(
+        capsys, str(CENTENE_TXT), str(CIGNA_TXT), "--max-memory-mb", "200", "--workers", "1"
+    )
+    assert code == 6
+    assert [json.loads(line)["payer"] for line in out.splitlines()] == ["Cigna"]
+    assert err == [
+        f"policydiff: {CENTENE_TXT}: needed more memory than the limit (200 MB: raise it with --max-memory-mb)"
+    ]
+    assert api.extract_file(CENTENE_TXT, NO_LIMITS).policy_number == "CP.MP.101"
+
+
+def test_the_python_api_takes_the_same_limits():
+    with pytest.raises(LimitError, match=r"too many pages \(7; the limit is 3"):
+        api.extract_file(CENTENE_PDF, Limits(max_pages=3))
+    assert api.extract_file(CENTENE_PDF, Limits(max_pages=7)).source.pages == 7
+
+
+@pytest.mark.parametrize("value", ["-1", "ten"])
+def test_a_limit_must_be_a_number(capsys, value):
+    assert cli_main(["extract", str(CENTENE_TXT), "--max-pages", value]) == 1
+    assert "is not a limit" in capsys.readouterr().err
+
+
+def test_errors_cross_process_boundaries_intact():
+    error = pickle.loads(pickle.dumps(LimitError("a.pdf", "too many pages")))
+    assert (type(error), error.path, error.problem, str(error)) == (
+        LimitError,
+        "a.pdf",
+        "too many pages",
+        "a.pdf: too many pages",
+    )
+
+
+# ------------------------------------------------------------------------------------- atomic writes
+
+
+def test_a_failed_write_leaves_no_partial_file_and_the_old_one_intact(tmp_path, monkeypatch):
+    target = tmp_path / "record.json"
+    target.write_text("old record", encoding="utf-8")
+    # A lone surrogate cannot be encoded: the write fails part-way through a long text.
+    with pytest.raises(UnicodeEncodeError):
+        write_atomic(target, "x" * 1_000_000 + "\ud800")
+    assert target.read_text(encoding="utf-8") == "old record"
+
+    def rename_fails(source, destination):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", rename_fails)
+    with pytest.raises(OSError):
+        write_atomic(tmp_path / "new.json", "{}")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["record.json"]
