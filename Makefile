@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-POLICIES := corpus/seeds corpus/real/anthem corpus/real/uhc corpus/real/medicare-cms/*.pdf
+POLICIES := corpus/seeds corpus/real/anthem corpus/real/uhc corpus/real/medicare-cms/*.pdf corpus/real/medicare-cms/*.html
+BARIATRIC := corpus/real/anthem/CG-SURG-83*.pdf corpus/real/medicare-cms/NCD*100.1*.html
 L33822 := corpus/real/medicare-cms/l33822-versions
 
 demo: $(STAMP)
@@ -25,6 +26,7 @@ demo: $(STAMP)
 	$(BIN)/policydiff diff $(L33822)/L33822_2020.txt $(L33822)/L33822_2021.txt --format html -o out/revision-report.html
 	$(BIN)/policydiff compare corpus/seeds/centene-cp-mp-101-dli.pdf corpus/seeds/cigna-0261-dli-hpc-boost.pdf --format html -o out/comparison-report.html
 	$(BIN)/policydiff extract corpus/seeds/centene-cp-mp-101-dli.pdf --format html -o out/policy-report.html
+	$(BIN)/policydiff compare $(BARIATRIC) --format html -o out/bariatric-anthem-vs-medicare.html
 	@echo "JSON records in out/records/; HTML reports in out/*.html"
 
 test: $(STAMP)

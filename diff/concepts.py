@@ -2,9 +2,12 @@
 
 A criterion is cut into facets (its coverage preamble dropped, a sentence naming two indications cut
 in two); facets are compared as normalized terms (diff/normalize.py) with rapidfuzz's token-set ratio
-and an overlap weighted by how rare each term is in the compared policies; facets of one service and
-one stance (condition for coverage, exclusion, other) whose similarity passes a bar are grouped, with
-complete linkage across payers so that a chain of near matches never joins two different things.
+and an overlap weighted by how rare each term is in the compared policies; facets of one stance
+(condition for coverage, exclusion, other) whose similarity passes a bar are grouped, with complete
+linkage across payers so that a chain of near matches never joins two different things. Services
+bound the matching only where they correspond: a facet of a service both payers name is compared with
+the other payer's facets of that service; a facet of a service the other payer does not name (payers
+cut a field into services differently) is compared with all of the other payer's facets of its stance.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from policydiff.diff.normalize import Normalizer, compare_rules, words
+from policydiff.diff.normalize import Normalizer, compare_rules, harvest_abbreviations, words
 from policydiff.model import ComparedPolicy, Concept, Criterion, MemberText, Policy, ServiceGroup
 from policydiff.model.comparison import Polarity
 from rapidfuzz import fuzz
+from spacy.lang.en.stop_words import STOP_WORDS
 
 # Two facets state the same concept at this similarity (0..1); every pair across payers in a concept
 # must reach LINK (complete linkage), so two rows never merge through one loose match.
@@ -31,6 +35,9 @@ SAME_SERVICE = 85
 BALANCE = 3.0
 # How much a term of the policies' shared context (lead-ins, coverage preambles) counts.
 CONTEXT_WEIGHT = 0.35
+# A lead-in ("35 or greater with a co-morbid condition including:") states a concept of its own when,
+# its list phrase dropped, at least this many distinctive terms are left.
+MIN_LEAD_IN_TERMS = 3
 # The words before a coverage phrase are the service (not the concept) when, service names dropped,
 # at most this many terms are left ('The use of 3-D image rendering is ...').
 MAX_SUBJECT_TERMS = 2
@@ -153,6 +160,24 @@ def align_services(
     return result, mapping
 
 
+def named_by(services: list[ServiceGroup]) -> dict[str | None, frozenset[str]]:
+    """Service group label -> keys of the policies that name it."""
+    return {group.label: frozenset(group.names) for group in services}
+
+
+def comparable(a: Facet, b: Facet, naming: dict[str | None, frozenset[str]]) -> bool:
+    """Two facets may state one concept: of one service, or of services that do not correspond (the
+    other payer does not name the service at all: it files the same statement under another one, or
+    under none)."""
+    if a.service == b.service:
+        return True
+    if a.policy == b.policy:
+        return False
+    return b.policy not in naming.get(a.service, frozenset()) and a.policy not in naming.get(
+        b.service, frozenset()
+    )
+
+
 def polarity(kind: str, coverage: str | None) -> Polarity:
     if kind in ("exclusion", "contraindication") or coverage in EXCLUDING_COVERAGE:
         return "excludes"
@@ -182,6 +207,27 @@ def split_preamble(text: str, subject_terms: Normalizer) -> tuple[str, str]:
     return "", text
 
 
+def subject_list(text: str) -> tuple[list[str], str]:
+    """(items, rest) of a coverage statement whose subject lists several things ('Open and laparoscopic
+    RYGBP, open and laparoscopic BPD/DS, and LAGB are covered for ...'): each item is a thing the
+    statement covers; ([], text) when the subject is not such a list."""
+    rules = compare_rules()
+    for pattern in rules.coverage_phrases:
+        match = pattern.search(text)
+        if not match:
+            continue
+        subject = text[: match.start()]
+        for lead in rules.subject_leads:
+            subject = lead.sub("", subject)
+        if rules.subject_clause.search(subject):
+            return [], text
+        items = [item.strip(" ,;") for item in rules.subject_separator.split(subject)]
+        if len(items) >= 2 and all(words(item) for item in items):
+            return items, text[match.end() :].strip(" ,")
+        return [], text
+    return [], text
+
+
 def split_clauses(text: str) -> list[str]:
     parts = [text]
     for pattern in compare_rules().clause_splits:
@@ -190,8 +236,54 @@ def split_clauses(text: str) -> list[str]:
 
 
 def is_lead_in(criterion: Criterion) -> bool:
-    """A header whose words only introduce its children ('... any of the following:')."""
+    """A header that introduces its children ('... any of the following:')."""
     return bool(criterion.children) and criterion.text.rstrip().endswith(":")
+
+
+def lead_in_statement(text: str, subject_terms: Normalizer) -> str:
+    """What a lead-in states besides introducing its list ('35 or greater with an obesity-related
+    co-morbid condition' of '... including, but not limited to:'), or '' when it only introduces."""
+    _, rest = split_preamble(text, subject_terms)
+    for pattern in compare_rules().list_phrases:
+        rest = pattern.sub("", rest)
+    rest = rest.strip(" ,;:")
+    # "A body mass index (BMI) of": its items complete the phrase, it states nothing alone.
+    if not words(rest) or words(rest)[-1].lower() in STOP_WORDS:
+        return ""
+    return rest if len(set(subject_terms.terms(rest))) >= MIN_LEAD_IN_TERMS else ""
+
+
+def named_quantities(
+    criterion: Criterion, ancestors: tuple[Criterion, ...], text: str, normalizer: Normalizer
+) -> str:
+    """The facet's words with the measured things only its lead-in names ('BMI' before '40 or
+    greater' under 'A body mass index (BMI) of one of the following:'), so that an item is compared
+    and labelled as what it measures."""
+    if not ancestors:
+        return text
+    said, lead = set(normalizer.terms(text)), set(normalizer.terms(ancestors[-1].text))
+    inherited = [
+        quantity.quantity
+        for quantity in criterion.quantities
+        if quantity.quantity
+        and re.search(rf"(?<!\w){re.escape(quantity.text)}(?!\w)", text)
+        and not (name := set(normalizer.terms(quantity.quantity))) <= said
+        and name <= lead
+    ]
+    return " ".join([*dict.fromkeys(inherited), text])
+
+
+def compared_words(text: str, criterion: Criterion) -> str:
+    """The words a facet is compared by: its amounts are compared as quantities (contrast.py), and
+    examples in parentheses ('(such as the Orbera ...)') illustrate rather than state the concept."""
+    for quantity in criterion.quantities:
+        text = text.replace(quantity.text, " ")
+    # "laparoscopic adjustable gastric banding (LAGB)": the short form repeats its long form.
+    for short in harvest_abbreviations([text]):
+        text = re.sub(rf"\(\s*{re.escape(short)}s?\s*\)", " ", text)
+    for pattern in compare_rules().example_asides:
+        text = pattern.sub(" ", text)
+    return text
 
 
 def criterion_services(
@@ -208,11 +300,37 @@ def criterion_services(
     own = criterion.service or next((a.service for a in reversed(ancestors) if a.service), None)
     if own:
         return [mapping[(key, own)]]
-    terms = set(normalizer.terms(criterion.text))
+    return named_services(criterion.text, key, names, mapping, normalizer)
+
+
+def named_services(
+    text: str, key: str, names: list[str], mapping: dict[tuple[str, str], str], normalizer: Normalizer
+) -> list[str | None]:
+    """Service groups whose names the words name, else the policy's only service, else [None]."""
+    terms = set(normalizer.terms(text))
     named = [name for name in names if (name_terms := set(normalizer.terms(name))) and name_terms <= terms]
     if named or len(names) == 1:
         return [mapping[(key, name)] for name in (named or names)]
     return [None]
+
+
+def facet_parts(
+    criterion: Criterion, catch_all: bool, subject_terms: Normalizer, context: list[str]
+) -> tuple[list[str], list[str]] | None:
+    """(things a subject lists, the other parts) of a criterion's words; its lead-in words and
+    coverage preamble go to `context`. None for a lead-in that only introduces its list."""
+    if is_lead_in(criterion) and not catch_all:
+        statement = lead_in_statement(criterion.text, subject_terms)
+        if not statement:
+            context.append(criterion.text)
+            return None
+        return [], [statement]
+    preamble, rest = split_preamble(criterion.text, subject_terms)
+    context.append(preamble)
+    if catch_all:
+        return [], [rest]
+    listed, rest = ([], rest) if preamble else subject_list(rest)
+    return listed, split_clauses(rest) or [criterion.text]
 
 
 @dataclass
@@ -240,19 +358,25 @@ def draft_facets(
         names = service_names(policy)
         for criterion, ancestors in walk(policy.criteria):
             catch_all = is_catch_all(criterion.text)
-            if is_lead_in(criterion) and not catch_all:
-                context.append(criterion.text)
-                continue
             coverage = criterion.coverage or next(
                 (a.coverage for a in reversed(ancestors) if a.coverage), None
             )
-            preamble, rest = split_preamble(criterion.text, subject_terms)
-            context.append(preamble)
-            parts = [rest] if catch_all else split_clauses(rest) or [criterion.text]
-            for service in criterion_services(criterion, ancestors, key, names, mapping, normalizer):
-                for part in parts:
+            cut = facet_parts(criterion, catch_all, subject_terms, context)
+            if cut is None:
+                continue
+            listed, parts = cut
+            services = criterion_services(criterion, ancestors, key, names, mapping, normalizer)
+            if listed:
+                # Each listed thing is its own service (named or not); the conditions are said of all.
+                placed = [(item, named_services(item, key, names, mapping, normalizer)) for item in listed]
+                placed += [(part, [None]) for part in parts]
+            else:
+                placed = [(part, services) for part in parts]
+            for part, part_services in placed:
+                text = named_quantities(criterion, ancestors, part, normalizer)
+                for service in part_services:
                     drafts.append(
-                        FacetDraft(key, criterion, part, criterion.kind, coverage, service, catch_all)
+                        FacetDraft(key, criterion, text, criterion.kind, coverage, service, catch_all)
                     )
     return drafts, context
 
@@ -260,13 +384,18 @@ def draft_facets(
 def build_facets(
     drafts: list[FacetDraft], context_texts: list[str], normalizer: Normalizer
 ) -> tuple[list[Facet], Vocabulary]:
+    """Facets with their terms. A facet that is nothing but a service's name ('Laparoscopic adjustable
+    gastric banding' in a list of covered procedures) keeps those words: they are its concept."""
+    with_service_names = Normalizer(normalizer.abbreviations, frozenset())
     facets = [
         Facet(
             index=index,
             policy=draft.policy,
             criterion=draft.criterion,
             text=draft.text,
-            terms=normalizer.terms(draft.text),
+            terms=normalizer.terms(words_)
+            or with_service_names.terms(words_)
+            or normalizer.terms(draft.text),
             kind=draft.kind,
             coverage=draft.coverage,
             polarity=polarity(draft.kind, draft.coverage),
@@ -279,6 +408,7 @@ def build_facets(
             ),
         )
         for index, draft in enumerate(drafts)
+        for words_ in [compared_words(draft.text, draft.criterion)]
     ]
     documents = {(facet.policy, facet.criterion.id, facet.text): set(facet.terms) for facet in facets}
     frequency = Counter(term for terms in documents.values() for term in terms)
@@ -288,11 +418,22 @@ def build_facets(
     return facets, Vocabulary(weights=weights, context=context)
 
 
+def contrasting(a: str, b: str) -> bool:
+    """One says a word the other opposes and not that word ('with duodenal switch' / 'without
+    duodenal switch'): never one concept, however alike the rest."""
+    words_a, words_b = {w.lower() for w in words(a)}, {w.lower() for w in words(b)}
+    for group in compare_rules().contrasts:
+        only_a, only_b = (words_a & group) - words_b, (words_b & group) - words_a
+        if only_a and only_b:
+            return True
+    return False
+
+
 def similarity(a: Facet, b: Facet, vocabulary: Vocabulary) -> float:
     """0..1: token-set ratio of the distinctive terms, averaged with their rarity-weighted overlap,
     damped when one statement is far longer; a measured thing both state ('grade', 'BMI') adds a little."""
     terms_a, terms_b = set(a.terms), set(b.terms)
-    if not terms_a or not terms_b:
+    if not terms_a or not terms_b or contrasting(a.text, b.text):
         return 0.0
     core_a = terms_a - vocabulary.context or terms_a
     core_b = terms_b - vocabulary.context or terms_b
@@ -311,32 +452,55 @@ def similarity(a: Facet, b: Facet, vocabulary: Vocabulary) -> float:
     return round(min(1.0, (ratio + overlap) / 2 * balance + bonus), 4)
 
 
-def cluster(facets: list[Facet], vocabulary: Vocabulary) -> list[list[Facet]]:
-    """Groups of facets stating one concept: best pairs first, complete linkage across payers."""
+def cluster(
+    facets: list[Facet], vocabulary: Vocabulary, naming: dict[str | None, frozenset[str]]
+) -> list[list[Facet]]:
+    """Groups of facets stating one concept: best pairs first, complete linkage across payers; a
+    group never holds two facets of one policy's different services."""
     scores = {
-        (a.index, b.index): similarity(a, b, vocabulary)
+        (a.index, b.index): similarity(a, b, vocabulary) if comparable(a, b, naming) else 0.0
         for a, b in combinations(facets, 2)
         if a.policy != b.policy
     }
     groups: dict[int, list[Facet]] = {facet.index: [facet] for facet in facets}
     root = {facet.index: facet.index for facet in facets}
-    for (first, second), score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
-        if score < SAME_CONCEPT:
-            break
-        left, right = sorted((root[first], root[second]))
-        if left == right:
-            continue
-        cross = [
-            scores[tuple(sorted((x.index, y.index)))]
-            for x in groups[left]
-            for y in groups[right]
-            if x.policy != y.policy
-        ]
-        if min(cross) < LINK:
-            continue
-        for facet in groups.pop(right):
-            root[facet.index] = left
-            groups[left].append(facet)
+    by_index = {facet.index: facet for facet in facets}
+    ranked = [
+        pair
+        for pair, score in sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        if score >= SAME_CONCEPT
+    ]
+    # Statements filed under one service pair before statements under services that do not
+    # correspond; and one-to-one first: a second statement of one payer joins a row only once every
+    # payer's best counterparts are paired ('BMI 35 or greater with a co-morbid condition' states the
+    # co-morbidity row as well as the BMI row, and goes where no other statement of its payer is).
+    passes = [(same, one_to_one) for same in (True, False) for one_to_one in (True, False)]
+    for same_service, one_to_one in passes:
+        for first, second in ranked:
+            if (by_index[first].service == by_index[second].service) != same_service:
+                continue
+            left, right = sorted((root[first], root[second]))
+            if left == right:
+                continue
+            shared = {x.policy for x in groups[left]} & {y.policy for y in groups[right]}
+            if one_to_one and shared:
+                continue
+            cross = [
+                scores[tuple(sorted((x.index, y.index)))]
+                for x in groups[left]
+                for y in groups[right]
+                if x.policy != y.policy
+            ]
+            if min(cross) < LINK or any(
+                not comparable(x, y, naming)
+                for x in groups[left]
+                for y in groups[right]
+                if x.policy == y.policy
+            ):
+                continue
+            for facet in groups.pop(right):
+                root[facet.index] = left
+                groups[left].append(facet)
     return [sorted(group, key=lambda facet: facet.index) for _, group in sorted(groups.items())]
 
 
@@ -390,12 +554,15 @@ def group_concepts(
 ) -> tuple[list[Concept], dict[int, str]]:
     """Concepts in table order (service, kind, first appearance), and facet index -> concept id."""
     service_order = {group.label: index for index, group in enumerate(services)}
+    naming = named_by(services)
+    # A catch-all speaks of everything its own service covers: it is grouped per service, not by words.
     buckets: dict[tuple, list[Facet]] = {}
     for facet in facets:
-        buckets.setdefault((facet.service, BUCKET[facet.polarity], facet.catch_all), []).append(facet)
+        service = facet.service if facet.catch_all else None
+        buckets.setdefault((service, BUCKET[facet.polarity], facet.catch_all), []).append(facet)
     groups: list[list[Facet]] = []
     for (_, _, catch_all), members in buckets.items():
-        groups.extend([members] if catch_all else cluster(members, vocabulary))
+        groups.extend([members] if catch_all else cluster(members, vocabulary, naming))
     groups.sort(
         key=lambda group: (
             service_order.get(group[0].service, len(service_order)),

@@ -3,13 +3,23 @@ another excludes (in so many words, or by covering a list of indications and exc
 
 from __future__ import annotations
 
+import math
 from itertools import permutations
 
-from policydiff.diff.concepts import SAME_CONCEPT, Facet, Vocabulary, similarity
+from policydiff.diff.concepts import (
+    BUCKET,
+    SAME_CONCEPT,
+    Facet,
+    Vocabulary,
+    comparable,
+    named_by,
+    similarity,
+)
 from policydiff.model import (
     Concept,
     Contradiction,
     ContradictionSide,
+    Quantity,
     QuantityComparison,
     QuantityValue,
     ServiceGroup,
@@ -88,10 +98,11 @@ def _rank(
         return [], [], f"{measured}: {stated} (the same bar)"
     bounds = {key: _bound(items[0]) for key, items in values.items()}
     directions = {bound[0] for bound in bounds.values() if bound}
-    polarities = {polarity[key] for key in values}
+    # An indication and a requirement are both conditions of coverage: their bars compare.
+    polarities = {BUCKET[polarity[key]] for key in values}
     if None in bounds.values() or len(directions) != 1 or len(polarities) != 1:
         return [], [], f"{measured}: {stated} (not comparable as thresholds)"
-    direction, excluding = directions.pop(), polarities.pop() == "excludes"
+    direction, excluding = directions.pop(), polarities.pop() == "exclusion"
     bars = {key: bound[1] for key, bound in bounds.items() if bound}
     # A higher lower bound and a lower upper bound both narrow who qualifies.
     harder_is_higher = (direction == "lower") != excluding
@@ -122,29 +133,83 @@ def _quote(facets: list[Facet]) -> str:
     return "; ".join(f"“{text}” ({criterion})" for criterion, text in quoted.items())
 
 
+def _interval(value: Quantity) -> tuple[float, float] | None:
+    """The values a bar admits as (low, high), its edge left to _touch; None for an amount or range."""
+    if value.comparator in (">", ">="):
+        return value.value, math.inf
+    if value.comparator in ("<", "<="):
+        return -math.inf, value.value
+    return None
+
+
+def _apart(covering: Facet, excluding: Facet) -> bool:
+    """Both bound one measured thing and the bounds do not meet: 'covered for BMI >= 35' and 'not
+    medically necessary for BMI below 35' agree."""
+    for ours in covering.criterion.quantities:
+        for theirs in excluding.criterion.quantities:
+            if not ours.quantity or ours.quantity.lower() != (theirs.quantity or "").lower():
+                continue
+            a, b = _interval(ours), _interval(theirs)
+            if a and b and (a[1] < b[0] or b[1] < a[0] or _touch(ours, theirs)):
+                return True
+    return False
+
+
+def _touch(ours: Quantity, theirs: Quantity) -> bool:
+    """'>= 35' and '< 35' (or '> 35' and '<= 35') share their edge but no value."""
+    if ours.value != theirs.value:
+        return False
+    pair = {ours.comparator, theirs.comparator}
+    return pair in ({">=", "<"}, {">", "<="}, {">", "<"})
+
+
 def _limits(excluding: Facet, covering: Facet) -> bool:
     """The exclusion bounds what is covered rather than denying it: it restates the covered words and
-    goes on ('X is covered ... if the criteria are not met, X is denied'), or it adds an amount the
-    covering statement does not have ('more than one device per 6 months')."""
+    goes on ('X is covered ... if the criteria are not met, X is denied'), it adds an amount the
+    covering statement does not have ('more than one device per 6 months'), or it excludes the
+    values of a measured thing that the covering statement does not cover."""
     restates = " ".join(covering.text.lower().split())
     if restates and restates in " ".join(excluding.criterion.text.lower().split()):
+        return True
+    if _apart(covering, excluding):
         return True
     return bool(excluding.criterion.quantities) and not covering.criterion.quantities
 
 
-def _explicit(facets: list[Facet], owner: dict[int, str], vocabulary: Vocabulary) -> dict[tuple, dict]:
-    """A facet one payer covers that another payer, for the same service, excludes in so many words."""
+def _explicit(
+    facets: list[Facet], owner: dict[int, str], vocabulary: Vocabulary, services: list[ServiceGroup]
+) -> dict[tuple, dict]:
+    """A facet one payer covers that another payer, for the same service (or one it does not name),
+    excludes in so many words."""
+    naming = named_by(services)
+    scores = {
+        (covering.index, other.index): similarity(covering, other, vocabulary)
+        for covering, other in permutations(facets, 2)
+        if covering.policy != other.policy
+        and covering.polarity == "covers"
+        and not covering.catch_all
+        and other.polarity == "excludes"
+        and not other.catch_all
+        and comparable(covering, other, naming)
+    }
+    by_index = {facet.index: facet for facet in facets}
+    best: dict[tuple[int, str], float] = {}  # (facet, other policy) -> its best score against that policy
+    for (covering_index, other_index), score in scores.items():
+        for end, policy in (
+            (covering_index, by_index[other_index].policy),
+            (other_index, by_index[covering_index].policy),
+        ):
+            best[(end, policy)] = max(best.get((end, policy), 0.0), score)
     found: dict[tuple, dict] = {}
-    for covering, other in permutations(facets, 2):
+    for (covering_index, other_index), score in scores.items():
+        covering, other = by_index[covering_index], by_index[other_index]
+        # Only statements that restate each other best oppose each other: "Open sleeve gastrectomy"
+        # restates "Sleeve gastrectomy", not every covered procedure with a sleeve in it.
         if (
-            covering.policy == other.policy
-            or covering.polarity != "covers"
-            or covering.catch_all
-            or other.polarity != "excludes"
-            or other.catch_all
-            or other.service != covering.service
+            score < SAME_CONCEPT
+            or score < best[(covering.index, other.policy)]
+            or score < best[(other.index, covering.policy)]
             or _limits(other, covering)
-            or similarity(covering, other, vocabulary) < SAME_CONCEPT
         ):
             continue
         entry = found.setdefault(
@@ -162,12 +227,12 @@ def _by_catch_all(
     """A facet one payer covers for a service that another payer names alike, lists indications for,
     states nothing like, and excludes 'for any other indication'; with where that payer covers the
     same thing under another service instead."""
-    named_by = {group.label: set(group.names) for group in services if group.match == "same"}
+    named_alike = {group.label: set(group.names) for group in services if group.match == "same"}
     found: dict[tuple, dict] = {}
     for covering in facets:
-        if covering.polarity != "covers" or covering.catch_all or covering.service not in named_by:
+        if covering.polarity != "covers" or covering.catch_all or covering.service not in named_alike:
             continue
-        for key in sorted(named_by[covering.service] - {covering.policy}):
+        for key in sorted(named_alike[covering.service] - {covering.policy}):
             theirs = [facet for facet in facets if facet.policy == key]
             same_service = [facet for facet in theirs if facet.service == covering.service]
             catch_alls = [f for f in same_service if f.catch_all and f.polarity == "excludes"]
@@ -221,7 +286,10 @@ def find_contradictions(
 ) -> list[Contradiction]:
     """Where one payer covers what another excludes, explicitly or by its catch-all, in table order.
     `names`: policy key -> the payer's name in sentences; `labels`: concept id -> label."""
-    found = {**_explicit(facets, owner, vocabulary), **_by_catch_all(facets, owner, vocabulary, services)}
+    found = {
+        **_explicit(facets, owner, vocabulary, services),
+        **_by_catch_all(facets, owner, vocabulary, services),
+    }
     order = {concept: index for index, concept in enumerate(labels)}
     ranked = sorted(found.items(), key=lambda item: (order[item[0][1]], item[0][0], order[item[0][2]]))
     return [

@@ -33,6 +33,12 @@ class CompareRules:
     coverage_phrases: tuple[re.Pattern[str], ...]
     clause_splits: tuple[re.Pattern[str], ...]
     catch_all: tuple[re.Pattern[str], ...]
+    list_phrases: tuple[re.Pattern[str], ...]
+    example_asides: tuple[re.Pattern[str], ...]
+    subject_leads: tuple[re.Pattern[str], ...]
+    subject_separator: re.Pattern[str]
+    subject_clause: re.Pattern[str]
+    contrasts: tuple[frozenset[str], ...]
     policy_stopwords: frozenset[str]
     label_lead_words: frozenset[str]
     label_max_chars: int
@@ -42,6 +48,13 @@ class CompareRules:
 def _patterns(data: dict, key: str) -> tuple[re.Pattern[str], ...]:
     try:
         return tuple(re.compile(pattern, re.I) for pattern in data[key])
+    except (KeyError, TypeError, re.error) as error:
+        raise CompareRulesError(f"rule file diff/rules/compare.toml: '{key}': {error}") from error
+
+
+def _pattern(data: dict, key: str) -> re.Pattern[str]:
+    try:
+        return re.compile(data[key], re.I)
     except (KeyError, TypeError, re.error) as error:
         raise CompareRulesError(f"rule file diff/rules/compare.toml: '{key}': {error}") from error
 
@@ -58,6 +71,12 @@ def compare_rules() -> CompareRules:
         coverage_phrases=_patterns(data, "coverage_phrases"),
         clause_splits=_patterns(data, "clause_splits"),
         catch_all=_patterns(data, "catch_all"),
+        list_phrases=_patterns(data, "list_phrases"),
+        example_asides=_patterns(data, "example_asides"),
+        subject_leads=_patterns(data, "subject_leads"),
+        subject_separator=_pattern(data, "subject_separator"),
+        subject_clause=_pattern(data, "subject_clause"),
+        contrasts=tuple(frozenset(word.lower() for word in group) for group in data.get("contrasts", [])),
         policy_stopwords=frozenset(data.get("policy_stopwords", [])),
         label_lead_words=frozenset(data.get("label_lead_words", [])),
         label_max_chars=int(data.get("label_max_chars", 64)),

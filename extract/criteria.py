@@ -19,7 +19,7 @@ from functools import cache
 from itertools import pairwise
 
 from policydiff.extract.document import Document, Line, Section
-from policydiff.extract.quantities import parse_quantities
+from policydiff.extract.quantities import measured_without_value, name_unnamed, parse_quantities
 from policydiff.extract.rules import RuleFileError, load_rules, regex_list
 from policydiff.extract.services import find_abbreviations, services_named
 from policydiff.model import Box, Criterion
@@ -444,6 +444,7 @@ class Context:
     sign: str | None  # "covered" / "denied" from the nearest coverage position above
     parent_logic: str | None
     service: str | None
+    measured: str | None = None  # what the parent lead-in measures without a value ("a BMI of:")
 
 
 def _node_id(parent_id: str | None, block: Block, position: int, used: set[str]) -> str:
@@ -464,8 +465,10 @@ def _logic(block: Block, where: str, warnings: list[str], denied: bool) -> str |
         return None
     stated = next(iter(conjunctions), None)
     if cue is None:
-        if stated is None and denied:
-            return "any"  # each item of a list of exclusions is excluded on its own
+        if denied:
+            # Each item of a list of exclusions is excluded on its own: a trailing "; and," before the
+            # last item only closes the list.
+            return "any"
         if stated is None:
             warnings.append(
                 f"criteria {where}: a list without 'all/any of' or trailing 'and'/'or'; logic unknown"
@@ -494,7 +497,9 @@ def _kind(block: Block, coverage: str | None, logic: str | None, context: Contex
         return "contraindication"
     if context.sign == "denied":
         return "exclusion"
-    if context.sign == "covered":
+    # An item of a list that says how its items combine ("all of the following conditions are
+    # satisfied") is a condition even when the lead-in's coverage wording was not recognized.
+    if context.sign == "covered" or context.parent_logic in ("all", "any"):
         if _has_cue("contraindication", text):
             return "contraindication"
         return "requirement" if _has_cue("requirement", text) else "indication"
@@ -527,7 +532,12 @@ def _to_criterion(
     sign = context.sign
     if coverage:
         sign = "covered" if coverage == "medically_necessary" else "denied"
-    child_context = Context(sign=sign, parent_logic=logic, service=service)
+    child_context = Context(
+        sign=sign,
+        parent_logic=logic,
+        service=service,
+        measured=measured_without_value(block.text) if block.children else None,
+    )
     used: set[str] = set()
     children = [
         _to_criterion(
@@ -554,7 +564,7 @@ def _to_criterion(
         service=service,
         page=first.page,
         box=box,
-        quantities=parse_quantities(block.text),
+        quantities=name_unnamed(parse_quantities(block.text), context.measured),
         children=children,
     )
 

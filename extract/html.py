@@ -49,6 +49,7 @@ BLOCKS = {
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 INDENT_POINTS = 18.0
 _SPACES = re.compile(r"\s+")
+_STYLE_INDENT = re.compile(r"(?:margin|padding)-left\s*:\s*0*[1-9]")
 
 
 def _text(node: LexborNode) -> str:
@@ -80,17 +81,33 @@ def _list_marker(node: LexborNode) -> str:
     start = (
         int(parent.attributes.get("start") or 1) if (parent.attributes.get("start") or "1").isdigit() else 1
     )
-    return f"{start + siblings.index(node)}." if node in siblings else "•"
+    if node not in siblings:
+        return "•"
+    number = start + siblings.index(node)
+    # <ol type="a"> prints "a.", "b." ...: the policy text cites its items by those letters ("conditions a.-c.").
+    if (parent.attributes.get("type") or "") in {"a", "A"} and number <= 26:
+        letter = chr(ord("a") + number - 1)
+        return f"{letter if parent.attributes.get('type') == 'a' else letter.upper()}."
+    return f"{number}."
+
+
+def _indents(node: LexborNode) -> bool:
+    """Whether a block container is set in from the margin by an inline style (a list drawn without <ul>)."""
+    return bool(_STYLE_INDENT.search(node.attributes.get("style") or ""))
 
 
 class _Builder:
     def __init__(self) -> None:
         self.lines: list[Line] = []
         self.table_count = 0
+        self.indent = 0  # block containers around the current node indented by an inline style
 
     def add(self, text: str, x0: float = 0.0, **fields) -> None:
         if text:
-            top = float(len(self.lines))
+            # Each block element is its own paragraph: a blank line's gap above it keeps the criteria
+            # parser from reading two paragraphs as one wrapped sentence.
+            top = 2.0 * len(self.lines)
+            x0 += INDENT_POINTS * self.indent
             self.lines.append(
                 Line(text=text, page=1, x0=x0, top=top, x1=x0 + len(text), bottom=top + 1, **fields)
             )
@@ -126,7 +143,10 @@ class _Builder:
             elif tag in BLOCKS and not _has_block_child(child):
                 self.add(_text(child), bold=_is_bold(child))
             else:
+                indented = _indents(child)
+                self.indent += indented
                 self.walk(child)
+                self.indent -= indented
 
     def _list_item(self, node: LexborNode) -> None:
         own = [child for child in node.iter(include_text=True) if child.tag not in {"ul", "ol"}]

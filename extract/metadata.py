@@ -136,7 +136,7 @@ def find_policy_number(doc: Document) -> str | None:
         for line in everything:
             match = shape.search(line.text)
             if match:
-                return match.group(0)
+                return match.group(1 if shape.groups else 0)
     return None
 
 
@@ -222,6 +222,10 @@ def find_title(doc: Document, sections: list[Section], policy_number: str | None
     after_number = False
     for line in lines:
         if policy_number and policy_number in line.text:
+            # "NCD 100.1: Bariatric Surgery ...": the number heads the title line itself.
+            rest = line.text.split(policy_number, 1)[1]
+            if re.match(r"\s*[:–-]\s+\S", rest) and _title_like(rest) and not _is_label_line(line.text):
+                return _clean_title(line.text)
             after_number = True
             continue
         if after_number and _title_like(line.text) and not _is_label_line(line.text):

@@ -50,14 +50,27 @@ UNITS = [
     "%", "percent", "years", "year", "yrs", "months", "month", "weeks", "week", "days", "day", "hours",
     "hour", "minutes", "minute", "seconds", "mg/dl", "mg", "kg/m2", "kg/m²", "kg", "lbs", "pounds", "cm",
     "mm", "mmhg", "ml", "units", "unit", "times", "sessions", "visits", "events per hour", "events/hour",
+    "kg/m 2", "kg/m",
 ]  # fmt: skip
+# One unit, several spellings: a superscript read as a separate "2", or dropped with the loader's
+# citation markers ("kg/m").
+UNIT_SPELLINGS = {"kg/m 2": "kg/m2", "kg/m²": "kg/m2", "kg/m": "kg/m2"}
 # Words that name what is measured when they stand just before the number ("BMI of 40", "grade 2").
+_MEASURED_WORDS = (
+    r"body[-\s]mass index|BMI|grade|stage|class|age|aged|score|AHI|RDI|ODI|FEV1?|"
+    r"ejection fraction|HbA1c|A1c|hemoglobin A1c|platelet count|level"
+)
 _MEASURED_BEFORE = re.compile(
-    r"(?P<measured>\b(?:body mass index|BMI|grade|stage|class|age|aged|score|AHI|RDI|ODI|FEV1?|"
-    r"ejection fraction|HbA1c|A1c|hemoglobin A1c|platelet count|level)\b)(?:\s*\([^)]{1,12}\))?"
-    r"(?:\s+(?:of|is|was|at))?\s*$",
+    rf"(?P<measured>\b(?:{_MEASURED_WORDS})\b)(?:\s*\([^)]{{1,12}}\))?(?:\s+(?:of|is|was|at))?\s*$",
     re.I,
 )
+_MEASURED_ANYWHERE = re.compile(rf"\b(?:{_MEASURED_WORDS})\b", re.I)
+
+# One measured thing, several names: what two payers measure must compare under one name.
+MEASURED_NAMES = {"body mass index": "BMI", "body-mass index": "BMI", "aged": "age", "a1c": "HbA1c",
+                  "hemoglobin a1c": "HbA1c"}  # fmt: skip
+# "one of the following", "two of these": a count of list items to meet, not an amount.
+_SELECTOR = re.compile(r"^\s+of\s+(?:the|these|those)\b", re.I)
 
 # Measured words that may stand between a comparator and its number: "higher than grade 2".
 _INNER = r"grade|stage|class|level|age|score"
@@ -78,9 +91,10 @@ QUANTITY = re.compile(
     rf"(?:\s+(?P<unit_after>times|days|months|years|hours|weeks)\b)?",
     re.I,
 )
+# Words that cannot start or continue the noun of a unit tail ("35 or greater with an ..." names none).
+_NOT_A_NOUN = r"(?!(?:every|per|and|or|a|an|the|in|of|for|to|since|prior|with|without|by|at|on|as|from)\b)"
 _UNIT_TAIL = re.compile(
-    r"^\)?\s*(?:(?:of|per)\s+)?(?P<noun>(?!(?:every|per|and|or|a|the|in|of|for|to|since|prior)\b)"
-    r"[a-z][a-z\-]+(?:\s+(?!(?:every|per|and|or|a|the|in|of|for|to|since|prior)\b)[a-z][a-z\-]+)?)",
+    rf"^\)?\s*(?:(?:of|per)\s+)?(?P<noun>{_NOT_A_NOUN}[a-z][a-z\-]+(?:\s+{_NOT_A_NOUN}[a-z][a-z\-]+)?)",
     re.I,
 )
 _FREQUENCY = re.compile(r"^\s*(?:a|per|each)\s+(day|week|month|year)\b", re.I)
@@ -109,6 +123,11 @@ def _comparator(match: re.Match[str]) -> str | None:
     return _SYMBOLS[symbol] if symbol else None
 
 
+def _name(word: str) -> str:
+    word = " ".join(word.split())
+    return MEASURED_NAMES.get(word.lower(), word)
+
+
 def _measured(text: str, match: re.Match[str], unit: str | None) -> str | None:
     if match.group("inner"):
         return match.group("inner").lower()
@@ -116,8 +135,7 @@ def _measured(text: str, match: re.Match[str], unit: str | None) -> str | None:
     after = text[match.end() :]
     named = _MEASURED_BEFORE.search(before)
     if named:
-        word = named.group("measured")
-        return "age" if word.lower() == "aged" else word
+        return _name(named.group("measured"))
     if unit in ("years", "year", "yrs") and re.match(r"^\s*(?:of age|old)\b", after, re.I):
         return "age"
     if re.search(r"\bage[sd]?\s*(?:of\s*)?$", before, re.I):
@@ -139,7 +157,8 @@ def _unit(match: re.Match[str], after: str) -> str | None:
     frequency = _FREQUENCY.match(after)
     if unit and unit.lower() == "times" and frequency:
         return f"times/{frequency.group(1).lower()}"
-    return unit.lower() if unit and unit != "%" else unit
+    unit = unit.lower() if unit and unit != "%" else unit
+    return UNIT_SPELLINGS.get(unit, unit) if unit else unit
 
 
 def parse_quantities(text: str) -> list[Quantity]:
@@ -155,9 +174,11 @@ def parse_quantities(text: str) -> list[Quantity]:
             continue
         before_char = text[match.start() - 1 : match.start()] if match.start() else ""
         bare_digits = match.group("digits") and not match.group("before") and not match.group("symbol")
-        if bare_digits and (before_char.isalnum() or before_char in "(-/."):
+        if bare_digits and before_char and (before_char.isalnum() or before_char in "(-/."):
             continue  # part of a code, a citation "(1-4)", a date or a decimal
         after = text[match.end() :]
+        if match.group("alone") and _SELECTOR.match(after):
+            continue
         unit = _unit(match, after)
         comparator = _comparator(match)
         measured = _measured(text, match, unit)
@@ -179,3 +200,24 @@ def parse_quantities(text: str) -> list[Quantity]:
             )
         )
     return quantities
+
+
+def measured_without_value(text: str) -> str | None:
+    """The measured thing a lead-in names for its items to give values of ("A body mass index (BMI)
+    of one of the following:" -> 'BMI'), or None when the text names none or states its own value."""
+    named = _MEASURED_ANYWHERE.search(text)
+    if not named or parse_quantities(text):
+        return None
+    return _name(named.group(0))
+
+
+def name_unnamed(quantities: list[Quantity], measured: str | None) -> list[Quantity]:
+    """An item's bare threshold ("40 or greater") measures what its lead-in named."""
+    if not measured:
+        return quantities
+    return [
+        quantity.model_copy(update={"quantity": measured})
+        if quantity.quantity is None and quantity.unit is None and quantity.comparator != "="
+        else quantity
+        for quantity in quantities
+    ]

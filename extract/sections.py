@@ -19,6 +19,7 @@ _NON_WORD = re.compile(r"[^\w/&,()\-.' ]+")
 _SPACES = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.;,]$")
 _LIST_LABEL = re.compile(r"^(?:[•▪§o\-–]|\(?[0-9ivxlcIVXLCa-zA-Z]{1,4}[.)])\s")
+_OUTLINE_LABEL = re.compile(r"^\(?[0-9ivxlcIVXLCa-zA-Z]{1,4}[.)]\s")
 
 MAX_HEADING_WORDS = 12
 PREAMBLE = "preamble"
@@ -63,9 +64,16 @@ def phrase_kind(line: Line) -> str | None:
     text = heading_text(line)
     if text is None:
         return None
-    if len(text.split()) > MAX_HEADING_WORDS or _LIST_LABEL.match(text):
+    if len(text.split()) > MAX_HEADING_WORDS:
         return None
-    return heading_phrases().get(normalize_heading(text))
+    label = _LIST_LABEL.match(text)
+    if label is None:
+        return heading_phrases().get(normalize_heading(text))
+    # A bold outline-lettered line ("B. Nationally Covered Indications") is a heading whose label numbers
+    # it; a plain labelled line is a list item, whatever its words.
+    if (line.bold or line.heading_level is not None) and _OUTLINE_LABEL.match(text):
+        return heading_phrases().get(normalize_heading(text[label.end() :]))
+    return None
 
 
 def _is_toc_row(line: Line) -> bool:
@@ -78,7 +86,9 @@ def typographic_level(line: Line, body_size: float) -> int | None:
     words = text.split()
     if line.heading_level is not None:
         return line.heading_level
-    if line.is_row or not words or len(words) > MAX_HEADING_WORDS or _LIST_LABEL.match(text):
+    if line.is_row or not words or len(words) > MAX_HEADING_WORDS:
+        return None
+    if _LIST_LABEL.match(text) and not (line.bold and _OUTLINE_LABEL.match(text)):
         return None
     if _SENTENCE_END.search(text) or text.endswith(":") or not any(ch.isalpha() for ch in text):
         return None

@@ -126,6 +126,8 @@ def _clean_service(phrase: str, abbreviations: dict[str, str], rules: ServiceRul
     services = []
     for part in _SPLIT_SERVICES.split(phrase):
         part = part.strip()
+        if part.lower() in rules.not_a_service:
+            continue
         for lead in rules.strip_leading:
             if part.lower().startswith(lead + " "):
                 part = part[len(lead) + 1 :]

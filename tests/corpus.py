@@ -19,7 +19,8 @@ SEED_TEXTS = sorted((CORPUS / "seeds").glob("*.txt"))
 SEED_PDFS = sorted((CORPUS / "seeds").glob("*.pdf"))
 REAL_PDFS = sorted((CORPUS / "real").rglob("*.pdf"))
 ALL_PDFS = SEED_PDFS + REAL_PDFS
-ALL_DOCUMENTS = SEED_TEXTS + ALL_PDFS
+REAL_HTML = sorted((CORPUS / "real").rglob("*.html"))
+ALL_DOCUMENTS = SEED_TEXTS + ALL_PDFS + REAL_HTML
 
 FIELDS = ("metadata", "criteria", "codes", "revisions", "references")
 METADATA_KEYS = ("payer", "policy_number", "title", "dates", "related_policies", "services")

@@ -16,7 +16,7 @@ from policydiff.extract.quantities import parse_quantities
         ("performing frequent (four or more times a day) testing", "frequency", ">=", 4, "times/day"),
         ("within 30 days of the procedure", "time", "<=", 30, "days"),
         ("children and adolescents less than 18 years of age", "age", "<", 18, "years"),
-        ("Body mass index (BMI) ≥ 50", "Body mass index", ">=", 50, None),
+        ("Body mass index (BMI) ≥ 50", "BMI", ">=", 50, None),
         ("Within six (6) months prior to ordering the CGM", "time", "<=", 6, "months"),
         ("left ventricular ejection fraction ≤ 40%", "ejection fraction", "<=", 40, "%"),
     ],
@@ -41,3 +41,23 @@ def test_range():
 )
 def test_cross_references_and_codes_are_not_quantities(text):
     assert parse_quantities(text) == []
+
+
+def test_a_count_of_list_items_is_not_a_quantity():
+    # "one of the following" says how many items to meet (the list's logic), not an amount.
+    assert parse_quantities("A body mass index (BMI) of one of the following:") == []
+
+
+def test_a_threshold_opening_the_text_is_read():
+    [quantity] = parse_quantities("40 or greater, or")
+    assert (quantity.quantity, quantity.comparator, quantity.value) == (None, ">=", 40)
+
+
+def test_spelled_out_bmi_and_its_unit_read_as_one_name():
+    [quantity] = parse_quantities("The beneficiary has a body-mass index (BMI) ≥ 35 kg/m 2 ,")
+    assert (quantity.quantity, quantity.comparator, quantity.value, quantity.unit) == (
+        "BMI",
+        ">=",
+        35,
+        "kg/m2",
+    )
