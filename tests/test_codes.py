@@ -12,7 +12,7 @@ import json
 import pytest
 from policydiff.api import extract_document
 from policydiff.extract.codes import CodeItem, header_systems, split_code_cell, status_of
-from policydiff.extract.codesets import icd10cm_known, shape_systems
+from policydiff.extract.codesets import icd10cm_codes, icd10cm_known, shape_systems
 from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.text import load_text
 
@@ -354,6 +354,32 @@ def test_shapes_and_code_set():
     assert shape_systems("0450") == []  # a revenue code only under a revenue column
     assert shape_systems("0450", ("Revenue",)) == ["Revenue"]
     assert icd10cm_known("G35.A") and icd10cm_known("E66.811") and not icd10cm_known("C91.99")
+
+
+def test_the_icd10cm_code_set_agrees_with_the_library_it_is_read_from():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the library's own data loading
+        import simple_icd_10_cm as library
+
+    assert len(icd10cm_codes()) > 90_000
+    for code in sorted(icd10cm_codes()):
+        assert library.is_valid_item(code) and library.is_category_or_subcategory(code), code
+    for code in [
+        "E66.01",
+        "E6601",
+        "S72.001A",
+        "C7A",
+        "M1A.0710",
+        "Z68.41",
+        "A00-A09",
+        "1",
+        "E660.1",
+        "C91.99",
+    ]:
+        expected = library.is_valid_item(code) and library.is_category_or_subcategory(code)
+        assert icd10cm_known(code) == expected, code
 
 
 def test_descriptions_emitted_apart_from_their_codes_are_taken_back():
