@@ -26,6 +26,7 @@ from functools import cache
 from policydiff.extract.codesets import SYSTEMS, dotted_icd10cm, icd10cm_known, range_in_order, shape_systems
 from policydiff.extract.document import Cell, Document, Line, Section
 from policydiff.extract.rules import RuleFileError, load_rules, regex_list, string_list
+from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Box, Code
 
 CODES_KIND = "codes"
@@ -323,7 +324,7 @@ class Reader:
             )
             return True
         for code in self.row_codes:
-            code.description = _join(code.description, extra)
+            code.description = join_wrapped(code.description or "", extra)
         return True
 
     def _matrix_header(self, runs: list[Run]) -> bool:
@@ -413,14 +414,6 @@ def _is_header_word(text: str) -> bool:
 
 def _is_subgroup_heading(text: str) -> bool:
     return len(text.split()) <= MAX_SUBGROUP_WORDS and not _SENTENCE_END.search(text)
-
-
-def _join(description: str | None, extra: str) -> str:
-    if not description:
-        return extra
-    if description.endswith("-") and description[-2:-1].isalpha():
-        return description + extra
-    return f"{description} {extra}"
 
 
 def code_region(doc: Document, sections: list[Section]) -> list[tuple[Line, bool]]:

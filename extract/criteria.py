@@ -22,6 +22,7 @@ from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.quantities import measured_without_value, name_unnamed, parse_quantities
 from policydiff.extract.rules import RuleFileError, load_rules, regex_list
 from policydiff.extract.services import find_abbreviations, services_named
+from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Box, Criterion
 
 INDENT_TOLERANCE = 3.0  # points: within this, two blocks start at the same indentation
@@ -256,12 +257,6 @@ def _starts_block(
     return _looks_like_heading(previous.text)
 
 
-def _join(text: str, more: str) -> str:
-    if re.search(r"[A-Za-z]-$", text) and more[:1].isalpha():
-        return text + more
-    return f"{text} {more}"
-
-
 def _looks_like_heading(text: str) -> bool:
     words = text.split()
     if not words or len(words) > HEADING_MAX_WORDS or _TERMINAL.search(text) or read_label(text):
@@ -302,7 +297,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         if not text:
             continue
         if previous is not None and _is_wrapped_enumeration(previous, line, text, blocks):
-            blocks[-1].text = _join(blocks[-1].text, text)
+            blocks[-1].text = join_wrapped(blocks[-1].text, text)
             blocks[-1].line_count += 1
         elif previous is None or _starts_block(previous, line, blocks[-1].first, margin, pitch, slack):
             block = Block(text=text, first=line)
@@ -317,7 +312,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
                 )
             blocks.append(block)
         else:
-            blocks[-1].text = _join(blocks[-1].text, text)
+            blocks[-1].text = join_wrapped(blocks[-1].text, text)
             blocks[-1].line_count += 1
         previous = line
     left = min((line.x0 for line in lines), default=0.0)
@@ -390,7 +385,7 @@ def build_tree(blocks: list[Block]) -> list[Block]:
             and not stack[-1].children
             and not stack[-1].text.endswith(":")
         ):
-            stack[-1].text = _join(stack[-1].text, block.text)  # a further paragraph of the same item
+            stack[-1].text = join_wrapped(stack[-1].text, block.text)  # a further paragraph of the same item
             continue
         attach(block)
     return roots

@@ -12,6 +12,7 @@ Steps, each a small function over plain data:
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import logging
@@ -30,6 +31,7 @@ from policydiff.extract.errors import ExtractError
 from policydiff.extract.limits import check_page_count
 from policydiff.extract.pdf_chars import read_text_layer
 from policydiff.extract.text import strip_citation_marks
+from policydiff.extract.wrap import join_wrapped
 
 # pdfminer logs font oddities of real-world PDFs as warnings on stderr; they are not the user's concern.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -188,8 +190,7 @@ def _table_rows(table, words: list[Word], page_height: float) -> list[TableRow]:
                 continue
             inside = [word for word in words if _inside(word, bbox)]
             row_words.extend(inside)
-            lines = _cluster_lines(inside)
-            text = " ".join(_join_words(line) for line in lines)
+            text = functools.reduce(join_wrapped, (_join_words(line) for line in _cluster_lines(inside)), "")
             cells.append(Cell(text=text.strip(), x0=float(bbox[0]), x1=float(bbox[2])))
         if not row_words:
             continue

@@ -31,6 +31,7 @@ from policydiff.extract.citation import (
 )
 from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.rules import load_rules, string_list
+from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Box, Reference
 
 RULES = "references"
@@ -128,15 +129,13 @@ def _runs(sections: list[Section]) -> list[list[Line]]:
 def _join(left: str, right: str) -> str:
     """Two wrapped lines of one citation: a line-end hyphen after a letter or digit and a web address
     broken across lines are joined without a space ('tension-' + 'type', 'https://www.c' + 'ms.gov/')."""
-    if not left:
-        return right
-    if left.endswith("-") and len(left) > 1 and not left[-2].isspace():
-        return left + right
+    if not left or not right:
+        return left or right
     last, first = left.split()[-1], right.split()[0]
     in_address = (_URL_HEAD.match(last) or "://" in last) and not last.endswith((".", ",", ";", ")"))
     if in_address and (last.endswith(("/", "=", "&", "?", "_", "%", "#")) or _URL_CHARS.search(first)):
         return left + right
-    return f"{left} {right}"
+    return join_wrapped(left, right)
 
 
 def _block_text(block: _Block) -> str:

@@ -11,6 +11,7 @@ header, its lines that start with a date start rows.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,6 +20,7 @@ from policydiff.extract.dates import find_date, parse_date
 from policydiff.extract.document import Cell, Document, Line, Section
 from policydiff.extract.rules import RuleFileError, load_rules, string_list
 from policydiff.extract.sections import phrase_kind
+from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Box, Revision
 
 SUMMARY, DATE, APPROVAL_DATE, TYPE, IGNORED = "summary", "date", "approval_date", "type", "ignored"
@@ -70,7 +72,7 @@ class _Row:
                 self.values.setdefault(role, []).append(text)
 
     def text(self, role: str) -> str:
-        return join_wrapped(self.values.get(role, []))
+        return join_cell(self.values.get(role, []))
 
 
 def normalize_words(text: str) -> str:
@@ -157,19 +159,10 @@ def read_header(line: Line, partial: Header | None = None) -> Header | None:
     )
 
 
-def join_wrapped(pieces: list[str]) -> str:
-    """Text pieces of one cell (wrapped lines, continued rows) as one string.
-
-    A piece ending in a hyphen before a lower-case word is a hyphenated word broken at the line end.
-    """
+def join_cell(pieces: list[str]) -> str:
+    """Text pieces of one cell (wrapped lines, continued rows) as one string."""
     lines = [part.strip() for piece in pieces for part in piece.split("\n") if part.strip()]
-    text = ""
-    for part in lines:
-        if text.endswith("-") and part[:1].islower():
-            text += part
-        else:
-            text = f"{text} {part}" if text else part
-    return re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s+", " ", functools.reduce(join_wrapped, lines, "")).strip()
 
 
 def _by_position(line: Line, header: Header) -> dict[str, str]:

@@ -10,6 +10,7 @@ from policydiff.extract.document import Line
 from policydiff.extract.load import load_file, sniff_format
 from policydiff.extract.pdf import repair_hyphenation
 from policydiff.extract.sections import segment
+from policydiff.extract.wrap import join_wrapped
 
 from corpus import ALL_PDFS, CORPUS, ROOT, doc_id
 
@@ -124,3 +125,28 @@ def test_text_encodings(tmp_path):
         path = tmp_path / f"policy-{encoding}.txt"
         path.write_bytes(text.encode(encoding))
         assert load_file(path).lines[0].text == "Clinical Policy: Caf\u00e9 Therapy", encoding
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "joined"),
+    [
+        ("revisions are non-", "discretionary updates", "revisions are non-discretionary updates"),
+        ("the in-", "person visit", "the in-person visit"),
+        ("COVID-", "19 vaccination", "COVID-19 vaccination"),
+        ("criteria (1-", "3) above", "criteria (1-3) above"),
+        ("pre-", "and post-operative needs", "pre- and post-operative needs"),
+        ("short-", "or long-term", "short- or long-term"),
+        ("a list -", "item", "a list - item"),
+        ("", "first line", "first line"),
+    ],
+)
+def test_wrapped_lines_join_a_broken_compound_and_keep_a_suspended_hyphen(left, right, joined):
+    assert join_wrapped(left, right) == joined
+
+
+def test_a_compound_broken_across_the_lines_of_a_table_cell_keeps_its_hyphen_and_no_space():
+    # The LCD's revision table wraps "non-" / "discretionary" inside a cell (read as "non- discretionary").
+    lcd = load_file(CORPUS / "real" / "medicare-cms" / "LCD - Glucose Monitors (L33822).pdf")
+    cells = [cell.text for line in lcd.lines for cell in line.cells]
+    assert any("are non-discretionary updates" in text for text in cells)
+    assert not [text for text in cells if re.search(r"\b(?:non|in|Medicare)- [a-z]", text)]

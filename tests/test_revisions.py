@@ -6,7 +6,7 @@ import json
 
 import pytest
 from policydiff.extract.document import Cell, Line
-from policydiff.extract.revisions import DATE, SUMMARY, TYPE, join_wrapped, read_header
+from policydiff.extract.revisions import DATE, SUMMARY, TYPE, join_cell, read_header
 
 from corpus import CORPUS, GOLD, SEED_PDFS, SEED_TEXTS, doc_id, extracted
 
@@ -141,7 +141,7 @@ def test_header_cut_in_two_is_completed_by_its_second_half():
 
 
 def test_word_broken_at_line_end_rejoined():
-    assert join_wrapped(["revisions are non-\ndiscretionary updates", "per CMS"]) == (
+    assert join_cell(["revisions are non-\ndiscretionary updates", "per CMS"]) == (
         "revisions are non-discretionary updates per CMS"
     )
 
