@@ -66,15 +66,43 @@ class Facet:
     quantity_names: frozenset[str]
 
 
+@dataclass(frozen=True)
+class FacetShape:
+    """What similarity reads of one facet, worked out once per facet (a 20-policy comparison scores
+    some 80,000 pairs)."""
+
+    terms: frozenset[str]
+    core: str
+    core_size: int
+    weight: float
+    words: frozenset[str]
+
+
 @dataclass
 class Vocabulary:
-    """What similarity needs to know about all compared facets: term weights and shared context."""
+    """What similarity needs to know about all compared facets: term weights and shared context; and
+    what it has worked out so far (each facet's shape, each pair's score: similarity is symmetric)."""
 
     weights: dict[str, float] = field(default_factory=dict)
     context: frozenset[str] = frozenset()
+    shapes: dict[int, FacetShape] = field(default_factory=dict)
+    scores: dict[tuple[int, int], float] = field(default_factory=dict)
 
     def weight(self, term: str) -> float:
         return self.weights.get(term, 1.0) * (CONTEXT_WEIGHT if term in self.context else 1.0)
+
+    def shape(self, facet: Facet) -> FacetShape:
+        if facet.index not in self.shapes:
+            terms = frozenset(facet.terms)
+            core = terms - self.context or terms
+            self.shapes[facet.index] = FacetShape(
+                terms=terms,
+                core=" ".join(sorted(core)),
+                core_size=len(core),
+                weight=sum(self.weight(term) for term in terms),
+                words=frozenset(word.lower() for word in words(facet.text)),
+            )
+        return self.shapes[facet.index]
 
 
 def policy_keys(policies: list[Policy]) -> list[str]:
@@ -418,10 +446,9 @@ def build_facets(
     return facets, Vocabulary(weights=weights, context=context)
 
 
-def contrasting(a: str, b: str) -> bool:
+def contrasting(words_a: frozenset[str], words_b: frozenset[str]) -> bool:
     """One says a word the other opposes and not that word ('with duodenal switch' / 'without
-    duodenal switch'): never one concept, however alike the rest."""
-    words_a, words_b = {w.lower() for w in words(a)}, {w.lower() for w in words(b)}
+    duodenal switch'): never one concept, however alike the rest. Words in lower case."""
     for group in compare_rules().contrasts:
         only_a, only_b = (words_a & group) - words_b, (words_b & group) - words_a
         if only_a and only_b:
@@ -432,18 +459,21 @@ def contrasting(a: str, b: str) -> bool:
 def similarity(a: Facet, b: Facet, vocabulary: Vocabulary) -> float:
     """0..1: token-set ratio of the distinctive terms, averaged with their rarity-weighted overlap,
     damped when one statement is far longer; a measured thing both state ('grade', 'BMI') adds a little."""
-    terms_a, terms_b = set(a.terms), set(b.terms)
-    if not terms_a or not terms_b or contrasting(a.text, b.text):
+    pair = (a.index, b.index) if a.index < b.index else (b.index, a.index)
+    if pair not in vocabulary.scores:
+        vocabulary.scores[pair] = _similarity(a, b, vocabulary)
+    return vocabulary.scores[pair]
+
+
+def _similarity(a: Facet, b: Facet, vocabulary: Vocabulary) -> float:
+    shape_a, shape_b = vocabulary.shape(a), vocabulary.shape(b)
+    if not shape_a.terms or not shape_b.terms or contrasting(shape_a.words, shape_b.words):
         return 0.0
-    core_a = terms_a - vocabulary.context or terms_a
-    core_b = terms_b - vocabulary.context or terms_b
     # The token-set ratio scores a subset 100: with one distinctive term on a side, that says little.
-    scorer = fuzz.token_set_ratio if min(len(core_a), len(core_b)) >= 2 else fuzz.token_sort_ratio
-    ratio = scorer(" ".join(sorted(core_a)), " ".join(sorted(core_b))) / 100
-    shared = sum(vocabulary.weight(term) for term in terms_a & terms_b)
-    smaller, larger = sorted(
-        (sum(vocabulary.weight(term) for term in terms_a), sum(vocabulary.weight(term) for term in terms_b))
-    )
+    scorer = fuzz.token_set_ratio if min(shape_a.core_size, shape_b.core_size) >= 2 else fuzz.token_sort_ratio
+    ratio = scorer(shape_a.core, shape_b.core) / 100
+    shared = sum(vocabulary.weight(term) for term in shape_a.terms & shape_b.terms)
+    smaller, larger = sorted((shape_a.weight, shape_b.weight))
     overlap = shared / smaller if smaller else 0.0
     # Both measures forgive a short statement inside a long one; inside a far longer one (a clause
     # inside a paragraph) that says little about whether the two state the same thing.
