@@ -382,6 +382,10 @@ def service_blocks(comparison: Comparison, keys: list[str]) -> list[ServiceBlock
     return blocks
 
 
+# The cell of a policy that lists no codes at all (filter value of the code matrix).
+NO_CODES = "no-codes"
+
+
 def status_cell(status: str | None) -> tuple[str, str]:
     """(filter value, words) of a code's status in one policy of the matrix."""
     if status == ABSENT:
@@ -389,17 +393,22 @@ def status_cell(status: str | None) -> tuple[str, str]:
     return status or "none", STATUS_LABELS.get(status, status or STATUS_LABELS[None])
 
 
-def code_matrix_row(row: CodeRow, keys: list[str]) -> CodeMatrixRow:
-    statuses = [status_cell(row.members.get(key, ABSENT)) for key in keys]
-    return CodeMatrixRow(
-        row=row, statuses=statuses, agreement="same" if len(set(statuses)) == 1 else "differs"
-    )
+def code_matrix_row(row: CodeRow, keys: list[str], listing: set[str]) -> CodeMatrixRow:
+    """A row of the code matrix. A policy that lists no codes at all says nothing of this one: its
+    cell says so, and it does not make the row 'treated differently'."""
+    statuses = [
+        status_cell(row.members.get(key, ABSENT)) if key in listing else (NO_CODES, "lists no codes")
+        for key in keys
+    ]
+    compared = {status for key, status in zip(keys, statuses, strict=True) if key in listing}
+    return CodeMatrixRow(row=row, statuses=statuses, agreement="same" if len(compared) <= 1 else "differs")
 
 
 def comparison_view(comparison: Comparison, links: dict[str, str] | None) -> ComparisonView:
     keys = [policy.key for policy in comparison.policies]
     hrefs = dict(_report_links(links))
-    code_rows = [code_matrix_row(row, keys) for row in comparison.codes]
+    listing = {policy.key for policy in comparison.policies if policy.code_count}
+    code_rows = [code_matrix_row(row, keys, listing) for row in comparison.codes]
     return ComparisonView(
         columns=[
             ComparedColumn(policy=policy, name=compared_name(policy), href=hrefs.get(policy.key))

@@ -127,6 +127,7 @@ def compared_policy(key: str, policy: Policy) -> ComparedPolicy:
         sha256=policy.source.sha256,
         path=policy.source.path,
         services=service_names(policy),
+        code_count=len(policy.codes),
     )
 
 

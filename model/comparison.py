@@ -26,6 +26,12 @@ class ComparedPolicy(Record):
     sha256: str
     path: str | None = None
     services: list[str] = Field(default_factory=list)
+    code_count: int = Field(
+        default=0,
+        ge=0,
+        description="Codes the policy lists. 0: it lists none, so 'absent' in its column of the code "
+        "matrix says nothing about the code (NCDs and many LCDs leave codes to billing articles).",
+    )
 
 
 class ServiceGroup(Record):

@@ -108,6 +108,20 @@ def test_the_ncd_lists_no_codes_so_its_column_is_absent(pair):
     assert pair.codes
     assert {row.members["cms"] for row in pair.codes} == {ABSENT}
     assert "CMS 100.1: no codes were read, so its codes all show as absent" in pair.warnings
+    # Anthem lists 93 codes, some in two tables: 77 rows of the matrix.
+    assert {policy.key: policy.code_count for policy in pair.policies} == {"anthem": 93, "cms": 0}
+    assert len(pair.codes) == 77
+
+
+def test_a_policy_that_lists_no_codes_makes_no_code_treated_differently_in_the_report(pair):
+    from policydiff.html_report import compare_html
+    from selectolax.lexbor import LexborHTMLParser
+
+    page = LexborHTMLParser(compare_html(pair))
+    assert page.css_first('[data-count="codes-differing"] .number').text() == "0"
+    cms_cells = page.css('#code-matrix td[data-status="no-codes"]')
+    assert len(cms_cells) == len(pair.codes)
+    assert all(cell.text().strip() == "— lists no codes" for cell in cms_cells)
 
 
 @pytest.mark.parametrize(
