@@ -306,7 +306,8 @@ def bench_ingest(folder: Path, documents: int, pdf_copies: int) -> None:
             "ingest", corpus, "--db", folder / f"store-{store}.sqlite", "--workers", workers
         )
         seconds.setdefault(workers, inside)
-        summary = next(line for line in out.splitlines() if " new, " in line).strip()
+        # "1024 files into /tmp/...sqlite: 262 new, ..." -> the counts only.
+        summary = next(line for line in out.splitlines() if " new, " in line).strip().rsplit(": ", 1)[-1]
         print(f"| {label} | {inside:.2f} | {whole:.2f} | {len(files) / inside:.0f} | {summary} |")
     print(f"\nSpeed-up of 2 workers over 1: {seconds[1] / seconds[2]:.2f}x\n")
 
