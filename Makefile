@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 POLICIES := corpus/seeds corpus/real/anthem corpus/real/uhc corpus/real/medicare-cms/*.pdf corpus/real/medicare-cms/*.html
-BARIATRIC := corpus/real/anthem/CG-SURG-83*.pdf corpus/real/medicare-cms/NCD*100.1*.html
+BARIATRIC := corpus/real/anthem/CG-SURG-83*.pdf corpus/real/medicare-cms/NCD*100.1*.html corpus/real/medicare-cms/LCD*L35022*.html
 L33822 := corpus/real/medicare-cms/l33822-versions
 
 demo: $(STAMP)

@@ -20,6 +20,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 # "donor lymphocyte infusion (DLI)": a short form in parentheses after its long form.
 _PARENTHESIZED_SHORT_FORM = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9/&-]{1,9}?)s?\s*\)")
 _WORD = re.compile(r"[A-Za-z0-9]+")
+# "co-morbidity" / "comorbidity", "non-compliance" / "noncompliance": a prefix is one word with its stem,
+# however the payer hyphenates it (split off, "co" would match any other "co-" word and "non" any negation).
+_HYPHENATED_PREFIX = re.compile(r"\b(co|non|pre|post)-(?=[a-z])", re.I)
 # Negations and degree words that spaCy counts as stop words but that change what a criterion means.
 _MEANINGFUL_STOP_WORDS = frozenset({"full", "empty", "first", "second", "third", "last", "all"})
 
@@ -137,7 +140,7 @@ def harvest_abbreviations(texts: list[str]) -> dict[str, str]:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    return _WORD.findall(_HYPHENATED_PREFIX.sub(r"\1", text))
 
 
 @dataclass(frozen=True)

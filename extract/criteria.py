@@ -464,7 +464,7 @@ def _logic(block: Block, where: str, warnings: list[str], denied: bool) -> str |
             # Each item of a list of exclusions is excluded on its own: a trailing "; and," before the
             # last item only closes the list.
             return "any"
-        if stated is None:
+        if stated is None and len(block.children) > 1:  # one item has no logic to state
             warnings.append(
                 f"criteria {where}: a list without 'all/any of' or trailing 'and'/'or'; logic unknown"
             )

@@ -48,6 +48,7 @@ BLOCKS = {
 }
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 INDENT_POINTS = 18.0
+BULLETS = ("•", "◦", "▪")
 _SPACES = re.compile(r"\s+")
 _STYLE_INDENT = re.compile(r"(?:margin|padding)-left\s*:\s*0*[1-9]")
 
@@ -76,7 +77,9 @@ def _depth(node: LexborNode) -> int:
 def _list_marker(node: LexborNode) -> str:
     parent = node.parent
     if parent is None or parent.tag != "ol":
-        return "•"
+        # As a browser draws them: disc, circle, then square by nesting depth, so that a nested list
+        # reads as nested and not as more items of the list around it.
+        return BULLETS[min(max(_depth(node), 1), len(BULLETS)) - 1]
     siblings = [child for child in parent.iter(include_text=False) if child.tag == "li"]
     start = (
         int(parent.attributes.get("start") or 1) if (parent.attributes.get("start") or "1").isdigit() else 1
@@ -141,7 +144,11 @@ class _Builder:
             elif tag == "li":
                 self._list_item(child)
             elif tag in BLOCKS and not _has_block_child(child):
-                self.add(_text(child), bold=_is_bold(child))
+                if child.css_first("br") is None:
+                    self.add(_text(child), bold=_is_bold(child))
+                else:
+                    for text, bold in _broken_lines(child):
+                        self.add(text, bold=bold)
             else:
                 indented = _indents(child)
                 self.indent += indented
@@ -149,17 +156,59 @@ class _Builder:
                 self.indent -= indented
 
     def _list_item(self, node: LexborNode) -> None:
-        own = [child for child in node.iter(include_text=True) if child.tag not in {"ul", "ol"}]
-        text = _SPACES.sub(
-            " ",
-            " ".join(_text(child) if child.tag != "-text" else (child.text_content or "") for child in own),
-        ).strip()
-        self.add(
-            f"{_list_marker(node)} {strip_citation_marks(text)}".strip(), x0=INDENT_POINTS * _depth(node)
-        )
+        # Text after a nested list ("<li>Conditions.<ul>...</ul>Note: ...</li>") is printed below that
+        # list, inside the item's text column: a further paragraph of the item, not part of its first line.
+        pieces: list[list[LexborNode]] = [[]]
+        for child in node.iter(include_text=True):
+            if child.tag in {"ul", "ol"}:
+                pieces.append([])
+            else:
+                pieces[-1].append(child)
+        depth = _depth(node)
+        self.add(f"{_list_marker(node)} {_joined(pieces[0])}".strip(), x0=INDENT_POINTS * depth)
         for child in node.iter(include_text=False):
             if child.tag in {"ul", "ol"}:
                 self.walk(child)
+        for piece in pieces[1:]:
+            self.add(_joined(piece), x0=INDENT_POINTS * (depth + 0.5))
+
+
+def _joined(nodes: list[LexborNode]) -> str:
+    text = " ".join(_text(node) if node.tag != "-text" else (node.text_content or "") for node in nodes)
+    return strip_citation_marks(_SPACES.sub(" ", text).strip())
+
+
+def _inline_runs(node: LexborNode, bold: bool) -> list[tuple[str, bool] | None]:
+    """A block's inline content in order: (text, whether set in bold) runs, None for each <br>."""
+    runs: list[tuple[str, bool] | None] = []
+    for child in node.iter(include_text=True):
+        if child.tag == "br":
+            runs.append(None)
+        elif child.tag == "-text":
+            runs.append((child.text_content or "", bold))
+        else:
+            runs.extend(_inline_runs(child, bold or child.tag in {"b", "strong"}))
+    return runs
+
+
+def _broken_lines(node: LexborNode) -> list[tuple[str, bool]]:
+    """A block cut at its <br>s: editors draw paragraphs, and a bold run heading them, inside one <p>
+    ("<p><strong>Comorbid Conditions</strong><br><br>Severe obesity ..."); each piece is its own line,
+    bold when all its words are."""
+    lines: list[list[tuple[str, bool]]] = [[]]
+    for run in _inline_runs(node, _is_bold(node)):
+        if run is None:
+            lines.append([])
+        elif run[0].strip():
+            lines[-1].append(run)
+    return [
+        (
+            _SPACES.sub(" ", strip_citation_marks(" ".join(text for text, _ in runs))).strip(),
+            all(b for _, b in runs),
+        )
+        for runs in lines
+        if runs
+    ]
 
 
 def _has_block_child(node: LexborNode) -> bool:

@@ -189,6 +189,8 @@ def parse_quantities(text: str) -> list[Quantity]:
         if comparator is None:
             comparator = "="
         end = float(match.group("end")) if match.group("end") and comparator == "range" else None
+        if end is not None and end < value:
+            continue  # "Publication 100-04": a document number, not a range running downwards
         quantities.append(
             Quantity(
                 text=match.group(0).strip(),

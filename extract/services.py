@@ -20,6 +20,18 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 MAX_SERVICE_TOKENS = 10
+AUXILIARIES = (
+    "is",
+    "are",
+    "be",
+    "will",
+    "also",
+    "considered",
+    "generally",
+    "usually",
+    "normally",
+    "typically",
+)
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 _SPLIT_SERVICES = re.compile(r"\s*(?:,|\band/or\b|\band\b|\bor\b|/(?=\s))\s*", re.I)
 _SPACES = re.compile(r"\s+")
@@ -33,6 +45,7 @@ class ServiceRules:
     strip_leading: tuple[str, ...]
     qualifier_starts: frozenset[str]
     verb_starts: frozenset[str]
+    indication_starts: tuple[str, ...]
 
 
 def _patterns(rules: dict, key: str) -> list[list[dict]]:
@@ -75,6 +88,7 @@ def service_rules() -> ServiceRules:
             word.lower() for word in string_list(table, "qualifier_starts", "services")
         ),
         verb_starts=frozenset(word.lower() for word in string_list(table, "verb_starts", "services")),
+        indication_starts=tuple(word.lower() for word in string_list(table, "indication_starts", "services")),
     )
 
 
@@ -132,8 +146,16 @@ def _clean_service(phrase: str, abbreviations: dict[str, str], rules: ServiceRul
             if part.lower().startswith(lead + " "):
                 part = part[len(lead) + 1 :]
         words = part.split()
+        # Cut only where a service of its own is left: "Surgery for severe obesity" is not just "Surgery".
+        cut = next(
+            (i for i, word in enumerate(words) if i > 1 and word.lower() in rules.indication_starts), None
+        )
+        words = words[:cut]
+        part = " ".join(words)
         if not words or (words[0].lower() in rules.qualifier_starts and services):
             continue
+        if words[0].lower() in rules.verb_starts and not services:
+            return []  # the subject opens on a verb: a clause ("that could be impacted by X or Y"), no service
         if part.lower() in rules.not_a_service or words[0].lower() in rules.verb_starts:
             continue
         if any(ch.isdigit() for ch in part) or part.count("(") != part.count(")"):
@@ -173,8 +195,9 @@ def _subject_before(doc: Doc, position_start: int, rules: ServiceRules) -> str:
     end = next((token.i for token in doc if token.idx >= position_start), len(doc))
     starts = [match_end for _, _, match_end in rules.matchers["subject_start"](doc) if match_end <= end]
     start = max(starts, default=0)
-    # An auxiliary right before the position belongs to it ("... boost is considered").
-    while end > start and doc[end - 1].lower_ in ("is", "are", "be", "will", "also", "considered"):
+    # An auxiliary (or hedge) right before the position belongs to it ("... boost is considered",
+    # "... surgery is generally not reasonable").
+    while end > start and doc[end - 1].lower_ in AUXILIARIES:
         end -= 1
     if end <= start or end - start > MAX_SERVICE_TOKENS + 4:
         return ""
