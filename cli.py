@@ -16,11 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
-from contextlib import closing
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -363,23 +365,27 @@ def run_ingest(args: argparse.Namespace) -> int:
     done = 0
     try:
         outcomes = ingest_paths(conn, files, engine, payer=args.payer, number=args.number)
-        for path in files:
-            progress.show(done, path.name)
-            ingested = next(outcomes)
-            if isinstance(ingested, ExtractError):
-                progress.clear()
-                exit_code = max(exit_code, report_error(ingested))
-                failures.append(ingested)
-            else:
-                counts[ingested.status] += 1
-                if args.verbose:
+        with stop_asked_on_ctrl_c() as stop_asked:
+            for path in files:
+                if stop_asked():
+                    exit_code = 130
+                    break
+                progress.show(done, path.name)
+                ingested = next(outcomes)
+                if isinstance(ingested, ExtractError):
                     progress.clear()
-                    print(
-                        f"{ingested.status}\t{ingested.payer}\t{ingested.policy_number}\t"
-                        f"v{ingested.version}\t{ingested.path}",
-                        flush=True,
-                    )
-            done += 1
+                    exit_code = max(exit_code, report_error(ingested))
+                    failures.append(ingested)
+                else:
+                    counts[ingested.status] += 1
+                    if args.verbose:
+                        progress.clear()
+                        print(
+                            f"{ingested.status}\t{ingested.payer}\t{ingested.policy_number}\t"
+                            f"v{ingested.version}\t{ingested.path}",
+                            flush=True,
+                        )
+                done += 1
     except KeyboardInterrupt:
         exit_code = 130
     finally:
@@ -390,6 +396,29 @@ def run_ingest(args: argparse.Namespace) -> int:
         render("ingest.txt.j2", total=len(files), done=done, counts=counts, failures=failures, db=db)
     )
     return exit_code
+
+
+@contextmanager
+def stop_asked_on_ctrl_c() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C asks a batch to stop once the file in hand is stored and counted, so that the summary says
+    exactly what the store holds; a second Ctrl-C stops at once. (Outside the main thread, where
+    signals cannot be handled, Ctrl-C keeps its default.)"""
+    asked = threading.Event()
+
+    def ask(signum, frame) -> None:
+        if asked.is_set():
+            raise KeyboardInterrupt
+        asked.set()
+
+    try:
+        previous = signal.signal(signal.SIGINT, ask)
+    except ValueError:
+        yield asked.is_set
+        return
+    try:
+        yield asked.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def add_ingest_command(commands: argparse._SubParsersAction) -> None:

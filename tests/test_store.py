@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -321,6 +322,46 @@ def test_a_process_killed_mid_batch_keeps_every_committed_file_and_no_half_recor
     stored = assert_whole(db)
     assert set(reported) <= set(stored)
     assert len(stored) < len(files)
+
+    code, out, _ = run("ingest", tmp_path / "batch", "--db", db)
+    assert code == 0
+    assert f"{len(files) - len(stored)} new, 0 new versions, {len(stored)} unchanged, 0 failed" in out
+
+
+def test_ctrl_c_stops_a_parallel_ingest_with_130_and_keeps_what_it_stored(tmp_path, run):
+    db = tmp_path / "store.sqlite"
+    files = many_policies(tmp_path / "batch", 24)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "policydiff",
+            "ingest",
+            "--db",
+            str(db),
+            "-v",
+            "--workers",
+            "2",
+            *map(str, files),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    reported = []
+    for line in process.stdout:
+        reported.append(line)
+        if len(reported) == 3:
+            os.kill(process.pid, signal.SIGINT)
+            break
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    stored = assert_whole(db)
+    done = re.search(r"interrupted after (\d+) of 24 files", out)
+    assert done, out
+    # Every file counted as done is stored whole; nothing else is (a transaction cut short rolls back).
+    assert len(stored) == int(done.group(1)) < len(files)
+    assert f"{len(stored)} files into {db}: {len(stored)} new" in out
 
     code, out, _ = run("ingest", tmp_path / "batch", "--db", db)
     assert code == 0
