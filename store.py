@@ -1,7 +1,9 @@
 """The version store: every ingested policy file in SQLite, its versions in order, and the diffs between them.
 
-A policy is keyed by (payer, policy number), compared without regard to case. Each distinct file content
-(sha256 of the bytes) is one version; a file whose hash is known is skipped before it is parsed. Versions
+A policy is keyed by (payer, policy number), compared without regard to case. Each distinct policy content
+is one version: a file whose record says exactly what a stored version of its policy says (its source,
+pages, boxes and reading warnings aside) is remembered as that version's file, not stored again. A file
+whose hash (sha256 of the bytes) is known either way is skipped before it is parsed. Versions
 are ordered by the documents' own dates (effective, then last revised), then by ingest time; a document
 that prints neither date is dated by the day it was ingested. Version numbers are positions in that order,
 so an older document ingested late takes its place and renumbers the versions after it. Each version
@@ -74,6 +76,16 @@ MIGRATIONS: list[tuple[str, ...]] = [
             substantive INTEGER NOT NULL,
             silent INTEGER NOT NULL,
             diff TEXT NOT NULL
+        )""",
+    ),
+    (
+        # Files whose bytes are new but whose policy content a stored version already has (a PDF
+        # downloaded again with a new timestamp inside): remembered so they are skipped before parsing.
+        """CREATE TABLE same_content_files (
+            sha256 TEXT PRIMARY KEY,
+            version_id INTEGER NOT NULL REFERENCES versions(id),
+            source_path TEXT NOT NULL,
+            ingested_at TEXT NOT NULL
         )""",
     ),
 ]
@@ -257,9 +269,12 @@ class Ingested:
 
 
 def _known(conn: sqlite3.Connection, sha256: str) -> tuple[str, str, int] | None:
+    """(payer, policy number, version number) of the version these bytes were read as, if any."""
     row = conn.execute(
         "SELECT p.id, p.payer, p.policy_number, v.id FROM versions v JOIN policies p ON p.id = v.policy_id "
-        "WHERE v.sha256 = ?",
+        "WHERE v.sha256 = ?1 UNION ALL "
+        "SELECT p.id, p.payer, p.policy_number, v.id FROM same_content_files f "
+        "JOIN versions v ON v.id = f.version_id JOIN policies p ON p.id = v.policy_id WHERE f.sha256 = ?1",
         (sha256,),
     ).fetchone()
     if row is None:
@@ -267,6 +282,29 @@ def _known(conn: sqlite3.Connection, sha256: str) -> tuple[str, str, int] | None
     policy_id, payer, number, version_id = row
     number_of = {v.id: v.number for v in _ordered_versions(conn, policy_id)}
     return payer, number, number_of[version_id]
+
+
+# What a record says, as opposed to how one file of it was read.
+_READING_KEYS = frozenset({"source", "warnings", "page", "box"})
+
+
+def policy_content(record: dict) -> object:
+    """A stored record (JSON) without its source, pages, boxes and reading warnings."""
+    if isinstance(record, dict):
+        return {key: policy_content(value) for key, value in record.items() if key not in _READING_KEYS}
+    if isinstance(record, list):
+        return [policy_content(value) for value in record]
+    return record
+
+
+def _same_content(conn: sqlite3.Connection, policy_id: int, content: object) -> int | None:
+    """The id of a version of the policy whose record says exactly `content`, if any."""
+    for version_id, record in conn.execute(
+        "SELECT id, record FROM versions WHERE policy_id = ? ORDER BY id", (policy_id,)
+    ):
+        if policy_content(json.loads(record)) == content:
+            return version_id
+    return None
 
 
 def _file_under(policy: Policy, path: str, payer: str | None, number: str | None) -> tuple[str, str, Policy]:
@@ -339,6 +377,15 @@ def store_record(
                 "WHERE p.payer = ? AND p.policy_number = ? GROUP BY p.id",
                 (key_payer, key_number),
             ).fetchone()
+            stored_record = record.to_json_dict()
+            twin = _same_content(conn, policy_id, policy_content(stored_record))
+            if twin is not None:
+                conn.execute(
+                    "INSERT INTO same_content_files (sha256, version_id, source_path, ingested_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (sha256, twin, name, _now()),
+                )
+                return Ingested(name, "unchanged", *_known(conn, sha256))
             version_id = conn.execute(
                 "INSERT INTO versions (policy_id, sha256, source_path, format, title, effective, "
                 "last_revised, ingested_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -351,7 +398,7 @@ def store_record(
                     record.dates.effective,
                     record.dates.last_revised,
                     _now(),
-                    json.dumps(record.to_json_dict(), ensure_ascii=False),
+                    json.dumps(stored_record, ensure_ascii=False),
                 ),
             ).lastrowid
             _relink(conn, policy_id, name)

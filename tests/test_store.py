@@ -24,6 +24,7 @@ from corpus import ALL_PDFS, CORPUS
 
 CIGNA = CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.txt"
 CENTENE = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
+CENTENE_PDF = CORPUS / "seeds" / "centene-cp-mp-101-dli.pdf"
 L33822 = CORPUS / "real" / "medicare-cms" / "l33822-versions"
 
 
@@ -55,7 +56,8 @@ def many_policies(folder: Path, count: int) -> list[Path]:
 
 
 def assert_whole(db: Path) -> list[str]:
-    """The database is intact and every version is a whole record of the file it names; its paths."""
+    """The database is intact and every version is a whole record of the file it names; the paths of
+    every stored file."""
     assert query(db, "PRAGMA integrity_check") == [("ok",)]
     assert query(db, "PRAGMA foreign_key_check") == []
     assert query(db, "SELECT count(*) FROM policies WHERE id NOT IN (SELECT policy_id FROM versions)") == [
@@ -65,6 +67,10 @@ def assert_whole(db: Path) -> list[str]:
     for sha256, path, record in query(db, "SELECT sha256, source_path, record FROM versions"):
         assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
         assert Policy.model_validate_json(record).source.sha256 == sha256
+        paths.append(path)
+    # Files read as a stored version's content (same policy, other bytes).
+    for sha256, path in query(db, "SELECT sha256, source_path FROM same_content_files"):
+        assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
         paths.append(path)
     return paths
 
@@ -120,6 +126,27 @@ def test_reingest_is_a_no_op_decided_by_hash_before_parsing(tmp_path, run, monke
     assert "0 new, 0 new versions, 2 unchanged, 0 failed" in out
     assert f"unchanged\tCigna\t0261\tv1\t{CIGNA}" in out
     assert query(db, "SELECT * FROM versions ORDER BY id") == before
+
+
+def test_new_bytes_with_the_same_policy_content_are_no_new_version(tmp_path, run, monkeypatch):
+    # A PDF downloaded again differs in its bytes (timestamps, IDs), not in what the policy says; and the
+    # Centene seed reads to the same record from its text and from its PDF.
+    db = tmp_path / "store.sqlite"
+    redownloaded = tmp_path / "centene-again.pdf"
+    redownloaded.write_bytes(CENTENE_PDF.read_bytes() + b"\n% downloaded again\n")
+    code, out, _ = run("ingest", CENTENE_PDF, redownloaded, CENTENE, "--db", db, "-v")
+    assert code == 0
+    assert [line.split("\t")[0] for line in out.splitlines()[:3]] == ["new", "unchanged", "unchanged"]
+    assert "1 new, 0 new versions, 2 unchanged, 0 failed" in out
+    assert len(query(db, "SELECT id FROM versions")) == 1
+    assert sorted(assert_whole(db)) == sorted(map(str, (CENTENE_PDF, redownloaded, CENTENE)))
+
+    def must_not_parse(*_):
+        raise AssertionError("a known file was parsed")
+
+    monkeypatch.setattr(policydiff.api, "extract_document", must_not_parse)
+    code, out, _ = run("ingest", redownloaded, "--db", db)
+    assert code == 0 and "0 new, 0 new versions, 1 unchanged, 0 failed" in out
 
 
 def test_a_failed_file_is_named_and_the_batch_goes_on(tmp_path, run):
