@@ -518,7 +518,7 @@ def _to_criterion(
     )
     logic = _logic(block, node_id, warnings, denied)
     service = context.service
-    if position:
+    if position and not _has_cue("note", block.text):  # a note's remark names no service of its own
         named = services_named(block.text, position[1], abbreviations)
         found_services.extend(named)
         service = named[0] if len(named) == 1 else (None if named else context.service)
