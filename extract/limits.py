@@ -3,21 +3,24 @@
 The caps are enforced inside the process that extracts the file, not in a child process per file:
 nothing to start per file, and the loaded rules and caches stay warm from one file to the next.
 - pages: the loader counts a PDF's pages before reading any of them;
-- time: an interval timer (SIGALRM) interrupts the extraction when its time is up;
-- memory: the address-space limit (RLIMIT_AS) is set to the process's current size plus the cap
-  while the file is extracted, then restored; an allocation beyond it fails with MemoryError.
+- time and memory: one interval timer (SIGALRM) ticks while the file is extracted; at each tick the
+  elapsed time and the peak resident memory since the file began (VmHWM, reset through
+  /proc/self/clear_refs, so a spike between two ticks counts) are checked, and going over either cap
+  interrupts the extraction; the peak is checked once more when the file is done. Memory is watched rather than capped with RLIMIT_AS alone: CPython does
+  not survive every failed allocation (the interpreter crashed in 3 runs of 20 when the address space
+  ran out), so the address-space limit stays only as a backstop far above the cap, against one huge
+  allocation that the next tick would come too late for.
 Signals and process-wide limits belong to the main thread: an extraction on another thread (a thread
 pool) is held to the page cap only. Workers that are processes (a process pool, the CLI) get all three.
-The memory cap needs Linux (/proc and an enforced RLIMIT_AS); elsewhere it is not applied.
+The memory cap needs Linux (/proc); elsewhere only the time cap applies.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
-import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +31,11 @@ try:
     import resource
 except ImportError:  # Windows: no address-space limit
     resource = None  # type: ignore[assignment]
+
+# How often time and memory are checked while a file is extracted.
+TICK_S = 0.05
+# The address-space backstop: this many times the memory cap above what the process already maps.
+BACKSTOP_FACTOR = 4
 
 
 @dataclass(frozen=True)
@@ -57,78 +65,94 @@ class _TimeUp(BaseException):
     """Raised by the timer; a BaseException so that no `except Exception` in a library swallows it."""
 
 
+class _OverMemory(BaseException):
+    """Raised by the timer when the file's memory went over its cap (a BaseException, as _TimeUp)."""
+
+
 @contextmanager
 def limited(path: str, limits: Limits) -> Iterator[None]:
     """Run the body under the time and memory caps; going over either raises LimitError naming the file."""
     on_main_thread = threading.current_thread() is threading.main_thread()
-    # Memory outermost: its limit is restored after the timer is disarmed, whatever happens inside.
-    with (
-        _memory_limit(path, limits.max_memory_mb if on_main_thread else None),
-        _time_limit(path, limits.timeout if on_main_thread else None),
-    ):
-        yield
-
-
-@contextmanager
-def _time_limit(path: str, seconds: float | None) -> Iterator[None]:
-    if not seconds or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def time_up(signum, frame):
-        raise _TimeUp
-
-    previous = signal.signal(signal.SIGALRM, time_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    except _TimeUp:
-        raise LimitError(
-            path, f"took longer than the time limit ({seconds:g} s: raise it with --timeout)"
-        ) from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _address_space_bytes() -> int | None:
-    try:
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-@contextmanager
-def _memory_limit(path: str, megabytes: int | None) -> Iterator[None]:
-    current = _address_space_bytes() if megabytes and resource is not None else None
-    if current is None:
+    timeout = limits.timeout if on_main_thread and hasattr(signal, "setitimer") else None
+    megabytes = limits.max_memory_mb if on_main_thread else None
+    resident = _reset_peak_resident() if megabytes else None
+    memory_cap = resident + megabytes * 2**20 if resident is not None and megabytes else None
+    over_time = f"took longer than the time limit ({timeout:g} s: raise it with --timeout)" if timeout else ""
+    over_memory = f"needed more memory than the limit ({megabytes} MB: raise it with --max-memory-mb)"
+    if not timeout and memory_cap is None:
         try:
             yield
         except MemoryError:
             raise LimitError(path, "ran out of memory") from None
         return
+    deadline = time.monotonic() + timeout if timeout else None
+
+    def tick(signum, frame) -> None:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise _TimeUp
+        if memory_cap is not None and (_peak_resident_bytes() or 0) > memory_cap:
+            raise _OverMemory
+
+    interval = min(TICK_S, timeout) if timeout else TICK_S
+    previous = signal.signal(signal.SIGALRM, tick)
+    signal.setitimer(signal.ITIMER_REAL, interval, interval)
+    try:
+        with _address_space_backstop(megabytes if memory_cap is not None else None):
+            yield
+        if memory_cap is not None and (_peak_resident_bytes() or 0) > memory_cap:
+            raise _OverMemory
+    except _TimeUp:
+        raise LimitError(path, over_time) from None
+    except (_OverMemory, MemoryError):
+        raise LimitError(path, over_memory) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _statm_bytes(field: int) -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[field]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _reset_peak_resident() -> int | None:
+    """Start a new peak (Linux: "5" to clear_refs resets VmHWM); the resident bytes now."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        pass  # the peak then runs from the process's start: the cap only errs on the strict side
+    return _statm_bytes(1)
+
+
+def _peak_resident_bytes() -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return _statm_bytes(1)
+
+
+@contextmanager
+def _address_space_backstop(megabytes: int | None) -> Iterator[None]:
+    """RLIMIT_AS far above the cap, restored afterwards: against one allocation too large to wait for a tick."""
+    mapped = _statm_bytes(0) if megabytes and resource is not None else None
+    if mapped is None:
+        yield
+        return
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = current + megabytes * 2**20
+    backstop = mapped + BACKSTOP_FACTOR * megabytes * 2**20
     for bound in (soft, hard):
         if bound != resource.RLIM_INFINITY:
-            cap = min(cap, bound)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    # While the exception unwinds under the cap, generators being closed fail again for want of memory;
-    # Python prints those as "Exception ignored in ..." on stderr. They are this one error: keep them quiet.
-    unraisable_hook = sys.unraisablehook
-    sys.unraisablehook = functools.partial(_unless_memory_error, unraisable_hook)
+            backstop = min(backstop, bound)
+    resource.setrlimit(resource.RLIMIT_AS, (backstop, hard))
     try:
         yield
-    except MemoryError:
-        raise LimitError(
-            path, f"needed more memory than the limit ({megabytes} MB: raise it with --max-memory-mb)"
-        ) from None
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-        sys.unraisablehook = unraisable_hook
-
-
-def _unless_memory_error(hook, unraisable) -> None:
-    if not isinstance(unraisable.exc_value, MemoryError):
-        hook(unraisable)
