@@ -260,33 +260,29 @@ def cap(kind: type[int] | type[float]) -> Callable[[str], int | float | None]:
     return parse
 
 
+# The per-file limits as options: (option, Limits field, number type, metavar, what going over does).
+LIMIT_OPTIONS = (
+    ("--max-pages", "max_pages", int, "N", "skip a file of more than N pages"),
+    ("--timeout", "timeout", float, "SECONDS", "give up on a file after SECONDS"),
+    ("--max-memory-mb", "max_memory_mb", int, "MB", "give up on a file that needs more than MB megabytes"),
+)
+
+
 def add_limit_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--max-pages",
-        type=cap(int),
-        default=DEFAULT_LIMITS.max_pages,
-        metavar="N",
-        help=f"skip a file of more than N pages (default {DEFAULT_LIMITS.max_pages}; 0: no limit)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=cap(float),
-        default=DEFAULT_LIMITS.timeout,
-        metavar="SECONDS",
-        help=f"give up on a file after SECONDS (default {DEFAULT_LIMITS.timeout:g}; 0: no limit)",
-    )
-    parser.add_argument(
-        "--max-memory-mb",
-        type=cap(int),
-        default=DEFAULT_LIMITS.max_memory_mb,
-        metavar="MB",
-        help=f"give up on a file that needs more than MB megabytes (default {DEFAULT_LIMITS.max_memory_mb}; "
-        "0: no limit)",
-    )
+    for option, field, kind, metavar, going_over in LIMIT_OPTIONS:
+        default = getattr(DEFAULT_LIMITS, field)
+        parser.add_argument(
+            option,
+            dest=field,
+            type=cap(kind),
+            default=default,
+            metavar=metavar,
+            help=f"{going_over} (default {default:g}; 0: no limit)",
+        )
 
 
 def limits_from(args: argparse.Namespace) -> Limits:
-    return Limits(max_pages=args.max_pages, timeout=args.timeout, max_memory_mb=args.max_memory_mb)
+    return Limits(**{field: getattr(args, field) for _, field, *_ in LIMIT_OPTIONS})
 
 
 def open_batch_engine(args: argparse.Namespace, files: int) -> Engine:
