@@ -11,6 +11,7 @@ score_metadata: field by field equality.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rapidfuzz import fuzz
 
@@ -30,27 +31,31 @@ def _flatten(nodes: list[dict], parent: str | None = None) -> list[dict]:
     return flat
 
 
+def _match(
+    expected: list[dict], actual: list[dict], similarity: Callable[[dict, dict], float]
+) -> list[tuple[dict, dict]]:
+    """Pairs of (expected, actual) items, one to one, most similar first, down to MATCH_THRESHOLD."""
+    pairs = sorted(
+        ((similarity(a, b), i, j) for i, a in enumerate(expected) for j, b in enumerate(actual)),
+        reverse=True,
+    )
+    used_expected: set[int] = set()
+    used_actual: set[int] = set()
+    matched: list[tuple[dict, dict]] = []
+    for score, i, j in pairs:
+        if score < MATCH_THRESHOLD:
+            break
+        if i not in used_expected and j not in used_actual:
+            used_expected.add(i)
+            used_actual.add(j)
+            matched.append((expected[i], actual[j]))
+    return matched
+
+
 def score_criteria(expected: list[dict], actual: list[dict]) -> dict[str, float]:
     """Node recall and precision, and kind/coverage/logic/parent accuracy over matched nodes (0..1)."""
     wanted, got = _flatten(expected), _flatten(actual)
-    pairs = sorted(
-        (
-            (fuzz.ratio(_normalized(a["text"]), _normalized(b["text"])), i, j)
-            for i, a in enumerate(wanted)
-            for j, b in enumerate(got)
-        ),
-        reverse=True,
-    )
-    matched: list[tuple[dict, dict]] = []
-    used_wanted: set[int] = set()
-    used_got: set[int] = set()
-    for similarity, i, j in pairs:
-        if similarity < MATCH_THRESHOLD:
-            break
-        if i not in used_wanted and j not in used_got:
-            used_wanted.add(i)
-            used_got.add(j)
-            matched.append((wanted[i], got[j]))
+    matched = _match(wanted, got, lambda a, b: fuzz.ratio(_normalized(a["text"]), _normalized(b["text"])))
 
     def accuracy(key: str) -> float:
         if not matched:
@@ -97,26 +102,17 @@ def _item_key(field: str, item: dict) -> str:
 
 def score_items(field: str, expected: list[dict], actual: list[dict]) -> dict[str, float]:
     """Recall and precision of items, and per-field accuracy over matched pairs (0..1)."""
-    exact = field == "codes"
-    pairs = sorted(
-        (
-            (100.0 if exact and _item_key(field, a) == _item_key(field, b) else
-             0.0 if exact else fuzz.ratio(_item_key(field, a), _item_key(field, b)), i, j)
-            for i, a in enumerate(expected)
-            for j, b in enumerate(actual)
-        ),
-        reverse=True,
-    )  # fmt: skip
-    used_expected: set[int] = set()
-    used_actual: set[int] = set()
-    matched: list[tuple[dict, dict]] = []
-    for similarity, i, j in pairs:
-        if similarity < MATCH_THRESHOLD:
-            break
-        if i not in used_expected and j not in used_actual:
-            used_expected.add(i)
-            used_actual.add(j)
-            matched.append((expected[i], actual[j]))
+    if field == "codes":  # a code is itself or nothing
+
+        def similarity(a: dict, b: dict) -> float:
+            return 100.0 if _item_key(field, a) == _item_key(field, b) else 0.0
+
+    else:
+
+        def similarity(a: dict, b: dict) -> float:
+            return fuzz.ratio(_item_key(field, a), _item_key(field, b))
+
+    matched = _match(expected, actual, similarity)
     scores = {
         "expected": float(len(expected)),
         "extracted": float(len(actual)),
