@@ -11,6 +11,7 @@ At most `window` files are in flight, so memory stays flat however long the batc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import signal
@@ -84,6 +85,11 @@ def extraction_job(
         return _Failed(type(error), error.path, error.problem)
 
 
+# One file's extraction as a worker runs it: extraction_job with the batch's settings bound (a partial of a
+# module function, so it pickles to worker processes and Dask workers alike).
+Job = Callable[[bytes, str], "Policy | _Failed"]
+
+
 class _Pending(Protocol):
     def result(self) -> Policy | _Failed: ...
 
@@ -103,13 +109,12 @@ class SerialEngine:
 
     window = 1
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT) -> None:
-        self.limits = limits
-        self.pdf_text = pdf_text
+    def __init__(self, job: Job = extraction_job) -> None:
+        self.job = job
 
     def submit(self, data: bytes, path: str) -> _Pending:
         done: Future[Policy | _Failed] = Future()
-        done.set_result(extraction_job(data, path, self.limits, self.pdf_text))
+        done.set_result(self.job(data, path))
         return done
 
     def close(self) -> None:
@@ -147,11 +152,8 @@ class _Survived:
 class ProcessEngine:
     """Extraction in `workers` local processes."""
 
-    def __init__(
-        self, workers: int, limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT
-    ) -> None:
-        self.limits = limits
-        self.pdf_text = pdf_text
+    def __init__(self, workers: int, job: Job = extraction_job) -> None:
+        self.job = job
         self.workers = workers
         # Started on the first file to extract: a re-ingest of known files starts no process.
         self.pool: ProcessPoolExecutor | None = None
@@ -165,10 +167,10 @@ class ProcessEngine:
     def submit(self, data: bytes, path: str) -> _Pending:
         self.pool = self.pool or self._new_pool()
         try:
-            future = self.pool.submit(extraction_job, data, path, self.limits, self.pdf_text)
+            future = self.pool.submit(self.job, data, path)
         except BrokenProcessPool:  # a worker died on an earlier file: the batch goes on in a new pool
             self.pool = self._new_pool()
-            future = self.pool.submit(extraction_job, data, path, self.limits, self.pdf_text)
+            future = self.pool.submit(self.job, data, path)
         return _Survived(future, path)
 
     def close(self) -> None:
@@ -181,11 +183,8 @@ class DaskEngine:
 
     CONNECT_TIMEOUT_S = 10
 
-    def __init__(
-        self, scheduler: str, limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT
-    ) -> None:
-        self.limits = limits
-        self.pdf_text = pdf_text
+    def __init__(self, scheduler: str, job: Job = extraction_job) -> None:
+        self.job = job
         try:
             from distributed import Client
         except ImportError as error:
@@ -201,7 +200,7 @@ class DaskEngine:
 
     def submit(self, data: bytes, path: str) -> _Pending:
         # pure=False: two files with the same bytes but different names are two records.
-        return self.client.submit(extraction_job, data, path, self.limits, self.pdf_text, pure=False)
+        return self.client.submit(self.job, data, path, pure=False)
 
     def close(self) -> None:
         self.client.close()
@@ -217,13 +216,14 @@ def open_engine(
     """The engine for a batch, holding each file to `limits` and reading PDFs' text with `pdf_text`.
     Raises EngineError when the Dask scheduler cannot be used. (Dask runs tasks on threads: there only
     the page limit applies, see extract/limits.py.)"""
+    job = functools.partial(extraction_job, limits=limits, pdf_text=pdf_text)
     if executor == "dask":
         if not scheduler:
             raise EngineUsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
-        return DaskEngine(scheduler, limits, pdf_text)
+        return DaskEngine(scheduler, job)
     if executor != "process":
         raise EngineUsageError(f"unknown executor {executor!r} (choose from {', '.join(EXECUTORS)})")
-    return SerialEngine(limits, pdf_text) if workers <= 1 else ProcessEngine(workers, limits, pdf_text)
+    return SerialEngine(job) if workers <= 1 else ProcessEngine(workers, job)
 
 
 def _in_order(jobs: Iterable[Callable[[], Outcome]], window: int) -> Iterator[Outcome]:
