@@ -18,8 +18,9 @@ _TRAILING_PAGE = re.compile(r"[\s.…]*\d{1,3}$")
 _NON_WORD = re.compile(r"[^\w/&,()\-.' ]+")
 _SPACES = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.;,]$")
-_LIST_LABEL = re.compile(r"^(?:[•▪§o\-–]|\(?[0-9ivxlcIVXLCa-zA-Z]{1,4}[.)])\s")
-_OUTLINE_LABEL = re.compile(r"^\(?[0-9ivxlcIVXLCa-zA-Z]{1,4}[.)]\s")
+_OUTLINE = r"\(?[0-9ivxlcIVXLCa-zA-Z]{1,4}[.)]"  # "B.", "iv)", "(2)"
+_LIST_LABEL = re.compile(rf"^(?:[•▪§o\-–]|{_OUTLINE})\s")
+_OUTLINE_LABEL = re.compile(rf"^{_OUTLINE}\s")
 
 MAX_HEADING_WORDS = 12
 PREAMBLE = "preamble"
@@ -69,11 +70,15 @@ def phrase_kind(line: Line) -> str | None:
     label = _LIST_LABEL.match(text)
     if label is None:
         return heading_phrases().get(normalize_heading(text))
-    # A bold outline-lettered line ("B. Nationally Covered Indications") is a heading whose label numbers
-    # it; a plain labelled line is a list item, whatever its words.
-    if (line.bold or line.heading_level is not None) and _OUTLINE_LABEL.match(text):
+    if _numbered_heading(line, text):
         return heading_phrases().get(normalize_heading(text[label.end() :]))
     return None
+
+
+def _numbered_heading(line: Line, text: str) -> bool:
+    """A bold outline-lettered line ("B. Nationally Covered Indications") is a heading whose label numbers
+    it; a plain labelled line is a list item, whatever its words."""
+    return (line.bold or line.heading_level is not None) and bool(_OUTLINE_LABEL.match(text))
 
 
 def _is_toc_row(line: Line) -> bool:
@@ -88,7 +93,7 @@ def typographic_level(line: Line, body_size: float) -> int | None:
         return line.heading_level
     if line.is_row or not words or len(words) > MAX_HEADING_WORDS:
         return None
-    if _LIST_LABEL.match(text) and not (line.bold and _OUTLINE_LABEL.match(text)):
+    if _LIST_LABEL.match(text) and not _numbered_heading(line, text):
         return None
     if _SENTENCE_END.search(text) or text.endswith(":") or not any(ch.isalpha() for ch in text):
         return None
