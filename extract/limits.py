@@ -86,19 +86,30 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
             raise LimitError(path, "ran out of memory") from None
         return
     deadline = time.monotonic() + timeout if timeout else None
+    # The watchdog fires at most once per file and is disarmed before anything else when the body ends:
+    # a tick that came while a large extraction was being freed used to raise a second time, outside any
+    # handler, and kill the process (or pytest) by SIGALRM.
+    watch = _Watch()
 
     def tick(signum, frame) -> None:
+        if not watch.armed:
+            return
         if deadline is not None and time.monotonic() >= deadline:
+            watch.disarm()
             raise _TimeUp
         if memory_cap is not None and (_peak_resident_bytes() or 0) > memory_cap:
+            watch.disarm()
             raise _OverMemory
 
     interval = min(TICK_S, timeout) if timeout else TICK_S
     previous = signal.signal(signal.SIGALRM, tick)
     signal.setitimer(signal.ITIMER_REAL, interval, interval)
     try:
-        with _address_space_backstop(megabytes if memory_cap is not None else None):
-            yield
+        try:
+            with _address_space_backstop(megabytes if memory_cap is not None else None):
+                yield
+        finally:
+            watch.disarm()
         if memory_cap is not None and (_peak_resident_bytes() or 0) > memory_cap:
             raise _OverMemory
     except _TimeUp:
@@ -106,8 +117,20 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
     except (_OverMemory, MemoryError):
         raise LimitError(path, over_memory) from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        watch.disarm()
         signal.signal(signal.SIGALRM, previous)
+
+
+class _Watch:
+    """Whether the watchdog may still fire; disarming also stops the interval timer."""
+
+    def __init__(self) -> None:
+        self.armed = True
+
+    def disarm(self) -> None:
+        # The flag first: a signal already delivered but not yet handled then finds the watch disarmed.
+        self.armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _statm_bytes(field: int) -> int | None:
