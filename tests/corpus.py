@@ -22,6 +22,23 @@ ALL_PDFS = SEED_PDFS + REAL_PDFS
 REAL_HTML = sorted((CORPUS / "real").rglob("*.html"))
 ALL_DOCUMENTS = SEED_TEXTS + ALL_PDFS + REAL_HTML
 
+
+def _first_saved(paths: list[Path]) -> list[Path]:
+    """One file per tracked policy: the tracker saved each on two dates, named PAYER_POLICY_DATE_HASH."""
+    first: dict[str, Path] = {}
+    for path in sorted(paths):
+        first.setdefault(path.name.split("_")[1], path)
+    return sorted(first.values())
+
+
+# Payers the parsers were not developed on (corpus/README.md): the tracker's saved pages and PDF texts
+# (landing pages and indexes among them, which are refused) and real payment-policy PDFs.
+TRACKER = _first_saved([*(CORPUS / "tracker").rglob("*.pdf"), *(CORPUS / "tracker").rglob("*.html")])
+PAYMENT_POLICIES = sorted((CORPUS / "payment-policies").rglob("*.pdf"))
+UNSEEN_DOCUMENTS = TRACKER + PAYMENT_POLICIES
+# Documents that state no coverage: every one must be refused as "not a coverage policy".
+NOT_POLICIES = sorted((CORPUS / "not-policies").rglob("*.pdf"))
+
 FIELDS = ("metadata", "criteria", "codes", "revisions", "references")
 METADATA_KEYS = ("payer", "policy_number", "title", "dates", "related_policies", "services")
 
