@@ -42,6 +42,7 @@ from policydiff.extract.dates import parse_date
 from policydiff.extract.errors import ExtractError
 from policydiff.extract.limits import DEFAULT_LIMITS, Limits
 from policydiff.extract.load import DEFAULT_PDF_TEXT, PDF_TEXT_LAYERS
+from policydiff.fhir_export import export_fhir
 from policydiff.html_report import compare_html, diff_html, digest_html, digest_report_name, policy_html
 from policydiff.model import Comparison, DiffResult, Policy, iter_criteria
 from policydiff.render import render
@@ -178,10 +179,15 @@ def write_record(
         text = policy_summary(policy)
     elif args.format == "html":
         text = policy_html(policy)
+    elif args.format == "fhir":
+        bundle = export_fhir(policy)
+        text = (
+            json.dumps(bundle, indent=None if several and out_dir is None else 2, ensure_ascii=False) + "\n"
+        )
     else:
         text = policy_json(policy, indent=None if several and out_dir is None else 2) + "\n"
     if out_dir is not None:
-        suffix = {"text": ".txt", "html": ".html"}.get(args.format, ".json")
+        suffix = {"text": ".txt", "html": ".html", "fhir": ".fhir.json"}.get(args.format, ".json")
         write_atomic(out_dir / f"{path.name}{suffix}", text)
     elif several or not args.output:
         sys.stdout.write(text)
@@ -294,9 +300,28 @@ def open_batch_engine(args: argparse.Namespace, files: int) -> Engine:
     )
 
 
+def add_export_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "export",
+        help="policy files as data for other engines (FHIR R4: a DTR questionnaire package)",
+        description="Read policy files and write each as one FHIR R4 Bundle: a Questionnaire with one item "
+        "per criterion and each group's logic as a FHIRPath calculatedExpression, an empty "
+        "QuestionnaireResponse, ValueSets of the codes by system and status, and a Library of CQL. "
+        "Several files: JSON Lines on stdout, or one file each under -o DIR.",
+    )
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="policy files or folders (searched recursively)"
+    )
+    parser.add_argument("--format", choices=["fhir"], default="fhir", help="output format (default fhir)")
+    parser.add_argument("-o", "--output", metavar="PATH", help="output file (one input) or folder (several)")
+    add_batch_options(parser)
+    add_limit_options(parser)
+    parser.set_defaults(handler=run_extract)
+
+
 # Each command registers itself here; later commands (diff, compare, ingest, ...) add their own
 # `add_*_command` function beside extract's.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_extract_command]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_extract_command, add_export_command]
 
 
 # ----------------------------------------------------------------------------------------------- store
