@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from policydiff.cli import main
 
@@ -11,6 +13,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="rewrite tests/golden from the current extraction (review the diff before committing)",
     )
     parser.addoption("--run-slow", action="store_true", help="run the long runs (fuzzing at scale)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Goldens are rewritten by a person who then reads the diff, never by CI (which would pass anything).
+    if config.getoption("--update-golden") and os.environ.get("CI"):
+        raise pytest.UsageError(
+            "--update-golden is refused under CI: regenerate goldens locally and review them"
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
