@@ -130,7 +130,8 @@ def find_abbreviations(paragraphs: list[str]) -> dict[str, str]:
     """Short form -> long form for every "long form (SHORT)" in the paragraphs; the first definition wins."""
     rules = service_rules()
     found: dict[str, str] = {}
-    for doc in rules.nlp.pipe(paragraphs):
+    # A definition opens with "(": tokenizing the paragraphs that hold none was most of a text's extraction.
+    for doc in rules.nlp.pipe(paragraph for paragraph in paragraphs if "(" in paragraph):
         for _, start, _end in rules.matchers["abbreviation"](doc):
             short = doc[start + 1].text
             if not any(ch.isupper() for ch in short) or (short in found and not found[short].isupper()):
