@@ -4,7 +4,7 @@ The parent process reads each file and sends its bytes to a worker (so a worker 
 no access to the files); the worker runs `extract_bytes` and sends the record back. The parent consumes
 results in input order, so a batch prints, reports and stores exactly what a serial run would. For ingest,
 the parent also checks each file's hash against the store before sending it (a known file is never
-parsed) and does every SQLite write itself, one transaction per file, as store.store_record defines.
+parsed) and does every SQLite write itself, one transaction per file, as ingest.store_policy defines.
 
 At most `window` files are in flight, so memory stays flat however long the batch.
 """
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from policydiff import store
+from policydiff import ingest, store
 from policydiff.api import extract_bytes
 from policydiff.extract.errors import ExtractError
 from policydiff.extract.limits import DEFAULT_LIMITS, Limits
@@ -264,7 +264,8 @@ def ingest_paths(
     payer: str | None = None,
     number: str | None = None,
 ) -> Iterator[store.Ingested | ExtractError]:
-    """Store each file as store.ingest_file does, extraction on `engine`; outcomes in input order."""
+    """Store each file as a version of its policy (ingest.store_policy), extraction on `engine`; outcomes in
+    input order."""
 
     def start(path: Path) -> Callable[[], store.Ingested | ExtractError]:
         name = str(path)
@@ -289,7 +290,7 @@ def ingest_paths(
         if isinstance(policy, ExtractError):
             return policy
         try:
-            return store.store_record(conn, name, sha256, policy, payer, number)
+            return ingest.store_policy(conn, name, sha256, policy, payer, number)
         except ExtractError as error:
             return error
 

@@ -13,7 +13,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
@@ -33,10 +32,8 @@ from policydiff.model import (
     iter_criteria,
 )
 from policydiff.model.diff import SECTIONS, Change, DiffResult, SectionCounts, Side
+from policydiff.model.feed import FeedEntry
 from policydiff.render import environment, render
-
-if TYPE_CHECKING:
-    from policydiff.store import FeedEntry
 
 LOGIC_LABELS = {
     "all": ("ALL", "all of the following must be met"),

@@ -10,9 +10,8 @@ so an older document ingested late takes its place and renumbers the versions af
 after the first has one stored diff against the version before it; when a version lands between two
 others, the diffs around it are recomputed in the same transaction.
 
-A record with no payer or no policy number cannot be filed: it is refused (UnfiledError) unless the caller
-names the payer or number to file it under; the stored record then keeps what the document said (None)
-and gains a warning saying where the key came from.
+The store only persists: the ingest service (ingest.py) reads and extracts the files, decides the key a
+record is filed under, and passes the diff engine in.
 
 Durability: WAL journal; one transaction per file (BEGIN IMMEDIATE, so concurrent writers queue on the
 busy timeout instead of failing half way); schema changes are numbered migrations tracked in
@@ -21,26 +20,26 @@ PRAGMA user_version, applied in one transaction.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
-from policydiff.api import extract_bytes
-from policydiff.diff import diff_policies
 from policydiff.extract.errors import ExtractError
-from policydiff.extract.limits import DEFAULT_LIMITS, Limits
-from policydiff.extract.load import read_file
 from policydiff.model import Policy
 from policydiff.model.diff import DiffResult
+from policydiff.model.feed import FeedEntry, HistoryEntry, Version
+
+# Computes the stored diff between two versions: the ingest service passes the diff engine in, so the
+# store persists and never diffs (nor reads, nor extracts) itself.
+DiffOf = Callable[[Policy, Policy], DiffResult]
 
 DB_ENV = "POLICYDIFF_DB"
 DEFAULT_DB = "policydiff.sqlite"
@@ -103,12 +102,6 @@ class NotStoredError(StoreError):
     """A policy or version asked for is not in the store."""
 
     exit_code = 1
-
-
-class UnfiledError(ExtractError):
-    """A policy was read but has no payer or no policy number to file it under."""
-
-    exit_code = 4
 
 
 # ------------------------------------------------------------------------------------------- database
@@ -191,20 +184,6 @@ def _now() -> str:
 # ------------------------------------------------------------------------------------------- versions
 
 
-@dataclass(frozen=True)
-class Version:
-    number: int  # position in version order, 1 = oldest
-    id: int
-    sha256: str
-    source_path: str
-    format: str
-    title: str
-    effective: str | None
-    last_revised: str | None
-    ingested_at: str
-    date: str  # what the version is ordered by: effective, else last revised, else the day it was ingested
-
-
 def _ordered_versions(conn: sqlite3.Connection, policy_id: int) -> list[Version]:
     rows = conn.execute(
         "SELECT id, sha256, source_path, format, title, effective, last_revised, ingested_at "
@@ -221,7 +200,7 @@ def _record(conn: sqlite3.Connection, version_id: int) -> Policy:
     return Policy.model_validate_json(record)
 
 
-def _relink(conn: sqlite3.Connection, policy_id: int, path: str) -> None:
+def _relink(conn: sqlite3.Connection, policy_id: int, path: str, diff_of: DiffOf) -> None:
     """Make each version's stored diff be against the version now before it (inside the caller's transaction)."""
     versions = _ordered_versions(conn, policy_id)
     linked = dict(
@@ -236,7 +215,7 @@ def _relink(conn: sqlite3.Connection, policy_id: int, path: str) -> None:
         if linked.get(newer.id) == older.id:
             continue
         try:
-            diff = diff_policies(_record(conn, older.id), _record(conn, newer.id)).to_json_dict()
+            diff = diff_of(_record(conn, older.id), _record(conn, newer.id)).to_json_dict()
         except Exception as error:
             # A failing diff must not leave a version without its diff: the file's transaction rolls back.
             raise ExtractError(
@@ -307,44 +286,6 @@ def _same_content(conn: sqlite3.Connection, policy_id: int, content: object) -> 
     return None
 
 
-def _file_under(policy: Policy, path: str, payer: str | None, number: str | None) -> tuple[str, str, Policy]:
-    """The key a record is filed under, and the record with a warning when the key was not in the document."""
-    keys = {"payer": (policy.payer, payer), "policy number": (policy.policy_number, number)}
-    missing = [name for name, (found, given) in keys.items() if not (found or given)]
-    if missing:
-        raise UnfiledError(
-            path,
-            f"not stored: no {' and no '.join(missing)} found in the document "
-            "(name it with --payer / --number to file it)",
-        )
-    warnings = [
-        f"{name} not found in the document; filed under {given!r} as given at ingest"
-        for name, (found, given) in keys.items()
-        if not found
-    ]
-    filed = policy.model_copy(update={"warnings": [*policy.warnings, *warnings]}) if warnings else policy
-    return policy.payer or payer or "", policy.policy_number or number or "", filed
-
-
-def ingest_file(
-    conn: sqlite3.Connection,
-    path: Path,
-    payer: str | None = None,
-    number: str | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-) -> Ingested:
-    """Store one file as a version of its policy (one transaction). Raises ExtractError naming the file.
-
-    `payer` and `number` file records whose document prints none (the document's own values win).
-    """
-    name = str(path)
-    data = read_file(path)
-    sha256 = hashlib.sha256(data).hexdigest()
-    return unchanged(conn, name, sha256) or store_record(
-        conn, name, sha256, extract_bytes(data, name, limits), payer, number
-    )
-
-
 def unchanged(conn: sqlite3.Connection, name: str, sha256: str) -> Ingested | None:
     """The stored version whose file has this hash, reported for `name`; None when the content is new."""
     known = _known(conn, sha256)
@@ -355,13 +296,14 @@ def store_record(
     conn: sqlite3.Connection,
     name: str,
     sha256: str,
-    policy: Policy,
-    payer: str | None = None,
-    number: str | None = None,
+    record: Policy,
+    key: tuple[str, str],
+    diff_of: DiffOf,
 ) -> Ingested:
-    """Store the record extracted from the file `name` (content hash `sha256`) as a version of its policy,
-    in one transaction. Raises ExtractError naming the file."""
-    key_payer, key_number, record = _file_under(policy, name, payer, number)
+    """Store the record extracted from the file `name` (content hash `sha256`) as a version of the policy
+    filed under `key` (payer, number), in one transaction; `diff_of` computes the diffs to the versions
+    around it. Raises ExtractError naming the file."""
+    key_payer, key_number = key
     try:
         with transaction(conn):
             # Another process may have stored the same bytes while this one was extracting.
@@ -401,7 +343,7 @@ def store_record(
                     json.dumps(stored_record, ensure_ascii=False),
                 ),
             ).lastrowid
-            _relink(conn, policy_id, name)
+            _relink(conn, policy_id, name, diff_of)
             number_of = {v.id: v.number for v in _ordered_versions(conn, policy_id)}
     except sqlite3.Error as error:
         raise ExtractError(name, f"not stored: database error ({error})") from error
@@ -424,14 +366,6 @@ def _policy_id(conn: sqlite3.Connection, payer: str, number: str) -> int:
 def versions(conn: sqlite3.Connection, payer: str, number: str) -> list[Version]:
     """Every stored version of a policy, oldest first."""
     return _ordered_versions(conn, _policy_id(conn, payer, number))
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    version: Version
-    # Changes against the version before (None for the first version).
-    substantive: int | None
-    silent: int | None
 
 
 def history(conn: sqlite3.Connection, payer: str, number: str) -> list[HistoryEntry]:
@@ -459,29 +393,6 @@ def show(
     else:
         raise NotStoredError(f"{payer} {number} has versions 1 to {len(stored)}, not {version}")
     return chosen, _record(conn, chosen.id)
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    payer: str
-    policy_number: str
-    title: str
-    older: Version
-    newer: Version
-    # The stored diff with its changes narrowed to the substantive ones; its summary still counts all.
-    # A change is silent when `documented` is false: new revision-log rows exist and none mentions it.
-    diff: DiffResult
-
-    def to_json_dict(self) -> dict:
-        return {
-            "payer": self.payer,
-            "policy_number": self.policy_number,
-            "title": self.title,
-            "older": asdict(self.older),
-            "newer": asdict(self.newer),
-            "summary": self.diff.summary.model_dump(mode="json"),
-            "changes": [change.model_dump(mode="json") for change in self.diff.changes],
-        }
 
 
 def change_feed(

@@ -223,7 +223,7 @@ def test_hostile_policy_text_renders_as_text_in_the_revision_and_comparison_repo
 
 def test_hostile_policy_text_renders_as_text_in_the_change_digest():
     from policydiff.html_report import digest_html, digest_report_name
-    from policydiff.store import FeedEntry, Version
+    from policydiff.model.feed import FeedEntry, Version
 
     hostile, plain = hostile_policy(), gold_policy("centene-cp-mp-101-dli")
     versions = [

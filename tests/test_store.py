@@ -16,7 +16,7 @@ from pathlib import Path
 
 import policydiff.api
 import pytest
-from policydiff import store
+from policydiff import ingest, store
 from policydiff.cli import expand_paths
 from policydiff.model import Policy
 
@@ -198,7 +198,7 @@ def test_a_failing_diff_stores_nothing(tmp_path, run, monkeypatch):
     def broken_diff(*_):
         raise RuntimeError("alignment exploded")
 
-    monkeypatch.setattr(store, "diff_policies", broken_diff)
+    monkeypatch.setattr(ingest, "diff_policies", broken_diff)
     revised = cigna_variant(tmp_path, "revised.txt", effective="5/15/2026")
     code, _, err = run("ingest", revised, "--db", db)
     assert code == 2
