@@ -35,6 +35,12 @@ FLOORS: dict[str, dict[str, float]] = {
     "anthem_anthem-gene-52_2026-02-05_3aae824a0055.pdf": dict(
         recall=0.91, precision=0.77, kind=0.4, coverage=1.0, logic=0.86, parent=0.79
     ),
+    "anthem_anthem-gene-59_2026-02-05_404195f9e6bf.pdf": dict(
+        recall=1.0, precision=0.5, kind=1.0, coverage=1.0, logic=1.0, parent=1.0
+    ),
+    "anthem_anthem-lab-00015_2026-02-05_185474c0c32a.html": dict(
+        recall=0.0, precision=0.0, kind=0.0, coverage=0.0, logic=0.0, parent=0.0
+    ),
     "bcbsm_bcbsm-ctdna_2026-02-05_00cdf7069ec7.pdf": dict(
         recall=0.07, precision=1.0, kind=1.0, coverage=1.0, logic=1.0, parent=1.0
     ),
@@ -65,6 +71,9 @@ FLOORS: dict[str, dict[str, float]] = {
     "highmark_highmark-l113_2026-02-05_d4e017a69857.html": dict(
         recall=0.0, precision=0.0, kind=0.0, coverage=0.0, logic=0.0, parent=0.0
     ),
+    "highmark_highmark-l123_2026-02-05_68af5f8c67c3.html": dict(
+        recall=0.0, precision=0.0, kind=0.0, coverage=0.0, logic=0.0, parent=0.0
+    ),
     "highmark_highmark-l267-navdx_2026-03-22_66bdeb4a45d0.html": dict(
         recall=0.0, precision=0.0, kind=0.0, coverage=0.0, logic=0.0, parent=0.0
     ),
@@ -78,7 +87,7 @@ FLOORS: dict[str, dict[str, float]] = {
 
 # Pooled over every labelled document (matched nodes over all expected / all extracted nodes; the
 # accuracies over all matched pairs).
-POOLED_FLOORS = dict(recall=0.43, precision=0.33, kind=0.42, coverage=0.96, logic=0.91, parent=0.79)
+POOLED_FLOORS = dict(recall=0.42, precision=0.34, kind=0.43, coverage=0.96, logic=0.91, parent=0.79)
 
 
 def _expected(name: str) -> list[dict]:
