@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from policydiff.extract.errors import ExtractError
-from policydiff.score import score_criteria, score_items, score_metadata
+from scoring import score_criteria, score_items, score_metadata
 
 from corpus import (
     ALL_DOCUMENTS,

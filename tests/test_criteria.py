@@ -14,7 +14,7 @@ from policydiff.extract.load import load_file
 from policydiff.extract.sections import segment
 from policydiff.extract.text import load_text
 from policydiff.model.policy import iter_criteria
-from policydiff.score import score_criteria
+from scoring import score_criteria
 
 from corpus import CORPUS, GOLD, SEED_PDFS, SEED_TEXTS, doc_id, extracted
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from policydiff.score import MATCH_THRESHOLD, score_criteria
 from rapidfuzz import fuzz
+from scoring import MATCH_THRESHOLD, score_criteria
 
 from corpus import CORPUS, doc_id, extracted
 

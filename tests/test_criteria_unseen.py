@@ -16,7 +16,7 @@ import json
 import pytest
 from policydiff.extract.errors import ExtractError
 from policydiff.model.policy import Criterion
-from policydiff.score import score_criteria
+from scoring import score_criteria
 from test_criteria_expected import EXPECTED, in_scope
 
 from corpus import UNSEEN_DOCUMENTS, doc_id, extracted

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policydiff.score import score_items, score_metadata
+from scoring import score_items, score_metadata
 
 CODES = [
     {
