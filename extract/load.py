@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
+import stat
 from pathlib import Path
 from types import ModuleType
 
 from policydiff.extract.document import Document
 from policydiff.extract.errors import ExtractError
-from policydiff.extract.limits import check_page_count
+from policydiff.extract.limits import check_page_count, file_too_large
 
 # How a PDF's text layer is read: pdfplumber's conversion (the reference) or the fast route of
 # extract/pdf_chars.py, which gives the same words (tests/test_fast_path.py).
@@ -61,19 +63,35 @@ def load_bytes(
     return doc
 
 
-def read_file(path: str | Path) -> bytes:
-    """A file's bytes, or an ExtractError naming the file and why it cannot be read."""
+def read_file(path: str | Path, max_bytes: int | None = None) -> bytes:
+    """A file's bytes, or an ExtractError naming the file and why it cannot be read.
+
+    Only a regular file is read: a device such as /dev/zero never ends, and a FIFO blocks until someone
+    writes to it (it is opened without waiting, so the refusal comes at once). No more than `max_bytes`
+    are read (LimitError beyond them)."""
     name = str(path)
     try:
-        return Path(path).read_bytes()
-    except IsADirectoryError as error:
-        raise ExtractError(name, "is a folder, not a file") from error
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError as error:
         raise ExtractError(name, "no such file") from error
     except PermissionError as error:
         raise ExtractError(name, "permission denied") from error
     except OSError as error:
         raise ExtractError(name, f"cannot be read ({error.strerror or error})") from error
+    with os.fdopen(handle, "rb") as file:
+        mode = os.fstat(handle).st_mode
+        if stat.S_ISDIR(mode):
+            raise ExtractError(name, "is a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise ExtractError(name, "not a regular file (a device, pipe or socket): save it to a file first")
+        size = os.fstat(handle).st_size
+        try:
+            data = file.read() if max_bytes is None else file.read(max_bytes + 1)
+        except OSError as error:
+            raise ExtractError(name, f"cannot be read ({error.strerror or error})") from error
+    if max_bytes is not None and max(size, len(data)) > max_bytes:
+        raise file_too_large(name, max(size, len(data)), max_bytes)
+    return data
 
 
 def load_file(path: str | Path, max_pages: int | None = None, pdf_text: str = DEFAULT_PDF_TEXT) -> Document:

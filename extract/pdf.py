@@ -17,24 +17,31 @@ import io
 import itertools
 import logging
 import re
+import zlib
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import cache
 
 import pdfplumber
+from pdfminer import pdftypes
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.errors import ExtractError
-from policydiff.extract.limits import check_page_count
+from policydiff.extract.limits import check_page_count, checkpoint
 from policydiff.extract.pdf_chars import read_text_layer
 from policydiff.extract.text import strip_citation_marks
 from policydiff.extract.wrap import join_wrapped
 
 # pdfminer logs font oddities of real-world PDFs as warnings on stderr; they are not the user's concern.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+# Output of one step of inflating a compressed stream, between two checks of the file's caps.
+INFLATE_STEP_BYTES = 8 * 2**20
 
 # A gap wider than this many times the font size starts a new cell (a column, a table cell).
 CELL_GAP_EM = 1.5
@@ -82,30 +89,49 @@ class TableRow:
 # ------------------------------------------------------------------------------------------ opening
 
 
+class _InflateInSteps:
+    """Stands in for the zlib module in pdfminer's stream decoder, whose one `zlib.decompress` call turns a
+    1 MB stream into a gigabyte before the memory watchdog's next tick can see it. This inflates
+    INFLATE_STEP_BYTES at a time and checks the file's time and memory caps between steps
+    (limits.checkpoint); its output and errors are zlib.decompress's."""
+
+    error = zlib.error
+    decompressobj = staticmethod(zlib.decompressobj)
+
+    @staticmethod
+    def decompress(data: bytes) -> bytes:
+        inflater = zlib.decompressobj()
+        pieces = [inflater.decompress(data, INFLATE_STEP_BYTES)]
+        while not inflater.eof and (inflater.unconsumed_tail or pieces[-1]):
+            checkpoint()
+            pieces.append(inflater.decompress(inflater.unconsumed_tail, INFLATE_STEP_BYTES))
+        if not inflater.eof:
+            raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
+        return b"".join(pieces)
+
+
+pdftypes.zlib = _InflateInSteps  # type: ignore[attr-defined]
+
+
 def load_pdf(
     data: bytes, path: str, sha256: str, max_pages: int | None = None, pdf_text: str = "pdfplumber"
 ) -> Document:
     """`pdf_text`: how the text layer is read, "pdfplumber" or "fast" (extract/pdf_chars.py: the same
     words, faster)."""
-    try:
+    with _reading(path):
         pdf = pdfplumber.open(io.BytesIO(data))
-    except (PDFPasswordIncorrect, PDFEncryptionError) as error:
-        raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
-    except (PdfminerException, PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as error:
-        cause = error.__cause__ or error.__context__ or error
-        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError) or "password" in str(error).lower():
-            raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
-        raise ExtractError(path, f"corrupt or truncated PDF ({_short(error)})") from error
-    with pdf:
-        try:
-            check_page_count(path, len(pdf.pages), max_pages)
-            pages = [_closed_after(page, number, pdf_text) for number, page in enumerate(pdf.pages, start=1)]
-        except (PDFPasswordIncorrect, PDFEncryptionError) as error:
-            raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
-        except (PdfminerException, PDFSyntaxError, PSException) as error:
-            raise ExtractError(path, f"corrupt or truncated PDF ({_short(error)})") from error
-        page_count = len(pdf.pages)
-        page_heights = [float(page.height) for page in pdf.pages]
+    try:
+        with _reading(path):
+            page_count = len(pdf.pages)
+        check_page_count(path, page_count, max_pages)
+        pages: list[list[Line]] = []
+        page_heights: list[float] = []
+        for number, page in enumerate(pdf.pages, start=1):
+            lines, height = _closed_after(page, number, pdf_text, path)
+            pages.append(lines)
+            page_heights.append(height)
+    finally:
+        _close(pdf)
     if page_count == 0:
         raise ExtractError(path, "PDF has no pages")
     if not any(pages):
@@ -118,15 +144,55 @@ def load_pdf(
     )
 
 
-def _closed_after(page, number: int, pdf_text: str) -> list[Line]:
-    """A page's lines, its parsed objects dropped once read: memory stays at one page's worth
-    (a 100-page policy would otherwise hold every character of every page at once)."""
+@contextmanager
+def _reading(path: str) -> Iterator[None]:
+    """What the PDF reader (pdfplumber, pdfminer) raises on a malformed file becomes this file's error.
+
+    Readers fail on hostile structure in ways no list of their exception types covers (a TypeError on a
+    page with no /MediaBox, a ValueError on a non-numeric one, a RecursionError on a page tree nested
+    thousands deep), so any exception raised while the reader runs is the file's, not policydiff's."""
     try:
-        if pdf_text == "fast":
-            read_text_layer(page)
-        return _page_lines(page, number)
+        yield
+    except ExtractError:
+        raise
+    except (PDFPasswordIncorrect, PDFEncryptionError) as error:
+        raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
+    except RecursionError as error:
+        raise ExtractError(path, "malformed PDF: its objects nest too deeply to be read") from error
+    except (PdfminerException, PDFSyntaxError, PSException) as error:
+        cause = error.__cause__ or error.__context__ or error
+        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError) or "password" in str(error).lower():
+            raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
+        if isinstance(cause, RecursionError):
+            raise ExtractError(path, "malformed PDF: its objects nest too deeply to be read") from error
+        raise ExtractError(path, f"corrupt or truncated PDF ({_short(error)})") from error
+    except Exception as error:
+        raise ExtractError(
+            path, f"malformed PDF: the PDF reader failed on it ({type(error).__name__}: {_short(error)})"
+        ) from error
+
+
+def _close(pdf) -> None:
+    """Close the file; pdfplumber's close lists the pages again, which fails again on a malformed page
+    tree: the file's error is already raised, and the buffer is freed with the object."""
+    with suppress(Exception):
+        pdf.close()
+
+
+def _closed_after(page, number: int, pdf_text: str, path: str) -> tuple[list[Line], float]:
+    """A page's lines and its height, its parsed objects dropped once read: memory stays at one page's
+    worth (a 100-page policy would otherwise hold every character of every page at once)."""
+    try:
+        with _reading(path):
+            height = float(page.height)
+            if pdf_text == "fast":
+                read_text_layer(page)
+            words = _page_words(page)
+            tables = _ruled_tables(page) if words else []
+        return _page_lines(words, tables, height, number), height
     finally:
-        page.close()
+        with _reading(path):
+            page.close()
 
 
 def _short(error: Exception) -> str:
@@ -403,16 +469,15 @@ def _reorder_columns(lines: list[list[_Segment]], gutter: float) -> list[list[_S
     return ordered
 
 
-def _page_lines(page, number: int) -> list[Line]:
-    words = _page_words(page)
+def _page_lines(words: list[Word], tables: list, page_height: float, number: int) -> list[Line]:
+    """A page's words (and its ruled tables) -> its lines in reading order."""
     if not words:
         return []
-    tables = _ruled_tables(page)
     table_words: set[int] = set()
     rows: list[tuple[int, TableRow]] = []
     for table_index, table in enumerate(tables):
         inside = [word for word in words if _inside(word, table.bbox)]
-        for row in _table_rows(table, inside, float(page.height)):
+        for row in _table_rows(table, inside, page_height):
             table_words.update(id(word) for word in row.words)
             rows.append((table_index, row))
     flow = [word for word in words if id(word) not in table_words]

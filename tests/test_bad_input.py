@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pdfmaker import image_only_pdf, text_pdf
+from pdfmaker import cyclic_parent_pdf, deep_page_tree_pdf, image_only_pdf, inflating_pdf, text_pdf
 from policydiff import api
 from policydiff.cli import main as cli_main
 from policydiff.cli import write_atomic
@@ -43,6 +43,28 @@ def _corrupt_pdf() -> bytes:
     return b"%PDF-1.7\n" + bytes((index * 7919) % 251 for index in range(3000))
 
 
+# A page of policy text for the PDFs whose structure, not text, is at fault.
+POLICY_LINES = [line for line in CENTENE_TEXT.splitlines() if line.strip()][:40]
+
+
+def _nested_html(depth: int) -> bytes:
+    return (
+        b"<html><body>"
+        + b"<div>" * depth
+        + b"<p>Coverage criteria</p>"
+        + b"</div>" * depth
+        + b"</body></html>"
+    )
+
+
+def _one_long_paragraph() -> bytes:
+    # Over a million characters with no sentence break: longer than spaCy takes in one text (max_length).
+    sentence = (
+        "Donor lymphocyte infusion is considered medically necessary when " + "a relapse occurs, " * 70_000
+    )
+    return f"{CENTENE_TEXT}\n\n{sentence}and nothing else.\n".encode()
+
+
 def _late_nul() -> bytes:
     data = CENTENE_TEXT.encode("utf-8")
     return data[:6000] + b"\x00" + data[6000:]
@@ -69,11 +91,29 @@ INPUTS: dict[str, Callable[[], bytes | None]] = {
     "policy-pdf-named.txt": lambda: CENTENE_PDF.read_bytes(),
     "policy-text-named.pdf": lambda: CENTENE_TXT.read_bytes(),
     "policy.pdf": lambda: CENTENE_PDF.read_bytes(),
+    "no-mediabox.pdf": lambda: text_pdf([POLICY_LINES], media_box=b""),
+    "non-numeric-mediabox.pdf": lambda: text_pdf([POLICY_LINES], media_box=b"/MediaBox [0 0 /Wide /Tall]"),
+    "string-mediabox.pdf": lambda: text_pdf([POLICY_LINES], media_box=b"/MediaBox [0 0 612 (792)]"),
+    "cyclic-parent.pdf": lambda: cyclic_parent_pdf(POLICY_LINES),
+    "deep-page-tree.pdf": lambda: deep_page_tree_pdf(5000, POLICY_LINES),
+    "deep.html": lambda: _nested_html(5000),
+    "inflates-to-1-GiB.pdf": lambda: inflating_pdf(POLICY_LINES, 1024),
+    "one-long-paragraph.txt": _one_long_paragraph,
+    "4-MB.txt": lambda: CENTENE_TEXT.encode("utf-8") * (4 * 2**20 // len(CENTENE_TEXT) + 1),
+}
+
+# Inputs that are not regular files, by the name the table gives them: name -> makes it at the path.
+SPECIAL_INPUTS: dict[str, Callable[[Path], None]] = {
+    "zero.pdf": lambda path: path.symlink_to("/dev/zero"),
+    "fifo.pdf": os.mkfifo,
 }
 
 
 def make_input(folder: Path, name: str) -> Path:
     path = folder / name
+    if name in SPECIAL_INPUTS:
+        SPECIAL_INPUTS[name](path)
+        return path
     data = INPUTS[name]()
     if data is not None:
         path.write_bytes(data)
@@ -112,7 +152,7 @@ ROWS = readme_rows()
 
 
 def test_the_readme_table_lists_every_bad_input_of_this_suite():
-    assert sorted({name for name, *_ in ROWS}) == sorted(INPUTS)
+    assert sorted({name for name, *_ in ROWS}) == sorted([*INPUTS, *SPECIAL_INPUTS])
 
 
 @pytest.mark.parametrize(("name", "options", "message", "code"), ROWS, ids=[row[0] for row in ROWS])
