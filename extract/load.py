@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import re
 import stat
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
@@ -17,6 +19,13 @@ from policydiff.extract.limits import check_page_count, file_too_large
 # extract/pdf_chars.py, which gives the same words (tests/test_fast_path.py).
 PDF_TEXT_LAYERS = ("pdfplumber", "fast")
 DEFAULT_PDF_TEXT = "pdfplumber"
+
+# A document printed twice into one file (second_copy_start): its opening lines come again, at least
+# this many lines on, and this share of the second copy's lines are the first copy's.
+OPENING_LINES = 3
+MIN_REPEATED_LINES = 10
+REPEAT_SHARE = 0.9
+_SPACES = re.compile(r"\s+")
 
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<div", b"<p>", b"<table", b"<h1")
 
@@ -54,13 +63,42 @@ def load_bytes(
     sha256 = hashlib.sha256(data).hexdigest()
     fmt = sniff_format(data)
     if fmt == "pdf":
-        return loader_module(fmt).load_pdf(data, path, sha256, max_pages, pdf_text)
-    if fmt == "html":
-        return loader_module(fmt).load_html(data, path, sha256)
-    doc = loader_module(fmt).load_text_bytes(data, path, sha256)
-    # Form feeds are a text file's page breaks; counting them needs no more than reading the text.
-    check_page_count(path, doc.page_count, max_pages)
+        doc = loader_module(fmt).load_pdf(data, path, sha256, max_pages, pdf_text)
+    elif fmt == "html":
+        doc = loader_module(fmt).load_html(data, path, sha256)
+    else:
+        doc = loader_module(fmt).load_text_bytes(data, path, sha256)
+        # Form feeds are a text file's page breaks; counting them needs no more than reading the text.
+        check_page_count(path, doc.page_count, max_pages)
+    start = second_copy_start([line.text for line in doc.lines])
+    if start is not None:
+        where = f"on page {doc.lines[start].page}" if doc.page_count > 1 else "part-way through"
+        doc.warnings.append(
+            f"repeated document: the text starts over {where} (the same document twice in one file?); "
+            "its criteria and codes may be listed twice"
+        )
     return doc
+
+
+def second_copy_start(texts: list[str]) -> int | None:
+    """Where a text that is one document twice over starts its second copy, else None: the lines from
+    there repeat the lines before them (REPEAT_SHARE of them at least, in any order: page breaks may
+    fall elsewhere), and the two copies are about as long as each other."""
+    keys = [_SPACES.sub(" ", text).strip().lower() for text in texts]
+    if len(keys) < 2 * MIN_REPEATED_LINES:
+        return None
+    opening = keys[:OPENING_LINES]
+    for start in range(MIN_REPEATED_LINES, len(keys) - MIN_REPEATED_LINES + 1):
+        if keys[start : start + OPENING_LINES] != opening:
+            continue
+        first, second = Counter(keys[:start]), Counter(keys[start:])
+        shorter = min(start, len(keys) - start)
+        if (
+            shorter >= REPEAT_SHARE * max(start, len(keys) - start)
+            and sum((first & second).values()) >= REPEAT_SHARE * shorter
+        ):
+            return start
+    return None
 
 
 def read_file(path: str | Path, max_bytes: int | None = None) -> bytes:

@@ -45,6 +45,14 @@ INFLATE_STEP_BYTES = 8 * 2**20
 
 # A gap wider than this many times the font size starts a new cell (a column, a table cell).
 CELL_GAP_EM = 1.5
+# Two columns of running text (_text_column_gutter): at least this many lines with text on both sides
+# of the gutter, at most this share of the page's lines crossing it (headings set across both columns),
+# each column this share of the text's width at least, and its median run reaching within this share
+# of the column's width of its far edge.
+MIN_COLUMN_LINES = 8
+COLUMN_MIN_WIDTH_SHARE = 0.3
+COLUMN_CROSSING_SHARE = 0.2
+COLUMN_RAGGED_SHARE = 0.35
 # Running headers and footers live in these bands of the page height.
 FURNITURE_BAND = 0.12
 # A line repeated at the same place on this share of the pages (and at least twice) is furniture.
@@ -442,6 +450,54 @@ def _is_side_column(run: list[str]) -> bool:
     return run.count("left") >= 3 and run.count("right") >= 3 and interleaved >= 2
 
 
+def _text_column_gutter(lines: list[list[_Segment]]) -> float | None:
+    """The x of the whitespace gutter between two columns of running text, if the page is set so.
+
+    Two columns of text share baselines, so a visual line holds a run of the left column and a run of
+    the right one, and lines joined across the gutter read as nonsense. A gutter is an x that few lines
+    cross (headings set across both columns), with text on both sides of it on many lines, where the
+    left runs mostly fill their column up to the gutter and the right runs fill theirs (the ragged edge
+    of wrapped text). A table of codes and descriptions, or of labels and dates, is no column layout:
+    its left or its right cells stop well short of their column's edge.
+    """
+    if len(lines) < MIN_COLUMN_LINES:
+        return None
+    left_edge = min(line[0].x0 for line in lines)
+    right_edge = max(line[-1].x1 for line in lines)
+    for gutter in sorted({round(seg.x0) for line in lines for seg in line[1:]}):
+        if not 0.3 <= (gutter - left_edge) / max(right_edge - left_edge, 1.0) <= 0.7:
+            continue
+        crossing = sum(
+            1 for line in lines if any(seg.x0 < gutter - 2 and seg.x1 > gutter + 2 for seg in line)
+        )
+        left_ends = [
+            max(seg.x1 for seg in line if seg.x1 <= gutter + 2) for line in lines if line[0].x1 <= gutter + 2
+        ]
+        right_ends = [line[-1].x1 for line in lines if line[-1].x0 >= gutter - 2]
+        both = sum(1 for line in lines if line[0].x1 <= gutter + 2 and line[-1].x0 >= gutter - 2)
+        if (
+            crossing <= COLUMN_CROSSING_SHARE * len(lines)
+            and both >= MIN_COLUMN_LINES
+            and _fills_column(left_ends, left_edge, right_edge - left_edge)
+            and _fills_column(right_ends, gutter, right_edge - left_edge)
+        ):
+            return float(gutter)
+    return None
+
+
+def _fills_column(ends: list[float], start: float, text_width: float) -> bool:
+    """Whether runs starting at `start` and ending at `ends` are a column of wrapped text: the column is
+    a good share of the text's width, and most runs reach near its far edge."""
+    far = max(ends)
+    width = far - start
+    return width >= COLUMN_MIN_WIDTH_SHARE * text_width and _median(ends) >= far - COLUMN_RAGGED_SHARE * width
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
 def _reorder_columns(lines: list[list[_Segment]], gutter: float) -> list[list[_Segment]]:
     """Within each run of lines that do not cross the gutter: left column first, then the right one."""
     ordered: list[list[_Segment]] = []
@@ -485,6 +541,8 @@ def _page_lines(words: list[Word], tables: list, page_height: float, number: int
     segmented = [[_Segment(tuple(run)) for run in _cells(line)] for line in visual]
     segmented.sort(key=lambda line: min(seg.top for seg in line))
     gutter = _side_column_split(segmented)
+    if gutter is None:
+        gutter = _text_column_gutter(segmented)
     if gutter is not None:
         segmented = _reorder_columns(segmented, gutter)
     lines = [_line_from_segments(line, number) for line in segmented]

@@ -82,6 +82,23 @@ def text_pdf(pages: list[list[str]], media_box: bytes | None = None) -> bytes:
     return _pdf(contents, _FONT_RESOURCES, [_FONT], media_box)
 
 
+def columns_pdf(lines: list[str], columns: int) -> bytes:
+    """The lines set in `columns` columns per page (a 24-point gutter between them), flowing from the
+    foot of one column to the head of the next and on to the next page."""
+    per_column = (PAGE_HEIGHT - 2 * 72) // LINE_HEIGHT
+    width = (PAGE_WIDTH - 2 * 72 - 24 * (columns - 1)) / columns
+    pages = []
+    for start in range(0, len(lines), per_column * columns):
+        ops = [b"BT /F1 11 Tf"]
+        for index, line in enumerate(lines[start : start + per_column * columns]):
+            column, row = divmod(index, per_column)
+            x = 72 + column * (width + 24)
+            ops.append(b"1 0 0 1 %d %d Tm (%s) Tj" % (x, PAGE_HEIGHT - 72 - row * LINE_HEIGHT, _escape(line)))
+        ops.append(b"ET")
+        pages.append(b"\n".join(ops))
+    return _pdf(pages, _FONT_RESOURCES, [_FONT])
+
+
 def cyclic_parent_pdf(lines: list[str]) -> bytes:
     """One text page whose /Parent is a page-tree node that names the page's own node as its /Parent:
     inherited attributes (here the /MediaBox) are looked up round the cycle."""
