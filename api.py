@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from policydiff.diff import diff_policies
@@ -10,7 +12,7 @@ from policydiff.extract.codes import parse_codes
 from policydiff.extract.criteria import parse_criteria
 from policydiff.extract.document import Document
 from policydiff.extract.errors import ExtractError, NotAPolicyError, ParserError
-from policydiff.extract.limits import DEFAULT_LIMITS, Limits, limited
+from policydiff.extract.limits import DEFAULT_LIMITS, Limits, limited, max_file_bytes
 from policydiff.extract.load import DEFAULT_PDF_TEXT, load_bytes, loader_module, read_file, sniff_format
 from policydiff.extract.metadata import parse_metadata
 from policydiff.extract.references import parse_references
@@ -64,7 +66,7 @@ def extract_file(
     that cannot be read as a policy; LimitError when it goes over one of `limits` (pages, time, memory).
     `pdf_text="fast"` reads a PDF's text layer by a faster route that gives the same record.
     """
-    return extract_bytes(read_file(path), str(path), limits, pdf_text)
+    return extract_bytes(read_file(path, max_file_bytes(limits)), str(path), limits, pdf_text)
 
 
 def extract_bytes(
@@ -78,30 +80,49 @@ def extract_bytes(
     # The loader's first import is the program's memory, not the file's: done before the caps apply.
     loader_module(sniff_format(data))
     with limited(path, limits):
-        doc = load_bytes(data, path, limits.max_pages, pdf_text)
-        try:
+        with _failures_as_file_errors(path, "reading"):
+            doc = load_bytes(data, path, limits.max_pages, pdf_text)
+        with _failures_as_file_errors(path, "parsing"):
             return extract_document(doc)
-        except (ExtractError, MemoryError):  # MemoryError: the memory cap, reported by `limited`
-            raise
-        except Exception as error:  # a parser bug must not stop a batch: it becomes this file's error
-            raise ParserError(
-                doc.path, f"internal error while parsing ({type(error).__name__}: {error}); please report it"
-            ) from error
 
 
-def diff_files(old_path: str | Path, new_path: str | Path) -> DiffResult:
+@contextmanager
+def _failures_as_file_errors(path: str, stage: str) -> Iterator[None]:
+    """Any other failure in one file's work (a bug, in policydiff or a library it calls) becomes this
+    file's ParserError, so that a batch goes on; the documented errors pass through as they are."""
+    try:
+        yield
+    except (ExtractError, MemoryError):  # MemoryError: the memory cap, reported by `limited`
+        raise
+    except Exception as error:
+        raise ParserError(
+            path, f"internal error while {stage} ({type(error).__name__}: {error}); please report it"
+        ) from error
+
+
+def diff_files(
+    old_path: str | Path,
+    new_path: str | Path,
+    limits: Limits = DEFAULT_LIMITS,
+    pdf_text: str = DEFAULT_PDF_TEXT,
+) -> DiffResult:
     """What changed from the policy file `old_path` to `new_path` (each PDF, HTML or text).
 
-    Raises ExtractError, as extract_file does, for a file that cannot be read as a policy.
+    Raises ExtractError, as extract_file does, for a file that cannot be read as a policy; each file is
+    held to `limits`, and so is the diff itself (a LimitError naming the newer file).
     """
-    return diff_policies(extract_file(old_path), extract_file(new_path))
+    old, new = extract_file(old_path, limits, pdf_text), extract_file(new_path, limits, pdf_text)
+    with limited(str(new_path), limits), _failures_as_file_errors(str(new_path), "diffing"):
+        return diff_policies(old, new)
 
 
-def compare_files(paths: list[str | Path]) -> Comparison:
+def compare_files(
+    paths: list[str | Path], limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT
+) -> Comparison:
     """Several payers' policies on one service (each file PDF, HTML or text) side by side: criteria
     grouped into concepts, who is stricter, contradictions, and the code matrix.
 
-    Raises ExtractError, as extract_file does, for a file that cannot be read as a policy, and
-    ValueError for fewer than two files.
+    Raises ExtractError, as extract_file does, for a file that cannot be read as a policy (each file is
+    held to `limits`), and ValueError for fewer than two files.
     """
-    return compare_policies([extract_file(path) for path in paths])
+    return compare_policies([extract_file(path, limits, pdf_text) for path in paths])

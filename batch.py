@@ -28,8 +28,8 @@ from typing import Protocol, TypeVar
 
 from policydiff import ingest, store
 from policydiff.api import extract_bytes
-from policydiff.extract.errors import ExtractError
-from policydiff.extract.limits import DEFAULT_LIMITS, Limits
+from policydiff.extract.errors import ExtractError, ParserError
+from policydiff.extract.limits import DEFAULT_LIMITS, Limits, limited, max_file_bytes
 from policydiff.extract.load import DEFAULT_PDF_TEXT, read_file
 from policydiff.model import Policy
 
@@ -78,11 +78,19 @@ class _Failed:
 def extraction_job(
     data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT
 ) -> Policy | _Failed:
-    """What a worker runs for one file."""
+    """What a worker runs for one file: its record, or its error (whatever went wrong)."""
     try:
         return extract_bytes(data, path, limits, pdf_text)
     except ExtractError as error:
         return _Failed(type(error), error.path, error.problem)
+    except Exception as error:  # extract_bytes turns failures into ExtractErrors: this is a last net
+        return _internal_error(path, "extracting", error)
+
+
+def _internal_error(path: str, stage: str, error: BaseException) -> _Failed:
+    return _Failed(
+        ParserError, path, f"internal error while {stage} ({type(error).__name__}: {error}); please report it"
+    )
 
 
 # One file's extraction as a worker runs it: extraction_job with the batch's settings bound (a partial of a
@@ -147,6 +155,8 @@ class _Survived:
             return self.future.result()
         except BrokenProcessPool as error:
             return _Failed(ExtractError, self.path, f"a worker process died while extracting it ({error})")
+        except Exception as error:  # the record could not cross back (e.g. too deep to pickle)
+            return _internal_error(self.path, "passing its record back from a worker", error)
 
 
 class ProcessEngine:
@@ -243,12 +253,15 @@ def _outcome(pending: _Pending) -> Policy | ExtractError:
     return result.error() if isinstance(result, _Failed) else result
 
 
-def extract_paths(paths: Iterable[Path], engine: Engine) -> Iterator[tuple[Path, Policy | ExtractError]]:
-    """Each file's record, or the ExtractError saying why it has none, in input order."""
+def extract_paths(
+    paths: Iterable[Path], engine: Engine, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[tuple[Path, Policy | ExtractError]]:
+    """Each file's record, or the ExtractError saying why it has none, in input order. `limits` caps
+    how much of each file is read (the engine holds its extraction to them)."""
 
     def start(path: Path) -> Callable[[], tuple[Path, Policy | ExtractError]]:
         try:
-            pending = engine.submit(read_file(path), str(path))
+            pending = engine.submit(read_file(path, max_file_bytes(limits)), str(path))
         except ExtractError as error:
             unreadable = error
             return lambda: (path, unreadable)
@@ -263,14 +276,16 @@ def ingest_paths(
     engine: Engine,
     payer: str | None = None,
     number: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[store.Ingested | ExtractError]:
     """Store each file as a version of its policy (ingest.store_policy), extraction on `engine`; outcomes in
-    input order."""
+    input order. Storing a file (its diffs against the versions around it) is held to `limits` as its
+    extraction is."""
 
     def start(path: Path) -> Callable[[], store.Ingested | ExtractError]:
         name = str(path)
         try:
-            data = read_file(path)
+            data = read_file(path, max_file_bytes(limits))
         except ExtractError as error:
             unreadable = error
             return lambda: unreadable
@@ -290,8 +305,11 @@ def ingest_paths(
         if isinstance(policy, ExtractError):
             return policy
         try:
-            return ingest.store_policy(conn, name, sha256, policy, payer, number)
+            with limited(name, limits):
+                return ingest.store_policy(conn, name, sha256, policy, payer, number)
         except ExtractError as error:
             return error
+        except Exception as error:  # a bug in storing one file fails that file; the batch goes on
+            return _internal_error(name, "storing", error).error()
 
     return _in_order((lambda path=path: start(path) for path in paths), engine.window)

@@ -161,7 +161,7 @@ def run_extract(args: argparse.Namespace) -> int:
         print(f"policydiff: {error}", file=sys.stderr)
         return error.exit_code
     try:
-        for path, policy in extract_paths(files, engine):
+        for path, policy in extract_paths(files, engine, limits_from(args)):
             if isinstance(policy, ExtractError):
                 exit_code = max(exit_code, report_error(policy))
                 continue
@@ -211,7 +211,7 @@ def add_extract_command(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("-o", "--output", metavar="PATH", help="output file (one input) or folder (several)")
     add_batch_options(parser)
-    add_limit_options(parser)
+    add_reading_options(parser)
     parser.set_defaults(handler=run_extract)
 
 
@@ -243,12 +243,6 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (--executor dask)",
     )
-    parser.add_argument(
-        "--pdf-text",
-        choices=PDF_TEXT_LAYERS,
-        default=DEFAULT_PDF_TEXT,
-        help="how PDF text is read: pdfplumber (default) or fast (the same records, 1.4x to 2x faster)",
-    )
 
 
 def cap(kind: type[int] | type[float]) -> Callable[[str], int | float | None]:
@@ -274,7 +268,9 @@ LIMIT_OPTIONS = (
 )
 
 
-def add_limit_options(parser: argparse.ArgumentParser) -> None:
+def add_reading_options(parser: argparse.ArgumentParser) -> None:
+    """How each input file is read, the same on every command that reads files: the per-file limits
+    (LIMIT_OPTIONS) and the PDF text layer."""
     for option, field, kind, metavar, going_over in LIMIT_OPTIONS:
         default = getattr(DEFAULT_LIMITS, field)
         parser.add_argument(
@@ -285,6 +281,12 @@ def add_limit_options(parser: argparse.ArgumentParser) -> None:
             metavar=metavar,
             help=f"{going_over} (default {default:g}; 0: no limit)",
         )
+    parser.add_argument(
+        "--pdf-text",
+        choices=PDF_TEXT_LAYERS,
+        default=DEFAULT_PDF_TEXT,
+        help="how PDF text is read: pdfplumber (default) or fast (the same records, 1.4x to 2x faster)",
+    )
 
 
 def limits_from(args: argparse.Namespace) -> Limits:
@@ -385,7 +387,9 @@ def run_ingest(args: argparse.Namespace) -> int:
     exit_code = EXIT_OK
     done = 0
     try:
-        outcomes = ingest_paths(conn, files, engine, payer=args.payer, number=args.number)
+        outcomes = ingest_paths(
+            conn, files, engine, payer=args.payer, number=args.number, limits=limits_from(args)
+        )
         with stop_asked_on_ctrl_c() as stop_asked:
             for path in files:
                 if stop_asked():
@@ -463,7 +467,7 @@ def add_ingest_command(commands: argparse._SubParsersAction) -> None:
         "-v", "--verbose", action="store_true", help="one line per stored or skipped file on stdout"
     )
     add_batch_options(parser)
-    add_limit_options(parser)
+    add_reading_options(parser)
     parser.set_defaults(handler=run_ingest)
 
 
@@ -613,7 +617,7 @@ def formatted(
 
 def run_diff(args: argparse.Namespace) -> int:
     try:
-        result = diff_files(args.old, args.new)
+        result = diff_files(args.old, args.new, limits_from(args), args.pdf_text)
     except ExtractError as error:
         return report_error(error)
     emit(formatted(args.format, result, "diff.txt.j2", diff_html), args.output)
@@ -635,6 +639,7 @@ def add_diff_command(commands: argparse._SubParsersAction) -> None:
         "--format", choices=["json", "text", "html"], default="json", help="output format (default json)"
     )
     parser.add_argument("-o", "--output", metavar="PATH", help="output file (default: stdout)")
+    add_reading_options(parser)
     parser.set_defaults(handler=run_diff)
 
 
@@ -649,7 +654,7 @@ def run_compare(args: argparse.Namespace) -> int:
         print("policydiff: compare needs at least two policy files", file=sys.stderr)
         return EXIT_USAGE
     try:
-        comparison = compare_files(args.files)
+        comparison = compare_files(args.files, limits_from(args), args.pdf_text)
     except ExtractError as error:
         return report_error(error)
     emit(formatted(args.format, comparison, "compare.txt.j2", compare_html), args.output)
@@ -670,6 +675,7 @@ def add_compare_command(commands: argparse._SubParsersAction) -> None:
         "--format", choices=["json", "text", "html"], default="json", help="output format (default json)"
     )
     parser.add_argument("-o", "--output", metavar="PATH", help="output file (default: stdout)")
+    add_reading_options(parser)
     parser.set_defaults(handler=run_compare)
 
 

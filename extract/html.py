@@ -48,6 +48,10 @@ BLOCKS = {
 }
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 INDENT_POINTS = 18.0
+# Elements nested deeper than this are refused: the walk below recurses with the nesting (as do the
+# criteria built from nested lists), and a real policy page nests a few tens of levels. Browsers cap
+# their tree at a similar depth (Chromium's HTML parser at 512).
+MAX_DEPTH = 256
 BULLETS = ("•", "◦", "▪")
 _SPACES = re.compile(r"\s+")
 _STYLE_INDENT = re.compile(r"(?:margin|padding)-left\s*:\s*0*[1-9]")
@@ -217,6 +221,17 @@ def _has_block_child(node: LexborNode) -> bool:
     )
 
 
+def _nested_deeper_than(root: LexborNode, limit: int) -> bool:
+    """Whether any element lies more than `limit` levels below `root` (walked with a stack, not recursion)."""
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node.iter(include_text=False))
+    return False
+
+
 def load_html(data: bytes, path: str, sha256: str) -> Document:
     text = decode_text(data, path)
     try:
@@ -226,6 +241,8 @@ def load_html(data: bytes, path: str, sha256: str) -> Document:
     body = tree.body or tree.root
     if body is None:
         raise ExtractError(path, "HTML has no body")
+    if _nested_deeper_than(body, MAX_DEPTH):
+        raise ExtractError(path, f"HTML nested too deeply (more than {MAX_DEPTH} levels of elements)")
     builder = _Builder()
     builder.walk(body)
     if not builder.lines:

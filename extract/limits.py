@@ -21,7 +21,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -61,6 +61,19 @@ def check_page_count(path: str, pages: int, max_pages: int | None) -> None:
         )
 
 
+def max_file_bytes(limits: Limits) -> int | None:
+    """The most of a file that is read: a file larger than the memory cap cannot be read within it."""
+    return limits.max_memory_mb * 2**20 if limits.max_memory_mb else None
+
+
+def file_too_large(path: str, size: int, max_bytes: int) -> LimitError:
+    return LimitError(
+        path,
+        f"file too large ({size / 2**20:,.0f} MB; the limit is {max_bytes // 2**20} MB: "
+        "raise it with --max-memory-mb)",
+    )
+
+
 class _TimeUp(BaseException):
     """Raised by the timer; a BaseException so that no `except Exception` in a library swallows it."""
 
@@ -91,7 +104,7 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
     # handler, and kill the process (or pytest) by SIGALRM.
     watch = _Watch()
 
-    def tick(signum, frame) -> None:
+    def check() -> None:
         if not watch.armed:
             return
         if deadline is not None and time.monotonic() >= deadline:
@@ -101,6 +114,11 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
             watch.disarm()
             raise _OverMemory
 
+    def tick(signum, frame) -> None:
+        check()
+
+    global _running_check
+    outer_check, _running_check = _running_check, check
     interval = min(TICK_S, timeout) if timeout else TICK_S
     previous = signal.signal(signal.SIGALRM, tick)
     signal.setitimer(signal.ITIMER_REAL, interval, interval)
@@ -110,6 +128,7 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
                 yield
         finally:
             watch.disarm()
+            _running_check = outer_check
         if memory_cap is not None and (_peak_resident_bytes() or 0) > memory_cap:
             raise _OverMemory
     except _TimeUp:
@@ -119,6 +138,18 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
     finally:
         watch.disarm()
         signal.signal(signal.SIGALRM, previous)
+
+
+# The caps of the file being extracted on the main thread, checked on demand by `checkpoint`.
+_running_check: Callable[[], None] | None = None
+
+
+def checkpoint() -> None:
+    """Check the running file's time and memory caps now (nothing outside `limited`, or off the main
+    thread). For work done in C calls too long for a tick to come between them: inflating a compressed
+    stream grows by a gigabyte in one call, and the tick after it would come too late to keep the cap."""
+    if _running_check is not None and threading.current_thread() is threading.main_thread():
+        _running_check()
 
 
 class _Watch:

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
+import re
+import stat
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 from policydiff.extract.document import Document
 from policydiff.extract.errors import ExtractError
-from policydiff.extract.limits import check_page_count
+from policydiff.extract.limits import check_page_count, file_too_large
 
 # How a PDF's text layer is read: pdfplumber's conversion (the reference) or the fast route of
 # extract/pdf_chars.py, which gives the same words (tests/test_fast_path.py).
 PDF_TEXT_LAYERS = ("pdfplumber", "fast")
 DEFAULT_PDF_TEXT = "pdfplumber"
+
+# A document printed twice into one file (second_copy_start): its opening lines come again, at least
+# this many lines on, and this share of the second copy's lines are the first copy's.
+OPENING_LINES = 3
+MIN_REPEATED_LINES = 10
+REPEAT_SHARE = 0.9
+_SPACES = re.compile(r"\s+")
 
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<div", b"<p>", b"<table", b"<h1")
 
@@ -52,28 +63,73 @@ def load_bytes(
     sha256 = hashlib.sha256(data).hexdigest()
     fmt = sniff_format(data)
     if fmt == "pdf":
-        return loader_module(fmt).load_pdf(data, path, sha256, max_pages, pdf_text)
-    if fmt == "html":
-        return loader_module(fmt).load_html(data, path, sha256)
-    doc = loader_module(fmt).load_text_bytes(data, path, sha256)
-    # Form feeds are a text file's page breaks; counting them needs no more than reading the text.
-    check_page_count(path, doc.page_count, max_pages)
+        doc = loader_module(fmt).load_pdf(data, path, sha256, max_pages, pdf_text)
+    elif fmt == "html":
+        doc = loader_module(fmt).load_html(data, path, sha256)
+    else:
+        doc = loader_module(fmt).load_text_bytes(data, path, sha256)
+        # Form feeds are a text file's page breaks; counting them needs no more than reading the text.
+        check_page_count(path, doc.page_count, max_pages)
+    start = second_copy_start([line.text for line in doc.lines])
+    if start is not None:
+        where = f"on page {doc.lines[start].page}" if doc.page_count > 1 else "part-way through"
+        doc.warnings.append(
+            f"repeated document: the text starts over {where} (the same document twice in one file?); "
+            "its criteria and codes may be listed twice"
+        )
     return doc
 
 
-def read_file(path: str | Path) -> bytes:
-    """A file's bytes, or an ExtractError naming the file and why it cannot be read."""
+def second_copy_start(texts: list[str]) -> int | None:
+    """Where a text that is one document twice over starts its second copy, else None: the lines from
+    there repeat the lines before them (REPEAT_SHARE of them at least, in any order: page breaks may
+    fall elsewhere), and the two copies are about as long as each other."""
+    keys = [_SPACES.sub(" ", text).strip().lower() for text in texts]
+    if len(keys) < 2 * MIN_REPEATED_LINES:
+        return None
+    opening = keys[:OPENING_LINES]
+    for start in range(MIN_REPEATED_LINES, len(keys) - MIN_REPEATED_LINES + 1):
+        if keys[start : start + OPENING_LINES] != opening:
+            continue
+        first, second = Counter(keys[:start]), Counter(keys[start:])
+        shorter = min(start, len(keys) - start)
+        if (
+            shorter >= REPEAT_SHARE * max(start, len(keys) - start)
+            and sum((first & second).values()) >= REPEAT_SHARE * shorter
+        ):
+            return start
+    return None
+
+
+def read_file(path: str | Path, max_bytes: int | None = None) -> bytes:
+    """A file's bytes, or an ExtractError naming the file and why it cannot be read.
+
+    Only a regular file is read: a device such as /dev/zero never ends, and a FIFO blocks until someone
+    writes to it (it is opened without waiting, so the refusal comes at once). No more than `max_bytes`
+    are read (LimitError beyond them)."""
     name = str(path)
     try:
-        return Path(path).read_bytes()
-    except IsADirectoryError as error:
-        raise ExtractError(name, "is a folder, not a file") from error
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError as error:
         raise ExtractError(name, "no such file") from error
     except PermissionError as error:
         raise ExtractError(name, "permission denied") from error
     except OSError as error:
         raise ExtractError(name, f"cannot be read ({error.strerror or error})") from error
+    with os.fdopen(handle, "rb") as file:
+        mode = os.fstat(handle).st_mode
+        if stat.S_ISDIR(mode):
+            raise ExtractError(name, "is a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise ExtractError(name, "not a regular file (a device, pipe or socket): save it to a file first")
+        size = os.fstat(handle).st_size
+        try:
+            data = file.read() if max_bytes is None else file.read(max_bytes + 1)
+        except OSError as error:
+            raise ExtractError(name, f"cannot be read ({error.strerror or error})") from error
+    if max_bytes is not None and max(size, len(data)) > max_bytes:
+        raise file_too_large(name, max(size, len(data)), max_bytes)
+    return data
 
 
 def load_file(path: str | Path, max_pages: int | None = None, pdf_text: str = DEFAULT_PDF_TEXT) -> Document:

@@ -17,18 +17,22 @@ import io
 import itertools
 import logging
 import re
+import zlib
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import cache
 
 import pdfplumber
+from pdfminer import pdftypes
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.errors import ExtractError
-from policydiff.extract.limits import check_page_count
+from policydiff.extract.limits import check_page_count, checkpoint
 from policydiff.extract.pdf_chars import read_text_layer
 from policydiff.extract.text import strip_citation_marks
 from policydiff.extract.wrap import join_wrapped
@@ -36,8 +40,19 @@ from policydiff.extract.wrap import join_wrapped
 # pdfminer logs font oddities of real-world PDFs as warnings on stderr; they are not the user's concern.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
+# Output of one step of inflating a compressed stream, between two checks of the file's caps.
+INFLATE_STEP_BYTES = 8 * 2**20
+
 # A gap wider than this many times the font size starts a new cell (a column, a table cell).
 CELL_GAP_EM = 1.5
+# Two columns of running text (_text_column_gutter): at least this many lines with text on both sides
+# of the gutter, at most this share of the page's lines crossing it (headings set across both columns),
+# each column this share of the text's width at least, and its median run reaching within this share
+# of the column's width of its far edge.
+MIN_COLUMN_LINES = 8
+COLUMN_MIN_WIDTH_SHARE = 0.3
+COLUMN_CROSSING_SHARE = 0.2
+COLUMN_RAGGED_SHARE = 0.35
 # Running headers and footers live in these bands of the page height.
 FURNITURE_BAND = 0.12
 # A line repeated at the same place on this share of the pages (and at least twice) is furniture.
@@ -82,30 +97,49 @@ class TableRow:
 # ------------------------------------------------------------------------------------------ opening
 
 
+class _InflateInSteps:
+    """Stands in for the zlib module in pdfminer's stream decoder, whose one `zlib.decompress` call turns a
+    1 MB stream into a gigabyte before the memory watchdog's next tick can see it. This inflates
+    INFLATE_STEP_BYTES at a time and checks the file's time and memory caps between steps
+    (limits.checkpoint); its output and errors are zlib.decompress's."""
+
+    error = zlib.error
+    decompressobj = staticmethod(zlib.decompressobj)
+
+    @staticmethod
+    def decompress(data: bytes) -> bytes:
+        inflater = zlib.decompressobj()
+        pieces = [inflater.decompress(data, INFLATE_STEP_BYTES)]
+        while not inflater.eof and (inflater.unconsumed_tail or pieces[-1]):
+            checkpoint()
+            pieces.append(inflater.decompress(inflater.unconsumed_tail, INFLATE_STEP_BYTES))
+        if not inflater.eof:
+            raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
+        return b"".join(pieces)
+
+
+pdftypes.zlib = _InflateInSteps  # type: ignore[attr-defined]
+
+
 def load_pdf(
     data: bytes, path: str, sha256: str, max_pages: int | None = None, pdf_text: str = "pdfplumber"
 ) -> Document:
     """`pdf_text`: how the text layer is read, "pdfplumber" or "fast" (extract/pdf_chars.py: the same
     words, faster)."""
-    try:
+    with _reading(path):
         pdf = pdfplumber.open(io.BytesIO(data))
-    except (PDFPasswordIncorrect, PDFEncryptionError) as error:
-        raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
-    except (PdfminerException, PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as error:
-        cause = error.__cause__ or error.__context__ or error
-        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError) or "password" in str(error).lower():
-            raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
-        raise ExtractError(path, f"corrupt or truncated PDF ({_short(error)})") from error
-    with pdf:
-        try:
-            check_page_count(path, len(pdf.pages), max_pages)
-            pages = [_closed_after(page, number, pdf_text) for number, page in enumerate(pdf.pages, start=1)]
-        except (PDFPasswordIncorrect, PDFEncryptionError) as error:
-            raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
-        except (PdfminerException, PDFSyntaxError, PSException) as error:
-            raise ExtractError(path, f"corrupt or truncated PDF ({_short(error)})") from error
-        page_count = len(pdf.pages)
-        page_heights = [float(page.height) for page in pdf.pages]
+    try:
+        with _reading(path):
+            page_count = len(pdf.pages)
+        check_page_count(path, page_count, max_pages)
+        pages: list[list[Line]] = []
+        page_heights: list[float] = []
+        for number, page in enumerate(pdf.pages, start=1):
+            lines, height = _closed_after(page, number, pdf_text, path)
+            pages.append(lines)
+            page_heights.append(height)
+    finally:
+        _close(pdf)
     if page_count == 0:
         raise ExtractError(path, "PDF has no pages")
     if not any(pages):
@@ -118,15 +152,55 @@ def load_pdf(
     )
 
 
-def _closed_after(page, number: int, pdf_text: str) -> list[Line]:
-    """A page's lines, its parsed objects dropped once read: memory stays at one page's worth
-    (a 100-page policy would otherwise hold every character of every page at once)."""
+@contextmanager
+def _reading(path: str) -> Iterator[None]:
+    """What the PDF reader (pdfplumber, pdfminer) raises on a malformed file becomes this file's error.
+
+    Readers fail on hostile structure in ways no list of their exception types covers (a TypeError on a
+    page with no /MediaBox, a ValueError on a non-numeric one, a RecursionError on a page tree nested
+    thousands deep), so any exception raised while the reader runs is the file's, not policydiff's."""
     try:
-        if pdf_text == "fast":
-            read_text_layer(page)
-        return _page_lines(page, number)
+        yield
+    except ExtractError:
+        raise
+    except (PDFPasswordIncorrect, PDFEncryptionError) as error:
+        raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
+    except RecursionError as error:
+        raise ExtractError(path, "malformed PDF: its objects nest too deeply to be read") from error
+    except (PdfminerException, PDFSyntaxError, PSException) as error:
+        cause = error.__cause__ or error.__context__ or error
+        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError) or "password" in str(error).lower():
+            raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
+        if isinstance(cause, RecursionError):
+            raise ExtractError(path, "malformed PDF: its objects nest too deeply to be read") from error
+        raise ExtractError(path, f"corrupt or truncated PDF ({_short(error)})") from error
+    except Exception as error:
+        raise ExtractError(
+            path, f"malformed PDF: the PDF reader failed on it ({type(error).__name__}: {_short(error)})"
+        ) from error
+
+
+def _close(pdf) -> None:
+    """Close the file; pdfplumber's close lists the pages again, which fails again on a malformed page
+    tree: the file's error is already raised, and the buffer is freed with the object."""
+    with suppress(Exception):
+        pdf.close()
+
+
+def _closed_after(page, number: int, pdf_text: str, path: str) -> tuple[list[Line], float]:
+    """A page's lines and its height, its parsed objects dropped once read: memory stays at one page's
+    worth (a 100-page policy would otherwise hold every character of every page at once)."""
+    try:
+        with _reading(path):
+            height = float(page.height)
+            if pdf_text == "fast":
+                read_text_layer(page)
+            words = _page_words(page)
+            tables = _ruled_tables(page) if words else []
+        return _page_lines(words, tables, height, number), height
     finally:
-        page.close()
+        with _reading(path):
+            page.close()
 
 
 def _short(error: Exception) -> str:
@@ -376,6 +450,54 @@ def _is_side_column(run: list[str]) -> bool:
     return run.count("left") >= 3 and run.count("right") >= 3 and interleaved >= 2
 
 
+def _text_column_gutter(lines: list[list[_Segment]]) -> float | None:
+    """The x of the whitespace gutter between two columns of running text, if the page is set so.
+
+    Two columns of text share baselines, so a visual line holds a run of the left column and a run of
+    the right one, and lines joined across the gutter read as nonsense. A gutter is an x that few lines
+    cross (headings set across both columns), with text on both sides of it on many lines, where the
+    left runs mostly fill their column up to the gutter and the right runs fill theirs (the ragged edge
+    of wrapped text). A table of codes and descriptions, or of labels and dates, is no column layout:
+    its left or its right cells stop well short of their column's edge.
+    """
+    if len(lines) < MIN_COLUMN_LINES:
+        return None
+    left_edge = min(line[0].x0 for line in lines)
+    right_edge = max(line[-1].x1 for line in lines)
+    for gutter in sorted({round(seg.x0) for line in lines for seg in line[1:]}):
+        if not 0.3 <= (gutter - left_edge) / max(right_edge - left_edge, 1.0) <= 0.7:
+            continue
+        crossing = sum(
+            1 for line in lines if any(seg.x0 < gutter - 2 and seg.x1 > gutter + 2 for seg in line)
+        )
+        left_ends = [
+            max(seg.x1 for seg in line if seg.x1 <= gutter + 2) for line in lines if line[0].x1 <= gutter + 2
+        ]
+        right_ends = [line[-1].x1 for line in lines if line[-1].x0 >= gutter - 2]
+        both = sum(1 for line in lines if line[0].x1 <= gutter + 2 and line[-1].x0 >= gutter - 2)
+        if (
+            crossing <= COLUMN_CROSSING_SHARE * len(lines)
+            and both >= MIN_COLUMN_LINES
+            and _fills_column(left_ends, left_edge, right_edge - left_edge)
+            and _fills_column(right_ends, gutter, right_edge - left_edge)
+        ):
+            return float(gutter)
+    return None
+
+
+def _fills_column(ends: list[float], start: float, text_width: float) -> bool:
+    """Whether runs starting at `start` and ending at `ends` are a column of wrapped text: the column is
+    a good share of the text's width, and most runs reach near its far edge."""
+    far = max(ends)
+    width = far - start
+    return width >= COLUMN_MIN_WIDTH_SHARE * text_width and _median(ends) >= far - COLUMN_RAGGED_SHARE * width
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
 def _reorder_columns(lines: list[list[_Segment]], gutter: float) -> list[list[_Segment]]:
     """Within each run of lines that do not cross the gutter: left column first, then the right one."""
     ordered: list[list[_Segment]] = []
@@ -403,16 +525,15 @@ def _reorder_columns(lines: list[list[_Segment]], gutter: float) -> list[list[_S
     return ordered
 
 
-def _page_lines(page, number: int) -> list[Line]:
-    words = _page_words(page)
+def _page_lines(words: list[Word], tables: list, page_height: float, number: int) -> list[Line]:
+    """A page's words (and its ruled tables) -> its lines in reading order."""
     if not words:
         return []
-    tables = _ruled_tables(page)
     table_words: set[int] = set()
     rows: list[tuple[int, TableRow]] = []
     for table_index, table in enumerate(tables):
         inside = [word for word in words if _inside(word, table.bbox)]
-        for row in _table_rows(table, inside, float(page.height)):
+        for row in _table_rows(table, inside, page_height):
             table_words.update(id(word) for word in row.words)
             rows.append((table_index, row))
     flow = [word for word in words if id(word) not in table_words]
@@ -420,6 +541,8 @@ def _page_lines(page, number: int) -> list[Line]:
     segmented = [[_Segment(tuple(run)) for run in _cells(line)] for line in visual]
     segmented.sort(key=lambda line: min(seg.top for seg in line))
     gutter = _side_column_split(segmented)
+    if gutter is None:
+        gutter = _text_column_gutter(segmented)
     if gutter is not None:
         segmented = _reorder_columns(segmented, gutter)
     lines = [_line_from_segments(line, number) for line in segmented]

@@ -126,12 +126,41 @@ def _long_form(short: str, words: list[str]) -> str | None:
     return long_form
 
 
+def _pieces(text: str, size: int) -> list[str]:
+    """`text` cut at spaces into pieces of at most `size` characters (spaCy refuses a longer text,
+    nlp.max_length): a paragraph of megabytes is read piece by piece."""
+    pieces = []
+    while len(text) > size:
+        cut = text.rfind(" ", 0, size + 1)
+        cut = cut if cut > 0 else size
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip(" ")
+    return [*pieces, text]
+
+
+def _window(text: str, position_start: int | None, size: int) -> tuple[str, int | None]:
+    """At most `size` characters of a sentence, centred on its coverage position where it has one (the
+    service is named within a few words of it), and `position_start` moved with them. A sentence longer
+    than spaCy takes (nlp.max_length) is only ever a text with no sentence breaks."""
+    if len(text) <= size:
+        return text, position_start
+    start = max(0, (position_start or 0) - size // 2)
+    start = max(0, min(start, len(text) - size))
+    return text[start : start + size], None if position_start is None else position_start - start
+
+
 def find_abbreviations(paragraphs: list[str]) -> dict[str, str]:
     """Short form -> long form for every "long form (SHORT)" in the paragraphs; the first definition wins."""
     rules = service_rules()
     found: dict[str, str] = {}
     # A definition opens with "(": tokenizing the paragraphs that hold none was most of a text's extraction.
-    for doc in rules.nlp.pipe(paragraph for paragraph in paragraphs if "(" in paragraph):
+    pieces = (
+        piece
+        for paragraph in paragraphs
+        if "(" in paragraph
+        for piece in _pieces(paragraph, rules.nlp.max_length)
+    )
+    for doc in rules.nlp.pipe(pieces):
         for _, start, _end in rules.matchers["abbreviation"](doc):
             short = doc[start + 1].text
             if not any(ch.isupper() for ch in short) or (short in found and not found[short].isupper()):
@@ -191,6 +220,7 @@ def services_named(text: str, position_start: int | None, abbreviations: dict[st
     necessary"); the subject is read before it, or after a lead-in such as "the use of".
     """
     rules = service_rules()
+    text, position_start = _window(text, position_start, rules.nlp.max_length)
     doc = rules.nlp(text)
     first_lead = 0
     if position_start is not None:

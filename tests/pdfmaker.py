@@ -1,10 +1,13 @@
-"""Minimal PDFs written by hand for the bad-input tests: text pages, image-only pages, many pages.
+"""Minimal PDFs written by hand for the bad-input tests: text pages, image-only pages, many pages, and
+the malformed page trees and compression bombs that crash or swamp PDF readers.
 
 Only what a PDF reader needs (catalog, page tree, Helvetica, content streams, an xref table), so the
 tests need no PDF-writing library and each file is made in milliseconds.
 """
 
 from __future__ import annotations
+
+import zlib
 
 PAGE_WIDTH, PAGE_HEIGHT = 612, 792
 LINE_HEIGHT = 14
@@ -42,8 +45,14 @@ def _stream(data: bytes, extra: bytes = b"") -> bytes:
     return b"<< /Length %d %s>>\nstream\n%s\nendstream" % (len(data), extra, data)
 
 
-def _pdf(contents: list[bytes], resources: bytes, extra_objects: list[bytes]) -> bytes:
-    """Pages with the given content streams; objects: catalog, pages, extras (3..), then page/content pairs."""
+def _pdf(
+    contents: list[bytes],
+    resources: bytes,
+    extra_objects: list[bytes],
+    media_box: bytes = b"/MediaBox [0 0 %d %d]" % (PAGE_WIDTH, PAGE_HEIGHT),
+) -> bytes:
+    """Pages with the given content streams; objects: catalog, pages, extras (3..), then page/content pairs.
+    `media_box` is each page's /MediaBox entry as written (empty: none)."""
     first_page = 3 + len(extra_objects)
     kids = b" ".join(b"%d 0 R" % (first_page + 2 * index) for index in range(len(contents)))
     objects = [
@@ -53,17 +62,98 @@ def _pdf(contents: list[bytes], resources: bytes, extra_objects: list[bytes]) ->
     ]
     for index, content in enumerate(contents):
         objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources %s /Contents %d 0 R >>"
-            % (PAGE_WIDTH, PAGE_HEIGHT, resources, first_page + 2 * index + 1)
+            b"<< /Type /Page /Parent 2 0 R %s /Resources %s /Contents %d 0 R >>"
+            % (media_box, resources, first_page + 2 * index + 1)
         )
         objects.append(_stream(content))
     return _assemble(objects)
 
 
-def text_pdf(pages: list[list[str]]) -> bytes:
-    """A PDF with one page per list of lines, set in Helvetica."""
-    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-    return _pdf([_text_stream(lines) for lines in pages], b"<< /Font << /F1 3 0 R >> >>", [font])
+_FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+_FONT_RESOURCES = b"<< /Font << /F1 3 0 R >> >>"
+
+
+def text_pdf(pages: list[list[str]], media_box: bytes | None = None) -> bytes:
+    """A PDF with one page per list of lines, set in Helvetica; `media_box` replaces each page's /MediaBox
+    entry as written (b"": none at all)."""
+    contents = [_text_stream(lines) for lines in pages]
+    if media_box is None:
+        return _pdf(contents, _FONT_RESOURCES, [_FONT])
+    return _pdf(contents, _FONT_RESOURCES, [_FONT], media_box)
+
+
+def columns_pdf(lines: list[str], columns: int) -> bytes:
+    """The lines set in `columns` columns per page (a 24-point gutter between them), flowing from the
+    foot of one column to the head of the next and on to the next page."""
+    per_column = (PAGE_HEIGHT - 2 * 72) // LINE_HEIGHT
+    width = (PAGE_WIDTH - 2 * 72 - 24 * (columns - 1)) / columns
+    pages = []
+    for start in range(0, len(lines), per_column * columns):
+        ops = [b"BT /F1 11 Tf"]
+        for index, line in enumerate(lines[start : start + per_column * columns]):
+            column, row = divmod(index, per_column)
+            x = 72 + column * (width + 24)
+            ops.append(b"1 0 0 1 %d %d Tm (%s) Tj" % (x, PAGE_HEIGHT - 72 - row * LINE_HEIGHT, _escape(line)))
+        ops.append(b"ET")
+        pages.append(b"\n".join(ops))
+    return _pdf(pages, _FONT_RESOURCES, [_FONT])
+
+
+def cyclic_parent_pdf(lines: list[str]) -> bytes:
+    """One text page whose /Parent is a page-tree node that names the page's own node as its /Parent:
+    inherited attributes (here the /MediaBox) are looked up round the cycle."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 /Parent 2 0 R >>",
+        _FONT,
+        b"<< /Type /Page /Parent 2 0 R /Resources %s /Contents 5 0 R >>" % _FONT_RESOURCES,
+        _stream(_text_stream(lines)),
+    ]
+    return _assemble(objects)
+
+
+def deep_page_tree_pdf(depth: int, lines: list[str]) -> bytes:
+    """One text page at the bottom of `depth` nested /Pages nodes (a reader that recurses runs out of stack)."""
+    # Objects: 1 catalog, 2 font, 3 page, 4 content, then the /Pages nodes 5 .. 5+depth-1 (5 is the root).
+    first_node = 5
+    objects = [
+        b"<< /Type /Catalog /Pages %d 0 R >>" % first_node,
+        _FONT,
+        b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 2 0 R >> >> "
+        b"/Contents 4 0 R >>" % (first_node + depth - 1, PAGE_WIDTH, PAGE_HEIGHT),
+        _stream(_text_stream(lines)),
+    ]
+    for level in range(depth):
+        node = first_node + level
+        kid = node + 1 if level < depth - 1 else 3
+        parent = b" /Parent %d 0 R" % (node - 1) if level else b""
+        objects.append(b"<< /Type /Pages /Kids [%d 0 R] /Count 1%s >>" % (kid, parent))
+    return _assemble(objects)
+
+
+def inflating_pdf(lines: list[str], inflated_mb: int) -> bytes:
+    """A text page whose content stream is followed by `inflated_mb` MB of spaces, compressed (FlateDecode)
+    to about a thousandth of that: a small file that a reader inflates to a huge one."""
+    content = _text_stream(lines) + b"\n"
+    compressor = zlib.compressobj(9)
+    chunk = b" " * 2**20
+    packed = compressor.compress(content) + b"".join(compressor.compress(chunk) for _ in range(inflated_mb))
+    packed += compressor.flush()
+    stream = _stream(packed, b"/Filter /FlateDecode ")
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources %s /Contents 4 0 R >>" % (
+        PAGE_WIDTH,
+        PAGE_HEIGHT,
+        _FONT_RESOURCES,
+    )
+    return _assemble(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
+            _FONT,
+            stream,
+            page,
+        ]
+    )
 
 
 def image_only_pdf(pages: int = 1) -> bytes:

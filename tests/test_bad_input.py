@@ -8,18 +8,20 @@ import os
 import pickle
 import re
 import shlex
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pdfmaker import image_only_pdf, text_pdf
+from pdfmaker import cyclic_parent_pdf, deep_page_tree_pdf, image_only_pdf, inflating_pdf, text_pdf
 from policydiff import api
 from policydiff.cli import main as cli_main
 from policydiff.cli import write_atomic
 from policydiff.extract.errors import LimitError, NotAPolicyError
-from policydiff.extract.limits import NO_LIMITS, Limits
+from policydiff.extract.limits import NO_LIMITS, Limits, limited
 
 from corpus import CORPUS, ROOT
 
@@ -41,6 +43,28 @@ HOSTILE_HTML = (
 def _corrupt_pdf() -> bytes:
     # A PDF header and then noise (fixed, so the message is the same every run).
     return b"%PDF-1.7\n" + bytes((index * 7919) % 251 for index in range(3000))
+
+
+# A page of policy text for the PDFs whose structure, not text, is at fault.
+POLICY_LINES = [line for line in CENTENE_TEXT.splitlines() if line.strip()][:40]
+
+
+def _nested_html(depth: int) -> bytes:
+    return (
+        b"<html><body>"
+        + b"<div>" * depth
+        + b"<p>Coverage criteria</p>"
+        + b"</div>" * depth
+        + b"</body></html>"
+    )
+
+
+def _one_long_paragraph() -> bytes:
+    # Over a million characters with no sentence break: longer than spaCy takes in one text (max_length).
+    sentence = (
+        "Donor lymphocyte infusion is considered medically necessary when " + "a relapse occurs, " * 70_000
+    )
+    return f"{CENTENE_TEXT}\n\n{sentence}and nothing else.\n".encode()
 
 
 def _late_nul() -> bytes:
@@ -69,11 +93,29 @@ INPUTS: dict[str, Callable[[], bytes | None]] = {
     "policy-pdf-named.txt": lambda: CENTENE_PDF.read_bytes(),
     "policy-text-named.pdf": lambda: CENTENE_TXT.read_bytes(),
     "policy.pdf": lambda: CENTENE_PDF.read_bytes(),
+    "no-mediabox.pdf": lambda: text_pdf([POLICY_LINES], media_box=b""),
+    "non-numeric-mediabox.pdf": lambda: text_pdf([POLICY_LINES], media_box=b"/MediaBox [0 0 /Wide /Tall]"),
+    "string-mediabox.pdf": lambda: text_pdf([POLICY_LINES], media_box=b"/MediaBox [0 0 612 (792)]"),
+    "cyclic-parent.pdf": lambda: cyclic_parent_pdf(POLICY_LINES),
+    "deep-page-tree.pdf": lambda: deep_page_tree_pdf(5000, POLICY_LINES),
+    "deep.html": lambda: _nested_html(5000),
+    "inflates-to-1-GiB.pdf": lambda: inflating_pdf(POLICY_LINES, 1024),
+    "one-long-paragraph.txt": _one_long_paragraph,
+    "4-MB.txt": lambda: CENTENE_TEXT.encode("utf-8") * (4 * 2**20 // len(CENTENE_TEXT) + 1),
+}
+
+# Inputs that are not regular files, by the name the table gives them: name -> makes it at the path.
+SPECIAL_INPUTS: dict[str, Callable[[Path], None]] = {
+    "zero.pdf": lambda path: path.symlink_to("/dev/zero"),
+    "fifo.pdf": os.mkfifo,
 }
 
 
 def make_input(folder: Path, name: str) -> Path:
     path = folder / name
+    if name in SPECIAL_INPUTS:
+        SPECIAL_INPUTS[name](path)
+        return path
     data = INPUTS[name]()
     if data is not None:
         path.write_bytes(data)
@@ -112,7 +154,7 @@ ROWS = readme_rows()
 
 
 def test_the_readme_table_lists_every_bad_input_of_this_suite():
-    assert sorted({name for name, *_ in ROWS}) == sorted(INPUTS)
+    assert sorted({name for name, *_ in ROWS}) == sorted([*INPUTS, *SPECIAL_INPUTS])
 
 
 @pytest.mark.parametrize(("name", "options", "message", "code"), ROWS, ids=[row[0] for row in ROWS])
@@ -307,3 +349,174 @@ def test_a_failed_write_leaves_no_partial_file_and_the_old_one_intact(tmp_path, 
     with pytest.raises(OSError):
         write_atomic(tmp_path / "new.json", "{}")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["record.json"]
+
+
+# ------------------------------------------------------------------------------------- the watchdog
+
+
+def test_a_tick_that_comes_after_the_file_ended_raises_nothing():
+    with limited("policy.txt", Limits(timeout=0.2, max_memory_mb=None)):
+        tick = signal.getsignal(signal.SIGALRM)
+    time.sleep(0.3)  # past the file's deadline: a tick delivered now, late, must find the watch disarmed
+    tick(signal.SIGALRM, None)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_watchdog_fires_at_most_once_per_file():
+    with limited("policy.txt", Limits(timeout=0.05, max_memory_mb=None)):
+        tick = signal.getsignal(signal.SIGALRM)
+        with pytest.raises(BaseException) as fired:
+            while True:  # until the time limit interrupts
+                pass
+        assert type(fired.value).__name__ == "_TimeUp"
+        tick(signal.SIGALRM, None)  # a second tick for the same file: nothing more is raised
+
+
+# --------------------------------------------------------------------------- limits on every input
+
+
+def _peak_resident_mb(command: list[str]) -> tuple[int, float]:
+    """Exit code and peak resident memory (MB) of one run of `command`."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss / 1024
+
+
+def test_a_pdf_inflating_to_a_gigabyte_stays_within_the_memory_limit(tmp_path):
+    # pdfminer inflated each stream in one call: 1,175 MB resident under a 300 MB limit.
+    small = tmp_path / "small.pdf"
+    small.write_bytes(text_pdf([POLICY_LINES]))
+    bomb = make_input(tmp_path, "inflates-to-1-GiB.pdf")
+    extract = [sys.executable, "-m", "policydiff", "extract", "--max-memory-mb", "300"]
+    _, baseline = _peak_resident_mb([*extract, str(small)])
+    code, peak = _peak_resident_mb([*extract, str(bomb)])
+    assert code == 6
+    assert peak - baseline <= 1.25 * 300, (peak, baseline)
+
+
+def test_diff_and_compare_take_the_limits_and_the_pdf_text_option_of_extract(capsys):
+    # A long policy made `diff` suggest --max-pages, which diff did not take.
+    code = cli_main(["diff", str(CENTENE_PDF), str(CENTENE_PDF), "--max-pages", "3", "--pdf-text", "fast"])
+    assert code == 6
+    assert capsys.readouterr().err.splitlines() == [
+        f"policydiff: {CENTENE_PDF}: too many pages (7; the limit is 3: raise it with --max-pages)"
+    ]
+    code = cli_main(["compare", str(CENTENE_PDF), str(CIGNA_TXT), "--timeout", "0.001"])
+    assert code == 6
+    assert "took longer than the time limit (0.001 s" in capsys.readouterr().err
+    assert (
+        cli_main(["compare", str(CENTENE_PDF), str(CIGNA_TXT), "--pdf-text", "fast", "--max-pages", "7"]) == 0
+    )
+
+
+def test_ingest_stores_each_file_within_its_limits(tmp_path, monkeypatch, capsys):
+    from policydiff import store
+
+    def endless_diff(old, new):
+        while True:
+            pass
+
+    monkeypatch.setattr(store, "diff_policies", endless_diff)
+    first, second = tmp_path / "v1.txt", tmp_path / "v2.txt"
+    first.write_bytes(CENTENE_TXT.read_bytes())
+    second.write_text(CENTENE_TEXT.replace("38242", "38243"), encoding="utf-8")
+    db = tmp_path / "store.sqlite"
+    code = cli_main(["ingest", str(first), str(second), "--db", str(db), "--workers", "1", "--timeout", "5"])
+    out, err = capsys.readouterr()
+    assert code == 6
+    assert err.splitlines() == [
+        f"policydiff: {second}: took longer than the time limit (5 s: raise it with --timeout)"
+    ]
+    assert "2 files into" in out and "1 new, 0 new versions, 0 unchanged, 1 failed" in out
+
+
+# ------------------------------------------------------------------- a batch with bad files in it
+
+# Every kind of file a reader crashed on, with the files refused before: each must be one line.
+BAD_IN_BATCH = [
+    "no-mediabox.pdf",
+    "non-numeric-mediabox.pdf",
+    "string-mediabox.pdf",
+    "cyclic-parent.pdf",
+    "deep-page-tree.pdf",
+    "deep.html",
+    "corrupt.pdf",
+    "truncated.pdf",
+    "empty.pdf",
+    "photo.pdf",
+]
+
+
+def _small_policy(number: int) -> str:
+    return (
+        f"Cigna Medical Coverage Policy\n\nEffective Date 5/15/2025\n\nCoverage Policy Number {number}\n\n"
+        f"Widget Therapy {number}\n\nCoverage Policy\n\nWidget therapy is considered medically necessary "
+        "when all of the following criteria are met:\n• the individual is 18 years of age or older\n"
+        "• conventional treatment has failed\n\nCoding Information\n\nCPT Code\tDescription\n"
+        "38242\tAllogeneic lymphocyte infusions\n"
+    )
+
+
+def _mixed_batch(folder: Path, files: int, bad_every: int) -> tuple[list[Path], list[Path]]:
+    """`files` files, every `bad_every`-th of them bad (the kinds of BAD_IN_BATCH in turn): (good, bad)."""
+    folder.mkdir()
+    contents = {name: INPUTS[name]() for name in BAD_IN_BATCH}
+    good, bad = [], []
+    for index in range(files):
+        if index % bad_every == bad_every - 1:
+            name = BAD_IN_BATCH[len(bad) % len(BAD_IN_BATCH)]
+            path = folder / f"{index:04d}-{name}"
+            path.write_bytes(contents[name])
+            bad.append(path)
+        else:
+            path = folder / f"{index:04d}-policy.txt"
+            path.write_text(_small_policy(9000 + index), encoding="utf-8")
+            good.append(path)
+    return good, bad
+
+
+def _run_mixed_batch(tmp_path: Path, command: str, workers: str, files: int, bad_every: int) -> None:
+    good, bad = _mixed_batch(tmp_path / "inbox", files, bad_every)
+    options = ["--db", str(tmp_path / "store.sqlite")] if command == "ingest" else []
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "policydiff",
+            command,
+            str(tmp_path / "inbox"),
+            "--workers",
+            workers,
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    errors = result.stderr.splitlines()
+    assert len(errors) == len(bad), errors
+    assert [line.split(": ")[1] for line in errors] == [str(path) for path in bad]
+    if command == "extract":
+        records = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [record["source"]["path"] for record in records] == [str(path) for path in good]
+        assert all(record["policy_number"] for record in records)
+    else:
+        assert f"{files} files into" in result.stdout
+        assert f": {len(good)} new, 0 new versions, 0 unchanged, {len(bad)} failed" in result.stdout
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("command", ["extract", "ingest"])
+def test_a_batch_with_reader_crashing_files_reports_each_and_keeps_every_good_record(
+    tmp_path, command, workers
+):
+    _run_mixed_batch(tmp_path, command, workers, files=30, bad_every=3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("command", ["extract", "ingest"])
+def test_a_500_file_batch_with_every_tenth_file_bad(tmp_path, command, workers):
+    _run_mixed_batch(tmp_path, command, workers, files=500, bad_every=10)

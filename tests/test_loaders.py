@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import textwrap
 
 import pytest
+from pdfmaker import columns_pdf
+from policydiff.api import extract_file
 from policydiff.extract.document import Line
 from policydiff.extract.load import load_file, sniff_format
 from policydiff.extract.pdf import repair_hyphenation
@@ -150,3 +153,57 @@ def test_a_compound_broken_across_the_lines_of_a_table_cell_keeps_its_hyphen_and
     cells = [cell.text for line in lcd.lines for cell in line.cells]
     assert any("are non-discretionary updates" in text for text in cells)
     assert not [text for text in cells if re.search(r"\b(?:non|in|Medicare)- [a-z]", text)]
+
+
+# ------------------------------------------------------------------------------------------- layouts
+
+
+def _wrapped_policy_lines(width: int) -> list[str]:
+    """The Centene policy's text wrapped to `width` characters, paragraphs kept apart by a blank line."""
+    lines: list[str] = []
+    for paragraph in CENTENE_TXT.read_text(encoding="utf-8").splitlines():
+        lines.extend(textwrap.wrap(paragraph, width) or [""])
+    return lines
+
+
+def _without_places(value):
+    """A record without its pages and boxes: where things stand, not what they say."""
+    if isinstance(value, dict):
+        return {key: _without_places(item) for key, item in value.items() if key not in {"page", "box"}}
+    if isinstance(value, list):
+        return [_without_places(item) for item in value]
+    return value
+
+
+def test_a_two_column_pdf_reads_as_the_same_text_set_in_one_column(tmp_path):
+    # Its lines used to join the two columns: refused as "not a coverage policy".
+    lines = _wrapped_policy_lines(36)
+    one, two = tmp_path / "one-column.pdf", tmp_path / "two-columns.pdf"
+    one.write_bytes(columns_pdf(lines, columns=1))
+    two.write_bytes(columns_pdf(lines, columns=2))
+    one_record, two_record = (
+        _without_places(extract_file(path).model_dump(mode="json", exclude={"source"})) for path in (one, two)
+    )
+    assert one_record["policy_number"] == "CP.MP.101" and one_record["criteria"]
+    assert two_record == one_record
+
+
+def test_a_document_printed_twice_in_one_file_is_said(tmp_path):
+    once = CENTENE_TXT.read_text(encoding="utf-8")
+    twice = tmp_path / "twice.txt"
+    twice.write_text(once + "\n" + once, encoding="utf-8")
+    doc = load_file(twice)
+    assert [warning for warning in doc.warnings if warning.startswith("repeated document")] == [
+        "repeated document: the text starts over part-way through (the same document twice in one file?); "
+        "its criteria and codes may be listed twice"
+    ]
+    assert not any(warning.startswith("repeated document") for warning in load_file(CENTENE_TXT).warnings)
+
+
+def test_a_pdf_printed_twice_names_the_page_where_it_starts_over(tmp_path):
+    lines = _wrapped_policy_lines(80)
+    twice = tmp_path / "twice.pdf"
+    twice.write_bytes(columns_pdf(lines + lines, columns=1))
+    pages = -(-len(lines) // ((792 - 144) // 14))
+    warnings = [warning for warning in load_file(twice).warnings if warning.startswith("repeated document")]
+    assert len(warnings) == 1 and f"on page {pages}" in warnings[0], (warnings, pages)
