@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import NoReturn
 
 from policydiff import __version__, store
 from policydiff.api import compare_files, diff_files
@@ -693,8 +694,16 @@ def add_compare_command(commands: argparse._SubParsersAction) -> None:
 COMMANDS.append(add_compare_command)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its error line inert: it quotes the arguments it did not recognize as given."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {inert(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="policydiff",
         description="Read payer coverage policies into one normalized schema and show how they differ.",
     )

@@ -47,10 +47,10 @@ def _problem(error: OSError) -> str:
 
 
 def output_folder(folder: Path) -> None:
-    """Create the folder that several outputs go into, or say why it cannot be one."""
+    """Create the folder that outputs go into (several records, a digest), or say why it cannot be one."""
     # os.path's tests, unlike Path's, answer False for a name the system refuses (too long) instead of raising.
     if os.path.exists(folder) and not os.path.isdir(folder):
-        raise OutputError(folder, "is a file: several inputs are written one file each into a folder")
+        raise OutputError(folder, "is a file, not a folder (the outputs are written one file each into it)")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as error:

@@ -123,6 +123,12 @@ def test_a_file_name_with_a_newline_and_escapes_is_one_inert_message_line(tmp_pa
     ]
 
 
+def test_an_argument_with_escapes_is_quoted_inert_in_the_usage_error(capsys):
+    code, out, err = run(capsys, "history", "Cigna", "0261", f"extra{ESCAPES}")
+    assert (code, out) == (1, "")
+    assert err[-1] == ("policydiff: error: unrecognized arguments: extra\\x1b]0;PWNED\\x07\\x1b[2J\\x9b2J")
+
+
 # ---------------------------------------------------------------------------------- folder scans
 
 
