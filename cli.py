@@ -8,7 +8,10 @@ Exit codes (documented in the README and kept true by tests):
   4  (ingest) at least one policy was read but not stored: no payer or policy number to file it under
   5  a parser failed on at least one file (a bug in policydiff: please report the file)
   6  at least one file went over a per-file limit (--max-pages, --timeout, --max-memory-mb)
-Errors print one line to stderr, `policydiff: PATH: problem`; in a batch the other files go on.
+  7  the output could not be written, or two inputs would write one output file (output.OutputError)
+  130 / 143  interrupted by Ctrl-C / ended by SIGTERM (the same way: summary printed)
+Errors print one line to stderr, `policydiff: PATH: problem`, control characters escaped (say); in a
+batch the other files go on.
 """
 
 from __future__ import annotations
