@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import signal
 import sqlite3
 import sys
@@ -51,6 +50,7 @@ from policydiff.output import (
     OutputError,
     check_output_file,
     inert,
+    json_text,
     output_folder,
     output_names,
     write_atomic,
@@ -120,7 +120,7 @@ def report_error(error: ExtractError | OutputError) -> int:
 
 
 def policy_json(policy: Policy, indent: int | None = 2) -> str:
-    return json.dumps(policy.to_json_dict(), indent=indent, ensure_ascii=False)
+    return json_text(policy.to_json_dict(), indent)
 
 
 def policy_summary(policy: Policy) -> str:
@@ -496,7 +496,7 @@ def run_history(args: argparse.Namespace) -> int:
         say(error)
         return error.exit_code
     if args.format == "json":
-        text = json.dumps([asdict(entry) for entry in entries], indent=2, ensure_ascii=False) + "\n"
+        text = json_text([asdict(entry) for entry in entries]) + "\n"
     else:
         text = render("history.txt.j2", payer=args.payer, number=args.number, entries=entries)
     emit(text, None)
@@ -578,7 +578,7 @@ def run_changes(args: argparse.Namespace) -> int:
         write_atomic(folder / "index.html", digest_html(entries, since=args.since, payer=args.payer))
         return EXIT_OK
     if args.format == "json":
-        text = json.dumps([entry.to_json_dict() for entry in entries], indent=2, ensure_ascii=False) + "\n"
+        text = json_text([entry.to_json_dict() for entry in entries]) + "\n"
     else:
         text = render("changes.txt.j2", entries=entries, since=args.since, payer=args.payer)
     emit(text, args.output)
@@ -629,7 +629,7 @@ def formatted(
         return render(template, **{key: result})
     if fmt == "html":
         return as_html(result)
-    return json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_text(result.to_json_dict()) + "\n"
 
 
 def run_diff(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@ terminal made inert (no control character of a policy or a file name reaches it 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -29,6 +30,18 @@ def inert(text: str, one_line: bool = True) -> str:
     """`text` with every control character written as an escape (`\\x1b`); newline and tab are kept only
     when `one_line` is false, for text whose lines they lay out."""
     return (_IN_ONE_LINE if one_line else _IN_TEXT).sub(_escaped, text)
+
+
+# What JSON keeps raw with ensure_ascii=False but a terminal would act on or an encoder refuse: C1 controls,
+# the Unicode line separators and lone surrogates (JSON escapes C0 itself).
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def json_text(value: object, indent: int | None = 2) -> str:
+    """`value` as JSON text, non-ASCII characters as themselves but for those of _RAW_IN_JSON, which are
+    written as \\u escapes (the same JSON value: they can only stand inside strings)."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 class OutputError(Exception):

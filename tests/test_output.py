@@ -111,6 +111,10 @@ def test_control_characters_of_a_policy_reach_the_terminal_as_escapes(tmp_path, 
         assert code == 0
         assert not RAW_CONTROL.search(out), command
         assert "Boost\\x1b]0;PWNED\\x07\\x1b[2J\\x9b2J" in out, command
+    # JSON keeps the title as it is, escaped as JSON escapes it (C1 included, which JSON itself allows raw).
+    code, out, _ = run(capsys, "extract", hostile)
+    assert code == 0 and not RAW_CONTROL.search(out)
+    assert json.loads(out)["title"] == title + ESCAPES
 
 
 def test_a_file_name_with_a_newline_and_escapes_is_one_inert_message_line(tmp_path, capsys):
