@@ -8,23 +8,25 @@ Exit codes (documented in the README and kept true by tests):
   4  (ingest) at least one policy was read but not stored: no payer or policy number to file it under
   5  a parser failed on at least one file (a bug in policydiff: please report the file)
   6  at least one file went over a per-file limit (--max-pages, --timeout, --max-memory-mb)
-Errors print one line to stderr, `policydiff: PATH: problem`; in a batch the other files go on.
+  7  the output could not be written, or two inputs would write one output file (output.OutputError)
+  130 / 143  interrupted by Ctrl-C / ended by SIGTERM (the same way: summary printed)
+Errors print one line to stderr, `policydiff: PATH: problem`, control characters escaped (say); in a
+batch the other files go on.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import io
 import signal
 import sqlite3
 import sys
-import tempfile
-import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import NoReturn
 
 from policydiff import __version__, store
 from policydiff.api import compare_files, diff_files
@@ -45,6 +47,15 @@ from policydiff.extract.load import DEFAULT_PDF_TEXT, PDF_TEXT_LAYERS
 from policydiff.fhir_export import export_fhir
 from policydiff.html_report import compare_html, diff_html, digest_html, digest_report_name, policy_html
 from policydiff.model import Comparison, DiffResult, Policy, iter_criteria
+from policydiff.output import (
+    OutputError,
+    check_output_file,
+    inert,
+    json_text,
+    output_folder,
+    output_names,
+    write_atomic,
+)
 from policydiff.render import render
 
 EXIT_OK = 0
@@ -54,23 +65,6 @@ EXIT_NOT_POLICY = 3
 EXIT_PARSER_BUG = 5
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers never see it half-written (temp file in place, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        # mkstemp creates the file private (0600); a report is an ordinary file: honour the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def emit(text: str, output: str | None) -> None:
     if output:
         write_atomic(Path(output), text)
@@ -78,26 +72,48 @@ def emit(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
-def expand_paths(paths: Iterable[str]) -> list[Path]:
-    """Files as given; folders recursively (hidden files skipped), in a stable order."""
+# What a folder scan leaves unread: files that by their kind are no policy (provenance sidecars and other
+# JSON, Markdown notes, images). A file named on the command line is always read.
+NOT_POLICY_SUFFIXES = frozenset(
+    {".json", ".md", ".markdown", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".tif", ".tiff", ".bmp"}
+)
+
+
+def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[Path]]:
+    """(files to read, files skipped): files as given; folders recursively in a stable order, hidden files
+    and files of a kind that is no policy (NOT_POLICY_SUFFIXES) skipped."""
     files: list[Path] = []
+    skipped: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            files.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file() and not any(part.startswith(".") for part in p.parts)
-                )
-            )
-        else:
+        if not path.is_dir():
             files.append(path)
-    return files
+            continue
+        for found in sorted(path.rglob("*")):
+            if not found.is_file() or any(part.startswith(".") for part in found.relative_to(path).parts):
+                continue
+            (skipped if found.suffix.lower() in NOT_POLICY_SUFFIXES else files).append(found)
+    return files, skipped
 
 
-def report_error(error: ExtractError) -> int:
-    print(f"policydiff: {error}", file=sys.stderr)
+def report_skipped(skipped: list[Path]) -> None:
+    """One line saying how many files of the folders were left unread, and of which kinds."""
+    if skipped:
+        kinds = Counter(path.suffix.lower() for path in skipped)
+        listed = ", ".join(f"{suffix} {count}" for suffix, count in sorted(kinds.items()))
+        say(
+            f"skipped {len(skipped)} file{'s' if len(skipped) > 1 else ''} of the folders that are no policy "
+            f"by kind ({listed}); name a file to read it anyway"
+        )
+
+
+def say(message: object) -> None:
+    """One line on stderr: `policydiff: message`, control characters escaped (see output.inert)."""
+    print(f"policydiff: {inert(str(message))}", file=sys.stderr)
+
+
+def report_error(error: ExtractError | OutputError) -> int:
+    say(error)
     return error.exit_code
 
 
@@ -105,7 +121,7 @@ def report_error(error: ExtractError) -> int:
 
 
 def policy_json(policy: Policy, indent: int | None = 2) -> str:
-    return json.dumps(policy.to_json_dict(), indent=indent, ensure_ascii=False)
+    return json_text(policy.to_json_dict(), indent)
 
 
 def policy_summary(policy: Policy) -> str:
@@ -130,7 +146,7 @@ def policy_summary(policy: Policy) -> str:
     if policy.warnings:
         lines.append(f"  warnings ({len(policy.warnings)}):")
         lines.extend(f"    - {warning}" for warning in policy.warnings)
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(inert, lines)) + "\n"
 
 
 def _outline(criteria, depth: int) -> list[str]:
@@ -147,53 +163,63 @@ def _outline(criteria, depth: int) -> list[str]:
     return out
 
 
+SUFFIXES = {"json": ".json", "text": ".txt", "html": ".html", "fhir": ".fhir.json"}
+
+
 def run_extract(args: argparse.Namespace) -> int:
-    files = expand_paths(args.files)
+    files, skipped = expand_paths(args.files)
+    report_skipped(skipped)
     if not files:
-        print("policydiff: no input files", file=sys.stderr)
+        say("no input files")
         return EXIT_USAGE
     several = len(files) > 1
-    out_dir = Path(args.output) if args.output and several else None
+    try:
+        # Where each record goes, settled before any file is read: a bad -o is one line, not a lost batch.
+        if args.output and several:
+            targets: list[Path | None] = output_names(files, Path(args.output), SUFFIXES[args.format])
+            output_folder(Path(args.output))
+        else:
+            targets = [Path(args.output) if args.output else None] * len(files)
+            if args.output:
+                check_output_file(Path(args.output))
+    except OutputError as error:
+        return report_error(error)
     exit_code = EXIT_OK
     try:
         engine = open_batch_engine(args, len(files))
     except EngineError as error:
-        print(f"policydiff: {error}", file=sys.stderr)
+        say(error)
         return error.exit_code
     try:
-        for path, policy in extract_paths(files, engine, limits_from(args)):
+        # Results come in input order, so each meets its own target.
+        for (_, policy), target in zip(extract_paths(files, engine, limits_from(args)), targets, strict=True):
             if isinstance(policy, ExtractError):
                 exit_code = max(exit_code, report_error(policy))
                 continue
-            write_record(args, path, policy, several, out_dir)
+            write_record(args.format, policy, several, target)
+    except OutputError as error:
+        # Nothing more can be written where the records go (a full disk, a read-only place): stop here.
+        exit_code = max(exit_code, report_error(error))
     finally:
         engine.close()
     return exit_code
 
 
-def write_record(
-    args: argparse.Namespace, path: Path, policy: Policy, several: bool, out_dir: Path | None
-) -> None:
-    """One extracted record in the chosen format: to stdout, to -o FILE, or to its own file under -o DIR."""
-    if args.format == "text":
+def write_record(fmt: str, policy: Policy, several: bool, target: Path | None) -> None:
+    """One extracted record in format `fmt`: to its file `target`, or to stdout (JSON Lines when several)."""
+    if fmt == "text":
         text = policy_summary(policy)
-    elif args.format == "html":
+    elif fmt == "html":
         text = policy_html(policy)
-    elif args.format == "fhir":
-        bundle = export_fhir(policy)
-        text = (
-            json.dumps(bundle, indent=None if several and out_dir is None else 2, ensure_ascii=False) + "\n"
-        )
+    elif fmt == "fhir":
+        text = json_text(export_fhir(policy), indent=None if several and target is None else 2) + "\n"
     else:
-        text = policy_json(policy, indent=None if several and out_dir is None else 2) + "\n"
-    if out_dir is not None:
-        suffix = {"text": ".txt", "html": ".html", "fhir": ".fhir.json"}.get(args.format, ".json")
-        write_atomic(out_dir / f"{path.name}{suffix}", text)
-    elif several or not args.output:
+        text = policy_json(policy, indent=None if several and target is None else 2) + "\n"
+    if target is not None:
+        write_atomic(target, text)
+    else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    else:
-        emit(text, args.output)
 
 
 def add_extract_command(commands: argparse._SubParsersAction) -> None:
@@ -317,7 +343,7 @@ def add_export_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=["fhir"], default="fhir", help="output format (default fhir)")
     parser.add_argument("-o", "--output", metavar="PATH", help="output file (one input) or folder (several)")
     add_batch_options(parser)
-    add_limit_options(parser)
+    add_reading_options(parser)
     parser.set_defaults(handler=run_extract)
 
 
@@ -329,9 +355,9 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_extract_comm
 # ----------------------------------------------------------------------------------------------- store
 
 
-def _connect(args: argparse.Namespace) -> sqlite3.Connection:
-    """The store for a reading command: it must exist already."""
-    return store.connect(store.database_path(args.db), create=False)
+def _reading(args: argparse.Namespace) -> AbstractContextManager[sqlite3.Connection]:
+    """The store for a reading command, opened read-only: it must exist already."""
+    return store.reading(store.database_path(args.db))
 
 
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -355,7 +381,7 @@ class Progress:
         if self.enabled:
             filled = self.WIDTH * done // self.total
             bar = "#" * filled + "-" * (self.WIDTH - filled)
-            sys.stderr.write(f"\r\x1b[K[{bar}] {done}/{self.total} {label[:60]}")
+            sys.stderr.write(f"\r\x1b[K[{bar}] {done}/{self.total} {inert(label)[:60]}")
             sys.stderr.flush()
 
     def clear(self) -> None:
@@ -365,21 +391,22 @@ class Progress:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    files = expand_paths(args.paths)
+    files, skipped = expand_paths(args.paths)
+    report_skipped(skipped)
     if not files:
-        print("policydiff: no input files", file=sys.stderr)
+        say("no input files")
         return EXIT_USAGE
     db = store.database_path(args.db)
     try:
         conn = store.connect(db)
     except store.StoreError as error:
-        print(f"policydiff: {error}", file=sys.stderr)
+        say(error)
         return error.exit_code
     try:
         engine = open_batch_engine(args, len(files))
     except EngineError as error:
         conn.close()
-        print(f"policydiff: {error}", file=sys.stderr)
+        say(error)
         return error.exit_code
     counts = {"new": 0, "new_version": 0, "unchanged": 0}
     failures: list[ExtractError] = []
@@ -393,7 +420,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         with stop_asked_on_ctrl_c() as stop_asked:
             for path in files:
                 if stop_asked():
-                    exit_code = 130
+                    exit_code = stop_asked()
                     break
                 progress.show(done, path.name)
                 ingested = next(outcomes)
@@ -405,14 +432,15 @@ def run_ingest(args: argparse.Namespace) -> int:
                     counts[ingested.status] += 1
                     if args.verbose:
                         progress.clear()
+                        fields = (ingested.status, ingested.payer, ingested.policy_number)
                         print(
-                            f"{ingested.status}\t{ingested.payer}\t{ingested.policy_number}\t"
-                            f"v{ingested.version}\t{ingested.path}",
+                            *map(inert, (*fields, f"v{ingested.version}", ingested.path)),
+                            sep="\t",
                             flush=True,
                         )
                 done += 1
-    except KeyboardInterrupt:
-        exit_code = 130
+    except KeyboardInterrupt as interrupt:
+        exit_code = interrupted(interrupt)
     finally:
         progress.clear()
         engine.close()
@@ -423,27 +451,42 @@ def run_ingest(args: argparse.Namespace) -> int:
     return exit_code
 
 
+INTERRUPT_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number, as shells say
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service stopped, `kill PID`), raised like Ctrl-C's KeyboardInterrupt so that the
+    command ends the same way: temp files removed, workers stopped, the summary printed."""
+
+
+def interrupted(interrupt: KeyboardInterrupt) -> int:
+    """The exit code of a command ended by Ctrl-C (130) or SIGTERM (143)."""
+    return INTERRUPT_EXIT_CODES[signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT]
+
+
 @contextmanager
-def stop_asked_on_ctrl_c() -> Iterator[Callable[[], bool]]:
-    """Ctrl-C asks a batch to stop once the file in hand is stored and counted, so that the summary says
-    exactly what the store holds; a second Ctrl-C stops at once. (Outside the main thread, where
-    signals cannot be handled, Ctrl-C keeps its default.)"""
-    asked = threading.Event()
+def stop_asked_on_ctrl_c() -> Iterator[Callable[[], int]]:
+    """Ctrl-C or SIGTERM asks a batch to stop once the file in hand is stored and counted, so that the
+    summary says exactly what the store holds; a second one stops at once. The callable yielded gives the
+    exit code asked for (130 or 143), 0 while none is. (Outside the main thread, where signals cannot be
+    handled, the signals keep their defaults.)"""
+    asked: list[int] = []
 
     def ask(signum, frame) -> None:
-        if asked.is_set():
-            raise KeyboardInterrupt
-        asked.set()
+        if asked:
+            raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+        asked.append(INTERRUPT_EXIT_CODES[signum])
 
     try:
-        previous = signal.signal(signal.SIGINT, ask)
+        previous = {signum: signal.signal(signum, ask) for signum in INTERRUPT_EXIT_CODES}
     except ValueError:
-        yield asked.is_set
+        yield lambda: 0
         return
     try:
-        yield asked.is_set
+        yield lambda: asked[0] if asked else 0
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def add_ingest_command(commands: argparse._SubParsersAction) -> None:
@@ -473,13 +516,13 @@ def add_ingest_command(commands: argparse._SubParsersAction) -> None:
 
 def run_history(args: argparse.Namespace) -> int:
     try:
-        with closing(_connect(args)) as conn:
+        with _reading(args) as conn:
             entries = store.history(conn, args.payer, args.number)
     except store.StoreError as error:
-        print(f"policydiff: {error}", file=sys.stderr)
+        say(error)
         return error.exit_code
     if args.format == "json":
-        text = json.dumps([asdict(entry) for entry in entries], indent=2, ensure_ascii=False) + "\n"
+        text = json_text([asdict(entry) for entry in entries]) + "\n"
     else:
         text = render("history.txt.j2", payer=args.payer, number=args.number, entries=entries)
     emit(text, None)
@@ -502,10 +545,10 @@ def add_history_command(commands: argparse._SubParsersAction) -> None:
 
 def run_show(args: argparse.Namespace) -> int:
     try:
-        with closing(_connect(args)) as conn:
+        with _reading(args) as conn:
             version, policy = store.show(conn, args.payer, args.number, args.version)
     except store.StoreError as error:
-        print(f"policydiff: {error}", file=sys.stderr)
+        say(error)
         return error.exit_code
     if args.format == "text":
         text = f"version {version.number} ({version.date}), ingested {version.ingested_at}\n"
@@ -540,10 +583,10 @@ def iso_date(text: str) -> str:
 
 def run_changes(args: argparse.Namespace) -> int:
     try:
-        with closing(_connect(args)) as conn:
+        with _reading(args) as conn:
             entries = store.change_feed(conn, since=args.since, payer=args.payer)
     except store.StoreError as error:
-        print(f"policydiff: {error}", file=sys.stderr)
+        say(error)
         return error.exit_code
     if args.format == "html":
         if not args.output:
@@ -561,7 +604,7 @@ def run_changes(args: argparse.Namespace) -> int:
         write_atomic(folder / "index.html", digest_html(entries, since=args.since, payer=args.payer))
         return EXIT_OK
     if args.format == "json":
-        text = json.dumps([entry.to_json_dict() for entry in entries], indent=2, ensure_ascii=False) + "\n"
+        text = json_text([entry.to_json_dict() for entry in entries]) + "\n"
     else:
         text = render("changes.txt.j2", entries=entries, since=args.since, payer=args.payer)
     emit(text, args.output)
@@ -612,7 +655,7 @@ def formatted(
         return render(template, **{key: result})
     if fmt == "html":
         return as_html(result)
-    return json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_text(result.to_json_dict()) + "\n"
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -651,7 +694,7 @@ COMMANDS.append(add_diff_command)
 
 def run_compare(args: argparse.Namespace) -> int:
     if len(args.files) < 2:
-        print("policydiff: compare needs at least two policy files", file=sys.stderr)
+        say("compare needs at least two policy files")
         return EXIT_USAGE
     try:
         comparison = compare_files(args.files, limits_from(args), args.pdf_text)
@@ -682,8 +725,16 @@ def add_compare_command(commands: argparse._SubParsersAction) -> None:
 COMMANDS.append(add_compare_command)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its error line inert: it quotes the arguments it did not recognize as given."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {inert(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="policydiff",
         description="Read payer coverage policies into one normalized schema and show how they differ.",
     )
@@ -701,9 +752,35 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_OK if exit_.code == 0 else EXIT_USAGE
+    # Text that cannot be encoded (the bytes of a file name that is not UTF-8) is written as escapes.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
-        return args.handler(args)
+        with terminate_as_interrupt():
+            return args.handler(args)
     except BrokenPipeError:
         return EXIT_OK
-    except KeyboardInterrupt:
-        return 130
+    except OutputError as error:
+        return report_error(error)
+    except KeyboardInterrupt as interrupt:
+        return interrupted(interrupt)
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises Terminated, so it ends a command as Ctrl-C does (main thread only: elsewhere it keeps
+    its default)."""
+
+    def terminate(signum, frame) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -442,10 +442,19 @@ class DigestRow:
     report: str
 
 
+# A report's file name stays well under the 255 bytes a file system allows, however long the policy number.
+REPORT_STEM_MAX = 120
+
+
 def digest_report_name(entry: FeedEntry) -> str:
-    """The file name of one feed entry's revision report inside a digest folder."""
+    """The file name of one feed entry's revision report inside a digest folder; a stem over
+    REPORT_STEM_MAX characters is cut and ends in a hash of the whole, so names stay distinct."""
     stem = f"{entry.payer}-{entry.policy_number}-v{entry.older.number}-v{entry.newer.number}"
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem) + ".html"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", stem)
+    if len(safe) > REPORT_STEM_MAX:
+        digest = hashlib.sha256(stem.encode("utf-8", "backslashreplace")).hexdigest()[:16]
+        safe = f"{safe[: REPORT_STEM_MAX - len(digest) - 1]}-{digest}"
+    return safe + ".html"
 
 
 def digest_html(entries: list[FeedEntry], since: str | None = None, payer: str | None = None) -> str:

@@ -131,6 +131,50 @@ def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
     return conn
 
 
+def connect_read_only(path: str | Path) -> sqlite3.Connection:
+    """Open an existing store for reading only: nothing is created, migrated or locked for writing, so a
+    store on a read-only mount, or one another process is writing, can be read."""
+    if not Path(path).is_file():
+        raise StoreError(f"{path}: no such database (run `policydiff ingest` first)")
+    uri = Path(path).absolute().as_uri()
+    # mode=ro still needs the WAL index beside the file; where nothing can be created (a read-only mount)
+    # the file is read as immutable: no one can be writing it there.
+    for mode in ("mode=ro", "immutable=1"):
+        conn = sqlite3.connect(
+            f"{uri}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+        )
+        try:
+            current = _schema_version(conn)
+        except sqlite3.OperationalError as error:
+            conn.close()
+            problem = error
+            continue
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            raise StoreError(f"{path}: cannot read the database ({error})") from error
+        if current == 0 or current > len(MIGRATIONS):
+            conn.close()
+            raise StoreError(
+                f"{path}: not a store of this policydiff (schema version {current}, "
+                f"this policydiff reads 1 to {len(MIGRATIONS)})"
+            )
+        return conn
+    raise StoreError(f"{path}: cannot open the database ({problem})")
+
+
+@contextmanager
+def reading(path: str | Path) -> Iterator[sqlite3.Connection]:
+    """The store opened read-only for a reading command; a damaged database (a bad page, a record that is
+    not a record) is a StoreError naming the file, not a traceback."""
+    conn = connect_read_only(path)
+    try:
+        yield conn
+    except (sqlite3.DatabaseError, ValueError) as error:
+        raise StoreError(f"{path}: cannot read the database ({str(error).splitlines()[0]})") from error
+    finally:
+        conn.close()
+
+
 def _enable_wal(conn: sqlite3.Connection) -> None:
     """Switch to WAL, waiting for a concurrent writer: SQLite answers this pragma "database is locked"
     at once, without its busy handler, while another process creates or migrates the same file."""

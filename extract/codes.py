@@ -20,6 +20,7 @@ rules/codes.toml.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -71,6 +72,23 @@ class Rules:
     subgroups: list[re.Pattern[str]]
     notes: list[re.Pattern[str]]
     status: dict[str, list[re.Pattern[str]]]
+    lookalikes: dict[int, str]  # a str.translate table: look-alike character -> its ASCII letter
+
+
+def _lookalikes(table: object) -> dict[int, str]:
+    """[lookalikes] as a translate table; each key one non-ASCII character, each value one ASCII letter."""
+    if not isinstance(table, dict) or not table:
+        raise RuleFileError("rule file codes.toml: [lookalikes] must map characters to letters")
+    for char, letter in table.items():
+        if (
+            len(char) != 1
+            or char.isascii()
+            or not (isinstance(letter, str) and len(letter) == 1 and letter.isascii() and letter.isalnum())
+        ):
+            raise RuleFileError(
+                f"rule file codes.toml: lookalikes.{char!r} must be one non-ASCII character mapped to one ASCII letter"
+            )
+    return str.maketrans(table)
 
 
 def _words_pattern(words: list[str]) -> re.Pattern[str]:
@@ -104,6 +122,7 @@ def rules() -> Rules:
         subgroups=regex_list(columns, "subgroup_patterns", "codes"),
         notes=regex_list(columns, "table_note_patterns", "codes"),
         status={name: regex_list(status, name, "codes") for name in STATUSES},
+        lookalikes=_lookalikes(data.get("lookalikes")),
     )
 
 
@@ -233,7 +252,7 @@ class Reader:
         self._end_table()
 
     def feed(self, line: Line) -> None:
-        runs = runs_of(line)
+        runs = runs_of(self._without_lookalikes(line))
         whole = " ".join(run.text for run in runs)
         if not whole:
             return
@@ -340,6 +359,37 @@ class Reader:
         self._set_status(text)
 
     # --- helpers ----------------------------------------------------------------------------------
+
+    def _without_lookalikes(self, line: Line) -> Line:
+        """The line with each word that is a code once its look-alike characters are read as Latin
+        letters (rules: [lookalikes]) spelled as that code, and a warning per such word: never a silent drop."""
+        table = rules().lookalikes
+        if line.text.translate(table) == line.text:
+            return line
+        plain: dict[str, str] = {}
+        for word in set(line.text.split()):
+            read = word.translate(table)
+            if read != word and split_code_cell(read) is not None:
+                plain[word] = read
+                odd = ", ".join(
+                    f"{unicodedata.name(char, hex(ord(char)))} for {char.translate(table)}"
+                    for char in dict.fromkeys(word)
+                    if char.translate(table) != char
+                )
+                self.warnings.append(
+                    f"page {line.page}: code {word!r} is printed with look-alike characters ({odd}); read as {read}"
+                )
+        if not plain:
+            return line
+
+        def respelled(text: str) -> str:
+            return " ".join(plain.get(word, word) for word in text.split(" "))
+
+        return replace(
+            line,
+            text="\t".join(respelled(part) for part in line.text.split("\t")),
+            cells=tuple(replace(cell, text=respelled(cell.text)) for cell in line.cells),
+        )
 
     def _set_status(self, text: str) -> None:
         status = status_of(text)

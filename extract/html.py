@@ -233,7 +233,7 @@ def _nested_deeper_than(root: LexborNode, limit: int) -> bool:
 
 
 def load_html(data: bytes, path: str, sha256: str) -> Document:
-    text = decode_text(data, path)
+    text, warnings = decode_text(data, path)
     try:
         tree = LexborHTMLParser(text)
     except Exception as error:  # selectolax raises plain exceptions on parser failure
@@ -248,7 +248,6 @@ def load_html(data: bytes, path: str, sha256: str) -> Document:
     if not builder.lines:
         raise ExtractError(path, "HTML has no text")
     title_node = tree.css_first("title")
-    warnings = []
     if tree.css_first("script") is not None or tree.css_first("iframe") is not None:
         warnings.append("scripts and embedded frames in the HTML were ignored")
     lines = builder.lines

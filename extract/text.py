@@ -36,17 +36,39 @@ FURNITURE_MIN_REPEATS = 3
 FURNITURE_MAX_WORDS = 10
 
 
-def decode_text(data: bytes, path: str) -> str:
-    """Bytes -> str: BOMs first, then UTF-8, then cp1252 (the common Windows export)."""
+# The bytes of a file that are not UTF-8, as Python's surrogateescape decoding shows them.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def decode_text(data: bytes, path: str) -> tuple[str, list[str]]:
+    """Bytes -> (str, warnings): BOMs first, then UTF-8, then cp1252 (the common Windows export).
+
+    A file that is mostly UTF-8 (more valid multi-byte characters than invalid bytes) stays UTF-8 with
+    each invalid byte replaced by U+FFFD, and a warning gives their count and the first one's place:
+    one stray byte must not turn every quote and dash of the file into mojibake."""
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ExtractError(path, "binary content (NUL bytes): not a PDF, HTML or text document")
     for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
+            return data.decode(encoding, errors="replace"), []
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), []
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    invalid = _UNDECODED.findall(escaped)
+    multibyte = len(escaped) - len(escaped.encode("ascii", errors="ignore")) - len(invalid)
+    if multibyte <= len(invalid):
+        return data.decode("cp1252", errors="replace"), []
+    first = _UNDECODED.search(escaped).start()
+    offset = len(escaped[:first].encode("utf-8", errors="surrogateescape"))
+    line = escaped.count("\n", 0, first) + 1
+    count = f"{len(invalid)} byte{'s' if len(invalid) > 1 else ''}"
+    warning = (
+        f"{count} not valid UTF-8 replaced by U+FFFD (the first at byte {offset}, line {line}); "
+        "the rest of the file read as UTF-8"
+    )
+    return _UNDECODED.sub("\ufffd", escaped), [warning]
 
 
 def strip_citation_marks(text: str) -> str:
@@ -137,11 +159,11 @@ def load_text(text: str, path: str, sha256: str) -> Document:
 
 
 def load_text_bytes(data: bytes, path: str, sha256: str) -> Document:
-    text = decode_text(data, path)
+    text, warnings = decode_text(data, path)
     nuls = text.count("\x00")
-    if not nuls:
-        return load_text(text, path, sha256)
     # A stray NUL deep in a text file (binary files have them near the start): no character of the policy.
     doc = load_text(text.replace("\x00", ""), path, sha256)
-    doc.warnings.append(f"{nuls} NUL character{'s' if nuls > 1 else ''} removed from the text")
+    doc.warnings.extend(warnings)
+    if nuls:
+        doc.warnings.append(f"{nuls} NUL character{'s' if nuls > 1 else ''} removed from the text")
     return doc

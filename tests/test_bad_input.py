@@ -16,12 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from mounts import full_disk, read_only, run_with_mounts
 from pdfmaker import cyclic_parent_pdf, deep_page_tree_pdf, image_only_pdf, inflating_pdf, text_pdf
 from policydiff import api
 from policydiff.cli import main as cli_main
-from policydiff.cli import write_atomic
 from policydiff.extract.errors import LimitError, NotAPolicyError
 from policydiff.extract.limits import NO_LIMITS, Limits, limited
+from policydiff.output import OutputError, write_atomic
 
 from corpus import CORPUS, ROOT
 
@@ -72,6 +73,21 @@ def _late_nul() -> bytes:
     return data[:6000] + b"\x00" + data[6000:]
 
 
+# Centene's text is UTF-8 with 63 characters beyond ASCII (quotes, dashes, é); its one apostrophe ’ (in
+# the "Important Reminder" of line 123) is here the byte Windows-1252 gives it, as a paste can leave it.
+APOSTROPHE_AT = CENTENE_TEXT.encode("utf-8").index("’".encode())
+
+
+def _one_bad_byte() -> bytes:
+    data = CENTENE_TEXT.encode("utf-8")
+    return data[:APOSTROPHE_AT] + b"\x92" + data[APOSTROPHE_AT + 3 :]
+
+
+def _lookalike_code() -> bytes:
+    # HCPCS S2150 in Centene's code table printed with a Cyrillic Ѕ (U+0405), drawn like the Latin S.
+    return CENTENE_TEXT.replace("\nS2150\t", "\n\u04052150\t").encode("utf-8")
+
+
 # The inputs of the README's table, by the name the table gives them: name -> the file's bytes (None:
 # the file does not exist). Copies of fixtures keep their own name.
 INPUTS: dict[str, Callable[[], bytes | None]] = {
@@ -90,6 +106,8 @@ INPUTS: dict[str, Callable[[], bytes | None]] = {
     "policy-cp1252.txt": lambda: CENTENE_TEXT.encode("cp1252", errors="replace"),
     "policy-utf16.txt": lambda: CENTENE_TEXT.encode("utf-16"),
     "policy-with-nul.txt": _late_nul,
+    "policy-one-bad-byte.txt": _one_bad_byte,
+    "policy-lookalike-code.txt": _lookalike_code,
     "policy-pdf-named.txt": lambda: CENTENE_PDF.read_bytes(),
     "policy-text-named.pdf": lambda: CENTENE_TXT.read_bytes(),
     "policy.pdf": lambda: CENTENE_PDF.read_bytes(),
@@ -108,6 +126,37 @@ INPUTS: dict[str, Callable[[], bytes | None]] = {
 SPECIAL_INPUTS: dict[str, Callable[[Path], None]] = {
     "zero.pdf": lambda path: path.symlink_to("/dev/zero"),
     "fifo.pdf": os.mkfifo,
+}
+
+
+def _a_folder(folder: Path) -> Path:
+    (folder / "a-folder").mkdir()
+    return folder / "a-folder"
+
+
+def _a_file(folder: Path) -> Path:
+    (folder / "a-file").touch()
+    return folder / "a-file"
+
+
+def _long_name(folder: Path) -> Path:
+    return folder / ("x" * 300 + ".json")
+
+
+def _in_own_folder(folder: Path, name: str) -> Path:
+    (folder / name).parent.mkdir()
+    return folder / name
+
+
+# The places the table's `-o` options name: name -> (make it under the test's folder and give its path,
+# the mount that makes it what its name says, or None). Mounts exist only for that one command
+# (tests/mounts.py).
+PLACES: dict[str, tuple[Callable[[Path], Path], Callable[[Path], str] | None]] = {
+    "a-folder": (_a_folder, None),
+    "a-file": (_a_file, None),
+    "read-only/policy.json": (lambda folder: _in_own_folder(folder, "read-only/policy.json"), read_only),
+    "full-disk/policy.json": (lambda folder: _in_own_folder(folder, "full-disk/policy.json"), full_disk),
+    "a-300-character-name.json": (_long_name, None),
 }
 
 
@@ -157,20 +206,41 @@ def test_the_readme_table_lists_every_bad_input_of_this_suite():
     assert sorted({name for name, *_ in ROWS}) == sorted([*INPUTS, *SPECIAL_INPUTS])
 
 
-@pytest.mark.parametrize(("name", "options", "message", "code"), ROWS, ids=[row[0] for row in ROWS])
+def _row_id(row: tuple[str, list[str], str | None, int]) -> str:
+    name, options, *_ = row
+    return " ".join([name, *options])
+
+
+@pytest.mark.parametrize(("name", "options", "message", "code"), ROWS, ids=list(map(_row_id, ROWS)))
 def test_each_input_gives_the_readme_message_and_exit_code(tmp_path, capsys, name, options, message, code):
     path = make_input(tmp_path, name)
-    if "--max-memory-mb" in options:
+    # The path the message names: the input's, or the output place's that an option names.
+    named, arguments, mounts = path, [], []
+    for option in options:
+        if option in INPUTS:
+            arguments.append(str(make_input(tmp_path, option)))
+        elif option in PLACES:
+            make, mount = PLACES[option]
+            named = make(tmp_path)
+            arguments.append(str(named))
+            mounts.extend([mount(named.parent)] if mount else [])
+        else:
+            arguments.append(option)
+    command = [sys.executable, "-m", "policydiff", "extract", str(path), *arguments]
+    if mounts:
+        done = run_with_mounts(mounts, command)
+        exit_code, out, err = done.returncode, done.stdout, done.stderr.splitlines()
+    elif "--max-memory-mb" in options:
         # A fresh process: this one may hold freed memory from earlier tests that the file would reuse.
         fresh = subprocess.run(
-            [sys.executable, "-m", "policydiff", "extract", str(path), *options],
+            command,
             capture_output=True,
             text=True,
             check=False,
         )
         exit_code, out, err = fresh.returncode, fresh.stdout, fresh.stderr.splitlines()
     else:
-        exit_code, out, err = run_cli(capsys, str(path), *options)
+        exit_code, out, err = run_cli(capsys, str(path), *arguments)
     assert exit_code == code, err
     if message is None:
         assert err == []
@@ -178,7 +248,9 @@ def test_each_input_gives_the_readme_message_and_exit_code(tmp_path, capsys, nam
     else:
         assert out == ""
         assert len(err) == 1, err
-        assert err[0].startswith(f"policydiff: {path}: {message}"), err[0]
+        assert err[0].startswith(f"policydiff: {named}: {message}"), err[0]
+    # Nothing half-written is left where the output was to go (mounted places vanish with their command).
+    assert not list(tmp_path.rglob(".policydiff-*")), "a temp file was left behind"
 
 
 # ----------------------------------------------------------------------------- what is read, and how
@@ -195,6 +267,38 @@ def test_other_encodings_read_to_the_same_record(tmp_path, name):
     utf8 = api.extract_file(CENTENE_TXT)
     assert policy.model_dump(exclude={"source"}) == utf8.model_dump(exclude={"source"})
     assert {"é", "ü", "“", "–"} <= set(json.dumps(policy.to_json_dict(), ensure_ascii=False))
+
+
+def test_one_byte_that_is_not_utf8_leaves_the_file_utf8_and_is_said(tmp_path):
+    policy = api.extract_file(make_input(tmp_path, "policy-one-bad-byte.txt"))
+    utf8 = api.extract_file(CENTENE_TXT)
+
+    def content(record) -> str:
+        return json.dumps(record.model_dump(exclude={"source", "warnings"}), ensure_ascii=False)
+
+    # Every quote, dash and é as in the UTF-8 file (read as cp1252 they were mojibake: “ as â€œ); only
+    # the one bad byte is U+FFFD.
+    assert content(policy) == content(utf8).replace("’", "\ufffd")
+    assert policy.warnings == [
+        *utf8.warnings,
+        f"1 byte not valid UTF-8 replaced by U+FFFD (the first at byte {APOSTROPHE_AT}, line 123); "
+        "the rest of the file read as UTF-8",
+    ]
+
+
+def test_a_code_printed_with_a_lookalike_letter_is_read_as_the_code_and_said(tmp_path):
+    policy = api.extract_file(make_input(tmp_path, "policy-lookalike-code.txt"))
+    # Centene's code table lists CPT 38215, 38242, 86950 and HCPCS S2150.
+    assert [(code.system, code.code) for code in policy.codes] == [
+        ("CPT", "38215"),
+        ("CPT", "38242"),
+        ("CPT", "86950"),
+        ("HCPCS", "S2150"),
+    ]
+    assert (
+        "page 1: code 'Ѕ2150' is printed with look-alike characters (CYRILLIC CAPITAL LETTER DZE for S); "
+        "read as S2150"
+    ) in policy.warnings
 
 
 def test_a_stray_nul_is_removed_and_said(tmp_path):
@@ -337,17 +441,14 @@ def test_errors_cross_process_boundaries_intact():
 def test_a_failed_write_leaves_no_partial_file_and_the_old_one_intact(tmp_path, monkeypatch):
     target = tmp_path / "record.json"
     target.write_text("old record", encoding="utf-8")
-    # A lone surrogate cannot be encoded: the write fails part-way through a long text.
-    with pytest.raises(UnicodeEncodeError):
-        write_atomic(target, "x" * 1_000_000 + "\ud800")
-    assert target.read_text(encoding="utf-8") == "old record"
 
     def rename_fails(source, destination):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", rename_fails)
-    with pytest.raises(OSError):
-        write_atomic(tmp_path / "new.json", "{}")
+    with pytest.raises(OutputError, match=r"record.json: cannot be written \(no space left on device\)$"):
+        write_atomic(target, "x" * 1_000_000)
+    assert target.read_text(encoding="utf-8") == "old record"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["record.json"]
 
 
@@ -411,13 +512,13 @@ def test_diff_and_compare_take_the_limits_and_the_pdf_text_option_of_extract(cap
 
 
 def test_ingest_stores_each_file_within_its_limits(tmp_path, monkeypatch, capsys):
-    from policydiff import store
+    from policydiff import ingest
 
     def endless_diff(old, new):
         while True:
             pass
 
-    monkeypatch.setattr(store, "diff_policies", endless_diff)
+    monkeypatch.setattr(ingest, "diff_policies", endless_diff)
     first, second = tmp_path / "v1.txt", tmp_path / "v2.txt"
     first.write_bytes(CENTENE_TXT.read_bytes())
     second.write_text(CENTENE_TEXT.replace("38242", "38243"), encoding="utf-8")
@@ -520,3 +621,18 @@ def test_a_batch_with_reader_crashing_files_reports_each_and_keeps_every_good_re
 @pytest.mark.parametrize("command", ["extract", "ingest"])
 def test_a_500_file_batch_with_every_tenth_file_bad(tmp_path, command, workers):
     _run_mixed_batch(tmp_path, command, workers, files=500, bad_every=10)
+
+
+def test_a_full_disk_keeps_the_old_record_and_leaves_no_temp_file(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    target = disk / "policy.json"
+    done = run_with_mounts(
+        [full_disk(disk), f"echo old record > {shlex.quote(str(target))}"],
+        [sys.executable, "-m", "policydiff", "extract", str(CENTENE_PDF), "-o", str(target)],
+        ["ls", "-A", str(disk)],
+        ["cat", str(target)],
+    )
+    assert done.returncode == 7
+    assert done.stderr == f"policydiff: {target}: cannot be written (no space left on device)\n"
+    assert done.stdout == "policy.json\nold record\n"

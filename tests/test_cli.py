@@ -68,7 +68,7 @@ def _subclasses(base: type) -> set[type]:
 
 
 def test_the_readme_exit_code_table_lists_every_code_the_program_returns():
-    from policydiff import batch, cli, store
+    from policydiff import batch, cli, output, store
     from policydiff.extract.errors import ExtractError
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -76,12 +76,12 @@ def test_the_readme_exit_code_table_lists_every_code_the_program_returns():
     documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
     raised = {
         error.exit_code
-        for base in (ExtractError, store.StoreError, batch.EngineError)
+        for base in (ExtractError, store.StoreError, batch.EngineError, output.OutputError)
         for error in _subclasses(base)
     }
     constants = {value for name, value in vars(cli).items() if name.startswith("EXIT_")}
-    interrupted = 130
-    assert documented == raised | constants | {interrupted}
+    interrupted = set(cli.INTERRUPT_EXIT_CODES.values())
+    assert documented == raised | constants | interrupted
 
 
 def test_packages_install_under_policydiff_only():

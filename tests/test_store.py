@@ -16,6 +16,7 @@ from pathlib import Path
 
 import policydiff.api
 import pytest
+from mounts import read_only, run_with_mounts
 from policydiff import ingest, store
 from policydiff.cli import expand_paths
 from policydiff.model import Policy
@@ -310,7 +311,7 @@ def test_the_real_l33822_revision_shows_in_the_change_feed(tmp_path, run):
 
 def test_the_corpus_ingests_once_and_reingests_as_a_no_op(tmp_path, run):
     db = tmp_path / "store.sqlite"
-    files = expand_paths([CORPUS])
+    files, _ = expand_paths([CORPUS])
     _, out, err = run("ingest", CORPUS, "--db", db)
     stored = set(assert_whole(db))
     assert {str(path) for path in ALL_PDFS} <= stored, err
@@ -359,7 +360,10 @@ def test_a_process_killed_mid_batch_keeps_every_committed_file_and_no_half_recor
     assert f"{len(files) - len(stored)} new, 0 new versions, {len(stored)} unchanged, 0 failed" in out
 
 
-def test_ctrl_c_stops_a_parallel_ingest_with_130_and_keeps_what_it_stored(tmp_path, run):
+@pytest.mark.parametrize(
+    ("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
+def test_ctrl_c_or_sigterm_stops_a_parallel_ingest_and_keeps_what_it_stored(tmp_path, run, stop, exit_code):
     db = tmp_path / "store.sqlite"
     files = many_policies(tmp_path / "batch", 24)
     process = subprocess.Popen(
@@ -383,10 +387,10 @@ def test_ctrl_c_stops_a_parallel_ingest_with_130_and_keeps_what_it_stored(tmp_pa
     for line in process.stdout:
         reported.append(line)
         if len(reported) == 3:
-            os.kill(process.pid, signal.SIGINT)
+            os.kill(process.pid, stop)
             break
     out, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err
+    assert process.returncode == exit_code, err
     stored = assert_whole(db)
     done = re.search(r"interrupted after (\d+) of 24 files", out)
     assert done, out
@@ -413,3 +417,45 @@ def test_two_concurrent_ingests_store_every_file_once(tmp_path):
     summaries = [out.splitlines()[-1] for out, _ in outputs]
     new = [int(summary.split(": ")[1].split(" new,")[0]) for summary in summaries]
     assert sum(new) == 16, summaries
+
+
+# ------------------------------------------------------------------------------------ reading commands
+
+
+def _l33822_store(folder: Path, run) -> Path:
+    """A store (WAL, as ingest leaves it) holding the two L33822 versions, alone in `folder`."""
+    folder.mkdir()
+    db = folder / "store.sqlite"
+    for year in ("2020", "2021"):
+        assert run("ingest", L33822 / f"L33822_{year}.txt", "--db", db, "--number", "L33822")[0] == 0
+    return db
+
+
+READS = (["history", "CMS", "L33822"], ["show", "CMS", "L33822", "--format", "text"], ["changes"])
+
+
+def test_the_reading_commands_read_a_store_on_a_read_only_mount(tmp_path, run):
+    db = _l33822_store(tmp_path / "store", run)
+    for args, expected in zip(
+        READS, ("CMS L33822: 2 versions", "version 2 (", "=== CMS L33822"), strict=True
+    ):
+        command = [sys.executable, "-m", "policydiff", *args, "--db", str(db)]
+        done = run_with_mounts([read_only(db.parent)], command)
+        assert (done.returncode, done.stderr) == (0, ""), args
+        assert expected in done.stdout, args
+
+
+def test_a_damaged_store_is_one_line_for_each_reading_command(tmp_path, run):
+    db = _l33822_store(tmp_path / "store", run)
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+    data = bytearray(db.read_bytes())
+    # Every page but the first (the header and the schema) overwritten: the tables' pages are damaged.
+    for start in range(page_size, len(data), page_size):
+        data[start : start + 64] = b"\xa5" * 64
+    db.write_bytes(bytes(data))
+    for args in READS:
+        code, out, err = run(*args, "--db", db)
+        assert (code, out) == (2, ""), args
+        assert err == f"policydiff: {db}: cannot read the database (database disk image is malformed)\n", args
