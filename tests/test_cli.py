@@ -84,14 +84,6 @@ def test_the_readme_exit_code_table_lists_every_code_the_program_returns():
     assert documented == raised | constants | interrupted
 
 
-def test_packages_install_under_policydiff_only():
-    import tomllib
-
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    assert all(name == "policydiff" or name.startswith("policydiff.") for name in config["packages"])
-    assert config["package-dir"] == {"policydiff": "."}
-
-
 def test_a_parser_bug_is_one_files_error_and_the_batch_goes_on(monkeypatch, capsys):
     import policydiff.api
 

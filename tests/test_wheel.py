@@ -74,6 +74,12 @@ def test_the_wheel_holds_every_subpackage_and_data_file(wheel_names):
     assert "policydiff/extract/rules/payers.toml" in wheel_names  # the check above saw the rule files
 
 
+def test_the_wheel_installs_under_policydiff_only(wheel_names):
+    # The root is the package: nothing may land in site-packages under a generic name such as "extract".
+    stray = [name for name in wheel_names if not name.startswith(("policydiff/", "policydiff-"))]
+    assert not stray, stray
+
+
 def test_the_wheel_holds_nothing_of_tests_corpus_or_bench(wheel_names):
     stray = [name for name in wheel_names if name.split("/")[1:2] and name.split("/")[1] in NOT_SHIPPED]
     assert not stray, stray
