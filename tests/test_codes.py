@@ -11,9 +11,10 @@ import json
 
 import pytest
 from policydiff.api import extract_document
-from policydiff.extract.codes import CodeItem, header_systems, split_code_cell, status_of
+from policydiff.extract.codes import CodeItem, _lookalikes, header_systems, split_code_cell, status_of
 from policydiff.extract.codesets import icd10cm_codes, icd10cm_known, shape_systems
 from policydiff.extract.document import Cell, Document, Line
+from policydiff.extract.rules import RuleFileError
 from policydiff.extract.text import load_text
 
 from corpus import CORPUS, GOLD, SEED_PDFS, SEED_TEXTS, doc_id, extracted, project
@@ -391,3 +392,14 @@ def test_descriptions_emitted_apart_from_their_codes_are_taken_back():
         "percutaneous approach"
     )
     assert all(code["description"] for code in found.values())
+
+
+@pytest.mark.parametrize(
+    "table",
+    [{}, {"CC": "C"}, {"C": "C"}, {"\u0421": "CC"}, {"\u0421": "-"}, {"\u0421": 1}],
+    ids=["empty", "two-characters", "ascii-key", "two-letters", "not-a-letter", "not-text"],
+)
+def test_a_lookalike_rule_maps_one_non_ascii_character_to_one_ascii_letter(table):
+    assert _lookalikes({"\u0421": "C"}) == {0x421: "C"}  # Cyrillic Es, drawn like C
+    with pytest.raises(RuleFileError, match=r"codes\.toml: \[?lookalikes"):
+        _lookalikes(table)
