@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from policydiff import ingest, store
-from policydiff.api import extract_bytes
+from policydiff import store
 from policydiff.extract.errors import ExtractError, ParserError
 from policydiff.extract.limits import DEFAULT_LIMITS, Limits, limited, max_file_bytes
 from policydiff.extract.load import DEFAULT_PDF_TEXT, read_file
@@ -80,6 +79,8 @@ def extraction_job(
 ) -> Policy | _Failed:
     """What a worker runs for one file: its record, or its error (whatever went wrong)."""
     try:
+        from policydiff.api import extract_bytes  # in the worker: the parent may only need the store
+
         return extract_bytes(data, path, limits, pdf_text)
     except ExtractError as error:
         return _Failed(type(error), error.path, error.problem)
@@ -281,6 +282,8 @@ def ingest_paths(
     """Store each file as a version of its policy (ingest.store_policy), extraction on `engine`; outcomes in
     input order. Storing a file (its diffs against the versions around it) is held to `limits` as its
     extraction is."""
+
+    from policydiff import ingest  # the diff engine, only when something is stored
 
     def start(path: Path) -> Callable[[], store.Ingested | ExtractError]:
         name = str(path)

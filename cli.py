@@ -17,6 +17,7 @@ batch the other files go on.
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import signal
 import sqlite3
@@ -26,10 +27,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from policydiff import __version__, store
-from policydiff.api import compare_files, diff_files
 from policydiff.batch import (
     EXECUTORS,
     Engine,
@@ -44,8 +44,6 @@ from policydiff.extract.dates import parse_date
 from policydiff.extract.errors import ExtractError
 from policydiff.extract.limits import DEFAULT_LIMITS, Limits
 from policydiff.extract.load import DEFAULT_PDF_TEXT, PDF_TEXT_LAYERS
-from policydiff.fhir_export import export_fhir
-from policydiff.html_report import compare_html, diff_html, digest_html, digest_report_name, policy_html
 from policydiff.model import Comparison, DiffResult, Policy, iter_criteria
 from policydiff.output import (
     OutputError,
@@ -56,7 +54,27 @@ from policydiff.output import (
     output_names,
     write_atomic,
 )
-from policydiff.render import render
+
+
+def _on_first_use(module: str, name: str) -> Callable[..., Any]:
+    """`name` from `module`, imported when first called: `--help` and the store's reading commands must not
+    pay for spaCy, rapidfuzz and Jinja2, which the pipeline, the diff and the renderers import."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+compare_files = _on_first_use("policydiff.api", "compare_files")
+diff_files = _on_first_use("policydiff.api", "diff_files")
+export_fhir = _on_first_use("policydiff.fhir_export", "export_fhir")
+render = _on_first_use("policydiff.render", "render")
+compare_html, diff_html, digest_html, digest_report_name, policy_html = (
+    _on_first_use("policydiff.html_report", name)
+    for name in ("compare_html", "diff_html", "digest_html", "digest_report_name", "policy_html")
+)
 
 EXIT_OK = 0
 EXIT_USAGE = 1
