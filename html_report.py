@@ -353,7 +353,9 @@ class ComparisonView:
 
 
 def compared_name(policy: ComparedPolicy) -> str:
-    return " ".join(part for part in (policy.payer or policy.key, policy.policy_number or "") if part)
+    return policy.name or " ".join(
+        part for part in (policy.payer or policy.key, policy.policy_number) if part
+    )
 
 
 def concept_cell(concept: Concept, key: str) -> ConceptCell:

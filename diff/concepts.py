@@ -29,7 +29,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 # must reach LINK (complete linkage), so two rows never merge through one loose match.
 SAME_CONCEPT = 0.62
 LINK = 0.45
-# Two service names are one service at this token-set ratio of their terms.
+# Two service names are one service at this token-sort ratio of their specific terms.
 SAME_SERVICE = 85
 # A statement may be this many times longer (in weighted terms) than another it restates.
 BALANCE = 3.0
@@ -64,6 +64,8 @@ class Facet:
     service: str | None
     catch_all: bool
     quantity_names: frozenset[str]
+    # One of several conditions that must all hold ('...; and'): part of an indication, not one itself.
+    conjunct: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,10 @@ def policy_keys(policies: list[Policy]) -> list[str]:
     return keys
 
 
-def compared_policy(key: str, policy: Policy) -> ComparedPolicy:
+def compared_policy(key: str, name: str, policy: Policy) -> ComparedPolicy:
     return ComparedPolicy(
         key=key,
+        name=name,
         payer=policy.payer,
         policy_number=policy.policy_number,
         title=policy.title,
@@ -154,15 +157,19 @@ def align_services(
     """Services named alike by several policies are one; when each policy is left with exactly one
     service matched by no other, those are paired too (the policies were put side by side on it)."""
     groups: list[dict] = []
+    generic = compare_rules().service_generic_words
     for key, names in named.items():
         for name in names:
-            terms = " ".join(sorted(set(normalizer.terms(name)))) or name.lower()
+            terms = set(normalizer.terms(name))
+            # Whole names compared: a name inside a longer one ('Circulating tumor cells' in 'Circulating
+            # tumor cells and circulating tumor DNA') is another service, unless the rest is generic.
+            terms = " ".join(sorted(terms - generic or terms)) or name.lower()
             match = next(
                 (
                     group
                     for group in groups
                     if key not in group["names"]
-                    and fuzz.token_set_ratio(terms, group["terms"]) >= SAME_SERVICE
+                    and fuzz.token_sort_ratio(terms, group["terms"]) >= SAME_SERVICE
                 ),
                 None,
             )
@@ -207,7 +214,16 @@ def comparable(a: Facet, b: Facet, naming: dict[str | None, frozenset[str]]) -> 
     )
 
 
-def polarity(kind: str, coverage: str | None) -> Polarity:
+def takes_no_position(text: str) -> bool:
+    """A scope sentence, disclaimer, reference to general exclusions or question of benefit: words
+    that neither cover nor exclude anything, however they are worded."""
+    return any(pattern.search(text) for pattern in compare_rules().no_position)
+
+
+def polarity(kind: str, coverage: str | None, text: str = "") -> Polarity:
+    """A note takes no position even under an excluding heading ('depression is not a contraindication')."""
+    if kind == "note" or takes_no_position(text):
+        return "neutral"
     if kind in ("exclusion", "contraindication") or coverage in EXCLUDING_COVERAGE:
         return "excludes"
     if kind == "indication" or (kind == "statement" and coverage == "medically_necessary"):
@@ -371,6 +387,7 @@ class FacetDraft:
     coverage: str | None
     service: str | None
     catch_all: bool
+    conjunct: bool
 
 
 def draft_facets(
@@ -394,6 +411,7 @@ def draft_facets(
             if cut is None:
                 continue
             listed, parts = cut
+            conjunct = bool(ancestors) and ancestors[-1].logic == "all"
             services = criterion_services(criterion, ancestors, key, names, mapping, normalizer)
             if listed:
                 # Each listed thing is its own service (named or not); the conditions are said of all.
@@ -405,7 +423,9 @@ def draft_facets(
                 text = named_quantities(criterion, ancestors, part, normalizer)
                 for service in part_services:
                     drafts.append(
-                        FacetDraft(key, criterion, text, criterion.kind, coverage, service, catch_all)
+                        FacetDraft(
+                            key, criterion, text, criterion.kind, coverage, service, catch_all, conjunct
+                        )
                     )
     return drafts, context
 
@@ -427,7 +447,8 @@ def build_facets(
             or normalizer.terms(draft.text),
             kind=draft.kind,
             coverage=draft.coverage,
-            polarity=polarity(draft.kind, draft.coverage),
+            polarity=polarity(draft.kind, draft.coverage, draft.criterion.text),
+            conjunct=draft.conjunct,
             service=draft.service,
             catch_all=draft.catch_all,
             quantity_names=frozenset(

@@ -4,15 +4,12 @@ another excludes (in so many words, or by covering a list of indications and exc
 from __future__ import annotations
 
 import math
-from itertools import permutations
 
 from policydiff.diff.concepts import (
     BUCKET,
     SAME_CONCEPT,
     Facet,
     Vocabulary,
-    comparable,
-    named_by,
     similarity,
 )
 from policydiff.model import (
@@ -179,18 +176,16 @@ def _limits(excluding: Facet, covering: Facet) -> bool:
 def _explicit(
     facets: list[Facet], owner: dict[int, str], vocabulary: Vocabulary, services: list[ServiceGroup]
 ) -> dict[tuple, dict]:
-    """A facet one payer covers that another payer, for the same service (or one it does not name),
-    excludes in so many words."""
-    naming = named_by(services)
+    """A facet one payer covers that another payer, for the same service, excludes in so many words.
+    A statement of no service, or of a service the other payer does not name, is no ground: the two
+    may speak of different tests."""
+    covering_facets = [f for f in facets if f.polarity == "covers" and not f.catch_all and f.service]
+    excluding = [f for f in facets if f.polarity == "excludes" and not f.catch_all and f.service]
     scores = {
         (covering.index, other.index): similarity(covering, other, vocabulary)
-        for covering, other in permutations(facets, 2)
-        if covering.policy != other.policy
-        and covering.polarity == "covers"
-        and not covering.catch_all
-        and other.polarity == "excludes"
-        and not other.catch_all
-        and comparable(covering, other, naming)
+        for covering in covering_facets
+        for other in excluding
+        if covering.policy != other.policy and covering.service == other.service
     }
     by_index = {facet.index: facet for facet in facets}
     best: dict[tuple[int, str], float] = {}  # (facet, other policy) -> its best score against that policy
@@ -230,7 +225,14 @@ def _by_catch_all(
     named_alike = {group.label: set(group.names) for group in services if group.match == "same"}
     found: dict[tuple, dict] = {}
     for covering in facets:
-        if covering.polarity != "covers" or covering.catch_all or covering.service not in named_alike:
+        # A condition among several that must all hold is part of an indication, not one: another
+        # payer not listing it alone excludes nothing.
+        if (
+            covering.polarity != "covers"
+            or covering.catch_all
+            or covering.conjunct
+            or covering.service not in named_alike
+        ):
             continue
         for key in sorted(named_alike[covering.service] - {covering.policy}):
             theirs = [facet for facet in facets if facet.policy == key]

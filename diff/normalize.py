@@ -46,6 +46,8 @@ class CompareRules:
     label_lead_words: frozenset[str]
     label_max_chars: int
     synonyms: dict[str, str]
+    no_position: tuple[re.Pattern[str], ...]
+    service_generic_words: frozenset[str]
 
 
 def _patterns(data: dict, key: str) -> tuple[re.Pattern[str], ...]:
@@ -84,6 +86,10 @@ def compare_rules() -> CompareRules:
         label_lead_words=frozenset(data.get("label_lead_words", [])),
         label_max_chars=int(data.get("label_max_chars", 64)),
         synonyms={lemma(word.lower()): group[0] for group in data.get("synonyms", []) for word in group[1:]},
+        no_position=_patterns(data, "no_position"),
+        service_generic_words=frozenset(
+            lemma(word.lower()) for word in data.get("service_generic_words", [])
+        ),
     )
 
 

@@ -20,6 +20,11 @@ ServiceMatch = Literal["same", "sole", "own"]
 
 class ComparedPolicy(Record):
     key: str = Field(description="Short key used in members below, unique in this comparison.")
+    name: str = Field(
+        default="",
+        description="The column's name for a reader: payer and policy number, the file's name where "
+        "the payer was not read.",
+    )
     payer: str | None = None
     policy_number: str | None = None
     title: str
