@@ -223,6 +223,9 @@ def _by_catch_all(
     states nothing like, and excludes 'for any other indication'; with where that payer covers the
     same thing under another service instead."""
     named_alike = {group.label: set(group.names) for group in services if group.match == "same"}
+    by_policy: dict[str, list[Facet]] = {}
+    for facet in facets:
+        by_policy.setdefault(facet.policy, []).append(facet)
     found: dict[tuple, dict] = {}
     for covering in facets:
         # A condition among several that must all hold is part of an indication, not one: another
@@ -235,7 +238,7 @@ def _by_catch_all(
         ):
             continue
         for key in sorted(named_alike[covering.service] - {covering.policy}):
-            theirs = [facet for facet in facets if facet.policy == key]
+            theirs = by_policy[key]
             same_service = [facet for facet in theirs if facet.service == covering.service]
             catch_alls = [f for f in same_service if f.catch_all and f.polarity == "excludes"]
             listed = [f for f in same_service if not f.catch_all and f.polarity in ("covers", "requires")]
