@@ -19,13 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
 
+from policydiff.model.diff import Direction
 from policydiff.model.policy import Quantity
 
-Direction = Literal["stricter", "looser", "neutral", "unclear"]
-# Reading order: what tightens coverage first, then what loosens it, then the rest.
-DIRECTIONS: tuple[Direction, ...] = ("stricter", "looser", "unclear", "neutral")
 NEGATIVE_COVERAGE = frozenset({"not_medically_necessary", "experimental_investigational", "not_covered"})
 NEGATIVE_KINDS = frozenset({"exclusion", "contraindication"})
 CODE_STATUSES = ("covered", "not_covered", "related")
@@ -81,6 +78,7 @@ REASON_KEYS = (
     "codes_entered",
     "codes_left",
     "mixed",
+    "place_or_kind",
 )
 
 
@@ -359,12 +357,12 @@ def code_status(status: str | None) -> str:
 
 
 def code_direction(status: str | None, added: bool) -> Verdict:
-    """A covered code added is looser, removed stricter; a non-covered code the other way; related neutral."""
+    """A covered code added is looser, removed stricter; a non-covered code the other way; related unclear."""
     status = code_status(status)
-    if status == "related":
-        return NEUTRAL
-    grows = "looser" if status == "covered" else "stricter"
     verb = "added" if added else "removed"
+    if status == "related":  # listed for information: whether it is covered, the list does not say
+        return Verdict("unclear", (reason(f"code_{verb}", status=status),))
+    grows = "looser" if status == "covered" else "stricter"
     return Verdict(
         grows if added else opposite(grows), (reason(f"code_{verb}", status=status.replace("_", " ")),)
     )
@@ -384,8 +382,10 @@ def code_status_direction(before: str | None, after: str | None) -> Verdict:
 def range_direction(status: str | None, entered: bool, left: bool) -> Verdict:
     """Codes entering a range count as codes added with its status; codes leaving as removed."""
     status = code_status(status)
-    if status == "related" or not (entered or left):
+    if not (entered or left):
         return NEUTRAL
+    if status == "related":
+        return Verdict("unclear", (reason("codes_entered" if entered else "codes_left", status=status),))
     grows = "looser" if status == "covered" else "stricter"
     label = status.replace("_", " ")
     parts = []

@@ -8,7 +8,15 @@ from policydiff.diff.documented import document
 from policydiff.diff.records import metadata_changes, reference_changes, revision_changes
 from policydiff.diff.words import key
 from policydiff.model import Policy
-from policydiff.model.diff import SECTIONS, Change, DiffResult, DiffSummary, SectionCounts, Side
+from policydiff.model.diff import (
+    SECTIONS,
+    Change,
+    DiffResult,
+    DiffSummary,
+    DirectionCounts,
+    SectionCounts,
+    Side,
+)
 
 
 def side(policy: Policy) -> Side:
@@ -45,7 +53,7 @@ def diff_policies(left: Policy, right: Policy) -> DiffResult:
         *revisions,
         *reference_changes(left.references, right.references),
     ]
-    documented = [document(change, new_rows) for change in found]
+    documented = [document(bookkept(change), new_rows, bool(right.revisions)) for change in found]
     ordered = sorted(
         documented,
         key=lambda change: (change.significance != "substantive", SECTIONS.index(change.section)),
@@ -64,6 +72,21 @@ def diff_policies(left: Policy, right: Policy) -> DiffResult:
     )
 
 
+def bookkept(change: Change) -> Change:
+    """The change marked as the policy's own record keeping (its dates, its log), direction set.
+
+    Bookkeeping is listed, never counted as a change to coverage; a substantive change with no
+    coverage rule of its own (a reference, the title) has no bearing on coverage: neutral.
+    """
+    bookkeeping = change.section == "revisions" or (change.field or "").startswith("dates.")
+    direction = change.direction
+    if change.significance != "substantive":
+        direction = None
+    elif direction is None:
+        direction = "neutral"
+    return change.model_copy(update={"bookkeeping": bookkeeping, "direction": direction})
+
+
 def summarize(changes: list[Change], new_revisions: int) -> DiffSummary:
     by_section = {section: SectionCounts() for section in SECTIONS}
     for change in changes:
@@ -71,14 +94,20 @@ def summarize(changes: list[Change], new_revisions: int) -> DiffSummary:
         setattr(counts, change.change, getattr(counts, change.change) + 1)
         setattr(counts, change.significance, getattr(counts, change.significance) + 1)
         counts.silent += change.documented is False
-    substantive = [change for change in changes if change.significance == "substantive"]
+    substantive = [c for c in changes if c.significance == "substantive" and not c.bookkeeping]
+    by_direction = DirectionCounts()
+    for change in substantive:
+        direction = change.direction or "neutral"
+        setattr(by_direction, direction, getattr(by_direction, direction) + 1)
     return DiffSummary(
         total=len(changes),
         substantive=len(substantive),
-        cosmetic=len(changes) - len(substantive),
+        cosmetic=sum(change.significance == "cosmetic" for change in changes),
         documented=sum(change.documented is True for change in substantive),
         silent=sum(change.documented is False for change in substantive),
         undetermined=sum(change.documented is None for change in substantive),
         new_revisions=new_revisions,
+        bookkeeping=sum(change.bookkeeping for change in changes if change.significance == "substantive"),
+        by_direction=by_direction,
         by_section=by_section,
     )

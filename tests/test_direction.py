@@ -130,7 +130,7 @@ def test_codes():
     assert code_direction("not_covered", added=True).direction == "stricter"
     assert code_direction("covered", added=False).direction == "stricter"
     assert code_direction(None, added=True).direction == "looser"  # listed, status unread: covered
-    assert code_direction("related", added=True).direction == "neutral"
+    assert code_direction("related", added=True).direction == "unclear"  # listed for information
     assert code_status_direction("covered", "not_covered").direction == "stricter"
     assert range_direction("covered", entered=True, left=False).direction == "looser"
     assert range_direction("covered", entered=True, left=True).direction == "unclear"
@@ -139,6 +139,6 @@ def test_codes():
 def test_combine():
     looser = listed_item_direction("indication", None, "any", 1, True)
     stricter = logic_direction("any", "all")
-    assert combine([looser, code_direction("related", True)]).direction == "looser"
+    assert combine([looser, logic_direction("all", "all")]).direction == "looser"
     assert combine([looser, stricter]).direction == "unclear"
     assert combine([]).direction == "neutral"
