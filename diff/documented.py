@@ -229,7 +229,7 @@ def document(change: Change, new_rows: list[Revision], has_log: bool) -> Change:
     A substantive change in a policy that keeps a log is silent unless a new row mentions it: with
     no new row at all, none does.
     """
-    mention = MENTIONS.get(change.section)
+    mention = text_mention if change.heading else MENTIONS.get(change.section)
     if change.significance != "substantive" or change.bookkeeping or mention is None or not has_log:
         return change
     found = [(row, how) for row in new_rows if (how := mention(change, row))]

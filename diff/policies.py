@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from policydiff.diff.codes import code_changes
 from policydiff.diff.criteria import criteria_changes
 from policydiff.diff.documented import document
+from policydiff.diff.passages import Passage, changed_texts, shown_by_text, text_changes
 from policydiff.diff.records import metadata_changes, reference_changes, revision_changes
 from policydiff.diff.words import key
 from policydiff.model import Policy
@@ -17,6 +20,9 @@ from policydiff.model.diff import (
     SectionCounts,
     Side,
 )
+
+UNCHANGED = "the words of the text are unchanged there"
+VERBATIM = frozenset({"criteria", "references", "revisions"})
 
 
 def side(policy: Policy) -> Side:
@@ -37,9 +43,13 @@ def furniture(*policies: Policy) -> list[str]:
     return sorted(phrases, key=lambda phrase: (-len(phrase), phrase))
 
 
-def diff_policies(left: Policy, right: Policy) -> DiffResult:
+def diff_policies(
+    left: Policy, right: Policy, left_text: Sequence[Passage] = (), right_text: Sequence[Passage] = ()
+) -> DiffResult:
     """What changed from `left` (the older version) to `right` (the newer), item by item.
 
+    With the texts of both versions (diff/passages.py), words no structured change holds are text
+    changes of their section, and a section whose words did not change has no substantive change.
     Changes come substantive first, then by section (criteria, codes, metadata, revisions,
     references) in document order; each has a stable id within the result.
     """
@@ -53,7 +63,9 @@ def diff_policies(left: Policy, right: Policy) -> DiffResult:
         *revisions,
         *reference_changes(left.references, right.references),
     ]
-    documented = [document(bookkept(change), new_rows, bool(right.revisions)) for change in found]
+    if left_text or right_text:
+        found = [*settled(found, left_text, right_text), *text_changes(left_text, right_text, found, header)]
+    documented = [document(bookkept(paged(change)), new_rows, bool(right.revisions)) for change in found]
     ordered = sorted(
         documented,
         key=lambda change: (change.significance != "substantive", SECTIONS.index(change.section)),
@@ -70,6 +82,34 @@ def diff_policies(left: Policy, right: Policy) -> DiffResult:
         summary=summarize(changes, len(new_rows)),
         new_revisions=new_rows,
     )
+
+
+def settled(changes: list[Change], left: Sequence[Passage], right: Sequence[Passage]) -> list[Change]:
+    """Substantive changes whose words stand in no changed sentence are the parser's cut: cosmetic.
+
+    Only the sections read from the text verbatim are checked (metadata is normalized: its dates
+    are not the words that stand in the text); when no sentence changed at all, none is substantive.
+    """
+    texts = changed_texts(left, right)
+    return [
+        change.model_copy(
+            update={"significance": "cosmetic", "reasons": [*change.reasons, UNCHANGED], "direction": None}
+        )
+        if change.significance == "substantive"
+        and (not texts or (change.section in VERBATIM and not shown_by_text(change, texts)))
+        else change
+        for change in changes
+    ]
+
+
+def paged(change: Change) -> Change:
+    """The pages of the items before and after, for the reports' links."""
+    update = {}
+    for side in ("left", "right"):
+        page = getattr(getattr(change, side), "page", None)
+        if getattr(change, f"{side}_page") is None and page is not None:
+            update[f"{side}_page"] = page
+    return change.model_copy(update=update) if update else change
 
 
 def bookkept(change: Change) -> Change:

@@ -104,6 +104,8 @@ class Change(Record):
     heading: str | None = Field(
         default=None, description="For a change of the text: the heading of the section it stands in."
     )
+    left_page: int | None = Field(default=None, description="Page of the item (or sentence) before.")
+    right_page: int | None = Field(default=None, description="Page of the item (or sentence) after.")
 
     @property
     def edits(self) -> list[WordOp]:
