@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from policydiff.diff import diff_policies
 from policydiff.diff.compare import compare_policies
+from policydiff.diff.passages import Passage, passages
 from policydiff.extract.codes import parse_codes
 from policydiff.extract.criteria import parse_criteria
 from policydiff.extract.document import Document
@@ -17,6 +20,8 @@ from policydiff.extract.references import parse_references
 from policydiff.extract.revisions import parse_revisions
 from policydiff.extract.sections import segment
 from policydiff.model import Comparison, DiffResult, Policy, Source
+
+T = TypeVar("T")
 
 
 def extract_document(doc: Document) -> Policy:
@@ -75,12 +80,17 @@ def extract_bytes(
     Raises ExtractError as extract_file does. This is what batch workers run: they receive the bytes,
     so a worker on another machine needs no access to the files.
     """
+    return read_bytes(data, path, limits, pdf_text, extract_document)
+
+
+def read_bytes(data: bytes, path: str, limits: Limits, pdf_text: str, read: Callable[[Document], T]) -> T:
+    """`read` applied to the loaded document, under the limits, a parser bug reported as the file's error."""
     # The loader's first import is the program's memory, not the file's: done before the caps apply.
     loader_module(sniff_format(data))
     with limited(path, limits):
         doc = load_bytes(data, path, limits.max_pages, pdf_text)
         try:
-            return extract_document(doc)
+            return read(doc)
         except (ExtractError, MemoryError):  # MemoryError: the memory cap, reported by `limited`
             raise
         except Exception as error:  # a parser bug must not stop a batch: it becomes this file's error
@@ -89,12 +99,25 @@ def extract_bytes(
             ) from error
 
 
+def record_and_text(doc: Document) -> tuple[Policy, list[Passage]]:
+    """The record and the policy's own text, sentence by sentence (for a complete, honest diff)."""
+    return extract_document(doc), passages(segment(doc))
+
+
 def diff_files(old_path: str | Path, new_path: str | Path) -> DiffResult:
     """What changed from the policy file `old_path` to `new_path` (each PDF, HTML or text).
 
-    Raises ExtractError, as extract_file does, for a file that cannot be read as a policy.
+    Besides the records, the diff reads both texts: words no parser understood still show, as text
+    changes of their section. Raises ExtractError, as extract_file does, for a file that cannot be read
+    as a policy.
     """
-    return diff_policies(extract_file(old_path), extract_file(new_path))
+    old, old_text = read_bytes(
+        read_file(old_path), str(old_path), DEFAULT_LIMITS, DEFAULT_PDF_TEXT, record_and_text
+    )
+    new, new_text = read_bytes(
+        read_file(new_path), str(new_path), DEFAULT_LIMITS, DEFAULT_PDF_TEXT, record_and_text
+    )
+    return diff_policies(old, new, old_text, new_text)
 
 
 def compare_files(paths: list[str | Path]) -> Comparison:
