@@ -21,7 +21,7 @@ from policydiff.diff.concepts import (
     service_names,
     walk,
 )
-from policydiff.diff.contrast import find_contradictions, quantity_comparisons
+from policydiff.diff.contrast import find_contradictions, quantity_comparisons, row_verdicts
 from policydiff.diff.normalize import Normalizer, harvest_abbreviations
 from policydiff.model import ABSENT, Code, CodeRow, Comparison, Policy
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -144,6 +144,10 @@ def compare_policies(policies: list[Policy]) -> Comparison:
                 "contradictions": involved.get(concept.id, []),
             }
         )
+        for concept in concepts
+    ]
+    concepts = [
+        concept.model_copy(update={"verdicts": row_verdicts(concept, facets_of[concept.id])})
         for concept in concepts
     ]
     codes, warnings = code_matrix(keyed)

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from policydiff.diff.direction import polarity as direction_polarity
 from policydiff.diff.normalize import Normalizer, compare_rules, harvest_abbreviations, words
 from policydiff.model import ComparedPolicy, Concept, Criterion, MemberText, Policy, ServiceGroup
 from policydiff.model.comparison import Polarity
@@ -65,8 +66,14 @@ class Facet:
     service: str | None
     catch_all: bool
     quantity_names: frozenset[str]
-    # One of several conditions that must all hold ('...; and'): part of an indication, not one itself.
-    conjunct: bool = False
+    # How the list holding the criterion combines ('all': one of several conditions that must all
+    # hold, part of an indication rather than one itself) and whether that list grants (+1) or denies (-1).
+    parent_logic: str | None = None
+    parent_sign: int = 1
+
+    @property
+    def conjunct(self) -> bool:
+        return self.parent_logic == "all"
 
 
 @dataclass(frozen=True)
@@ -400,7 +407,8 @@ class FacetDraft:
     coverage: str | None
     service: str | None
     catch_all: bool
-    conjunct: bool
+    parent_logic: str | None
+    parent_sign: int
 
 
 def draft_facets(
@@ -424,7 +432,9 @@ def draft_facets(
             if cut is None:
                 continue
             listed, parts = cut
-            conjunct = bool(ancestors) and ancestors[-1].logic == "all"
+            parent = ancestors[-1] if ancestors else None
+            parent_logic = parent.logic if parent else None
+            parent_sign = direction_polarity(parent.kind, parent.coverage) if parent else 1
             services = criterion_services(criterion, ancestors, key, names, mapping, normalizer)
             if listed:
                 # Each listed thing is its own service (named or not); the conditions are said of all.
@@ -437,7 +447,15 @@ def draft_facets(
                 for service in part_services:
                     drafts.append(
                         FacetDraft(
-                            key, criterion, text, criterion.kind, coverage, service, catch_all, conjunct
+                            key,
+                            criterion,
+                            text,
+                            criterion.kind,
+                            coverage,
+                            service,
+                            catch_all,
+                            parent_logic,
+                            parent_sign,
                         )
                     )
     return drafts, context
@@ -461,7 +479,8 @@ def build_facets(
             kind=draft.kind,
             coverage=draft.coverage,
             polarity=polarity(draft.kind, draft.coverage, draft.criterion.text),
-            conjunct=draft.conjunct,
+            parent_logic=draft.parent_logic,
+            parent_sign=draft.parent_sign,
             service=draft.service,
             catch_all=draft.catch_all,
             quantity_names=frozenset(

@@ -12,10 +12,20 @@ from policydiff.diff.concepts import (
     Vocabulary,
     similarity,
 )
+from policydiff.diff.direction import (
+    Verdict,
+    combine,
+    listed_item_direction,
+    threshold_direction,
+    turned,
+)
+from policydiff.diff.direction import polarity as direction_polarity
+from policydiff.diff.normalize import compare_rules
 from policydiff.model import (
     Concept,
     Contradiction,
     ContradictionSide,
+    PayerVerdict,
     Quantity,
     QuantityComparison,
     QuantityValue,
@@ -109,6 +119,50 @@ def _rank(
     stricter = [key for key, bar in bars.items() if bar == best]
     looser = [key for key in bars if key not in stricter]
     return stricter, looser, f"{measured}: {stated}; stricter: {', '.join(names[k] for k in stricter)}"
+
+
+def row_verdicts(concept: Concept, facets: list[Facet]) -> dict[str, PayerVerdict]:
+    """Per stating payer, whether its statement of the row is stricter or looser than the others'.
+    A row one payer states: by what the statement is (diff/direction.py: a requirement or exclusion
+    the others lack is stricter, another way in looser). A shared row: by its thresholds, a bar the
+    others do not set counting as stricter (turned for a ground for denial)."""
+    if len(concept.stated_by) == 1:
+        facet = facets[0]
+        verdict = listed_item_direction(
+            facet.kind, facet.coverage, facet.parent_logic, facet.parent_sign, added=True
+        )
+        lead = compare_rules().one_sided_reason
+        return {
+            facet.policy: PayerVerdict(
+                direction=verdict.direction, reasons=[f"{lead}: {why}" for why in verdict.reasons]
+            )
+        }
+    bars: dict[str, dict[str, Quantity]] = {}
+    sign: dict[str, int] = {}
+    for facet in facets:
+        sign.setdefault(facet.policy, direction_polarity(facet.kind, facet.coverage))
+        # Only the bars this facet states: a criterion cut in facets holds the others' too.
+        for quantity in facet.criterion.quantities:
+            measured = (quantity.quantity or quantity.unit or "").lower()
+            if measured and quantity.comparator and quantity.text in facet.text:
+                bars.setdefault(facet.policy, {}).setdefault(measured, quantity)
+    verdicts = {}
+    for key in concept.stated_by:
+        parts = [
+            Verdict("stricter" if key in q.stricter else "looser", (q.explanation,))
+            for q in concept.quantities
+            if key in q.stricter or key in q.looser
+        ]
+        # A bar is one more condition only against payers that set none here: bars on different
+        # things ('BMI 35 or greater' / 'at least one co-morbidity') do not order the payers.
+        if not any(own for other, own in bars.items() if other != key):
+            parts += [
+                turned(threshold_direction(None, quantity), sign[key])
+                for quantity in bars.get(key, {}).values()
+            ]
+        verdict = combine(parts)
+        verdicts[key] = PayerVerdict(direction=verdict.direction, reasons=list(verdict.reasons))
+    return verdicts
 
 
 def _side(facets: list[Facet], owner: dict[int, str]) -> ContradictionSide:

@@ -48,6 +48,7 @@ class CompareRules:
     synonyms: dict[str, str]
     no_position: tuple[re.Pattern[str], ...]
     service_generic_words: frozenset[str]
+    one_sided_reason: str
 
 
 def _patterns(data: dict, key: str) -> tuple[re.Pattern[str], ...]:
@@ -90,6 +91,7 @@ def compare_rules() -> CompareRules:
         service_generic_words=frozenset(
             lemma(word.lower()) for word in data.get("service_generic_words", [])
         ),
+        one_sided_reason=str(data.get("one_sided_reason", "")),
     )
 
 
