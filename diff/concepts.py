@@ -19,7 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from policydiff.diff.direction import polarity as direction_polarity
-from policydiff.diff.normalize import Normalizer, compare_rules, harvest_abbreviations, words
+from policydiff.diff.normalize import (
+    DEGREE_WORDS,
+    Normalizer,
+    compare_rules,
+    harvest_abbreviations,
+    words,
+)
 from policydiff.model import ComparedPolicy, Concept, Criterion, MemberText, Policy, ServiceGroup
 from policydiff.model.comparison import Polarity
 from rapidfuzz import fuzz
@@ -29,6 +35,8 @@ from spacy.lang.en.stop_words import STOP_WORDS
 # must reach LINK (complete linkage), so two rows never merge through one loose match.
 SAME_CONCEPT = 0.62
 LINK = 0.45
+# Notes and other words that take no position are one row only at this similarity: the same words.
+SAME_ASIDE = 0.9
 # A facet is scored against the facets that hold one of its this many rarest terms (candidate_pairs).
 BLOCKING_TERMS = 3
 # Two service names are one service at this token-sort ratio of their specific terms.
@@ -556,6 +564,8 @@ def candidate_pairs(facets: list[Facet], vocabulary: Vocabulary) -> set[tuple[in
     particular to it; pairs that share only common words ('test', 'cancer') are never scored, so the
     work grows with the matches rather than with the square of the facets."""
     postings: dict[str, list[Facet]] = {}
+    # A statement of numbers alone ('4', '81445': a page or a code run into the criteria) names no concept.
+    facets = [f for f in facets if any(not term.isdigit() for term in vocabulary.shape(f).terms)]
     for facet in facets:
         for term in vocabulary.shape(facet).terms:
             postings.setdefault(term, []).append(facet)
@@ -574,21 +584,29 @@ def candidate_pairs(facets: list[Facet], vocabulary: Vocabulary) -> set[tuple[in
 
 
 def cluster(
-    facets: list[Facet], vocabulary: Vocabulary, naming: dict[str | None, frozenset[str]]
+    facets: list[Facet], vocabulary: Vocabulary, naming: dict[str | None, frozenset[str]], bar: float
 ) -> list[list[Facet]]:
     """Groups of facets stating one concept: best pairs first, complete linkage across payers; a
     group never holds two facets of one policy's different services. Only candidate pairs (sharing a
     rare term, see candidate_pairs) are ranked; linkage scores any other pair when it is needed."""
 
     def score(a: Facet, b: Facet) -> float:
-        return similarity(a, b, vocabulary) if comparable(a, b, naming) else 0.0
+        if not comparable(a, b, naming):
+            return 0.0
+        # Under two services, a statement that says nothing beyond its service and coverage ('for all
+        # indications': degree words alone) is not the other service's statement.
+        if a.service != b.service and (
+            vocabulary.shape(a).terms <= DEGREE_WORDS or vocabulary.shape(b).terms <= DEGREE_WORDS
+        ):
+            return 0.0
+        return similarity(a, b, vocabulary)
 
     by_index = {facet.index: facet for facet in facets}
     scores = {
         pair: value
         for pair in candidate_pairs(facets, vocabulary)
-        if may_reach(by_index[pair[0]], by_index[pair[1]], vocabulary, SAME_CONCEPT)
-        and (value := score(by_index[pair[0]], by_index[pair[1]])) >= SAME_CONCEPT
+        if may_reach(by_index[pair[0]], by_index[pair[1]], vocabulary, bar)
+        and (value := score(by_index[pair[0]], by_index[pair[1]])) >= bar
     }
     groups: dict[int, list[Facet]] = {facet.index: [facet] for facet in facets}
     root = {facet.index: facet.index for facet in facets}
@@ -689,7 +707,14 @@ def group_concepts(
         buckets.setdefault((service, BUCKET[facet.polarity], facet.catch_all), []).append(facet)
     groups: list[list[Facet]] = []
     for (_, _, catch_all), members in buckets.items():
-        groups.extend([members] if catch_all else cluster(members, vocabulary, naming))
+        if catch_all:
+            groups.append(members)
+            continue
+        # A note, a scope sentence or a disclaimer states no criterion: it shares a row only with
+        # another payer's (nearly) same words, never on a few words in common.
+        asides = [f for f in members if f.kind == "note" or takes_no_position(f.text)]
+        groups.extend(cluster(asides, vocabulary, naming, SAME_ASIDE))
+        groups.extend(cluster([f for f in members if f not in asides], vocabulary, naming, SAME_CONCEPT))
     groups.sort(
         key=lambda group: (
             service_order.get(group[0].service, len(service_order)),

@@ -25,6 +25,8 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 _HYPHENATED_PREFIX = re.compile(r"\b(co|non|pre|post)-(?=[a-z])", re.I)
 # Negations and degree words that spaCy counts as stop words but that change what a criterion means.
 _MEANINGFUL_STOP_WORDS = frozenset({"full", "empty", "first", "second", "third", "last", "all"})
+# Those words alone say how much, not what: a statement of nothing else names no concept.
+DEGREE_WORDS = _MEANINGFUL_STOP_WORDS
 
 
 class CompareRulesError(ValueError):
