@@ -48,10 +48,13 @@
       if (!wanted) return true;
       var key = control.getAttribute("data-filter");
       if (key === "text") return row.textContent.toLowerCase().indexOf(wanted.toLowerCase()) !== -1;
+      if (key === "show" || key === "payers") {
+        return (row.getAttribute("data-" + key) || "").split(" ").indexOf(wanted) !== -1;
+      }
       return row.getAttribute("data-" + key) === wanted;
     }
     function apply() {
-      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+      var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-filter-row]"));
       var shown = 0;
       rows.forEach(function (row) {
         var visible = controls.every(function (control) { return matches(row, control); });
