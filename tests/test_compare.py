@@ -230,3 +230,19 @@ def test_cli_compare_needs_two_readable_files(tmp_path, capsys):
     assert main(["compare", centene]) == EXIT_USAGE
     assert main(["compare", centene, str(tmp_path / "missing.pdf")]) == EXIT_UNREADABLE
     assert "missing.pdf" in capsys.readouterr().err
+
+
+def test_columns_are_named_by_payer_and_number_and_never_numbered():
+    """Two versions of one CMS LCD (their texts carry no number the parser reads): one name, so the
+    file name tells them apart, never 'CMS-2'.
+    A policy whose payer was not read is named by its file, not by a payer guessed elsewhere."""
+    old, new = LCD_VERSIONS / "L33822_2020.txt", LCD_VERSIONS / "L33822_2021.txt"
+    comparison = compare_files([old, new])
+    assert [policy.name for policy in comparison.policies] == [
+        "CMS (L33822_2020.txt)",
+        "CMS (L33822_2021.txt)",
+    ]
+    centene, cigna = seed_policies("txt")
+    unnamed = centene.model_copy(update={"payer": None})
+    names = [policy.name for policy in compare_policies([unnamed, cigna]).policies]
+    assert names == ["centene-cp-mp-101-dli CP.MP.101", "Cigna 0261"]
