@@ -712,9 +712,9 @@ def group_concepts(
             continue
         # A note, a scope sentence or a disclaimer states no criterion: it shares a row only with
         # another payer's (nearly) same words, never on a few words in common.
-        asides = [f for f in members if f.kind == "note" or takes_no_position(f.text)]
-        groups.extend(cluster(asides, vocabulary, naming, SAME_ASIDE))
-        groups.extend(cluster([f for f in members if f not in asides], vocabulary, naming, SAME_CONCEPT))
+        aside = {f.index for f in members if f.kind == "note" or takes_no_position(f.text)}
+        groups.extend(cluster([f for f in members if f.index in aside], vocabulary, naming, SAME_ASIDE))
+        groups.extend(cluster([f for f in members if f.index not in aside], vocabulary, naming, SAME_CONCEPT))
     groups.sort(
         key=lambda group: (
             service_order.get(group[0].service, len(service_order)),
