@@ -61,6 +61,11 @@
         row.hidden = !visible;
         if (visible) shown += 1;
       });
+      // A group's heading row (a service of the comparison) goes with the last of its rows.
+      Array.prototype.slice.call(table.tBodies).forEach(function (body) {
+        var heading = body.querySelector("tr.service-row");
+        if (heading) heading.hidden = !body.querySelector("tr[data-filter-row]:not([hidden])");
+      });
       if (count) count.textContent = shown + " of " + rows.length + " shown";
     }
     controls.forEach(function (control) {

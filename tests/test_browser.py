@@ -202,6 +202,7 @@ def test_the_concept_matrix_shows_shared_rows_differences_or_one_payers_rows_on_
         ),
     }[show]
     assert visible(page, "#concept-matrix tr.concept") == sum(1 for c in comparison.concepts if wanted(c))
+    page.evaluate("document.getElementById('concepts-show').scrollIntoView()")
     page.screenshot(ARTIFACTS / f"compare-bariatric-{show}-screen.png", full_page=False)
     assert page.settle().errors == []
 
