@@ -180,8 +180,12 @@ def _side(facets: list[Facet], owner: dict[int, str]) -> ContradictionSide:
 
 
 def _quote(facets: list[Facet]) -> str:
-    quoted = {facet.criterion.id: facet.criterion.text.strip() for facet in facets}
-    return "; ".join(f"“{text}” ({criterion})" for criterion, text in quoted.items())
+    """Each criterion's words, its id and, where the source has pages, its page."""
+    quoted = {facet.criterion.id: facet.criterion for facet in facets}
+    return "; ".join(
+        f"“{criterion.text.strip()}” ({id_}{f', p. {criterion.page}' if criterion.page else ''})"
+        for id_, criterion in quoted.items()
+    )
 
 
 def _interval(value: Quantity) -> tuple[float, float] | None:

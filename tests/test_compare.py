@@ -246,3 +246,10 @@ def test_columns_are_named_by_payer_and_number_and_never_numbered():
     unnamed = centene.model_copy(update={"payer": None})
     names = [policy.name for policy in compare_policies([unnamed, cigna]).policies]
     assert names == ["centene-cp-mp-101-dli CP.MP.101", "Cigna 0261"]
+
+
+def test_a_contradiction_quotes_both_sides_with_their_pages():
+    """Centene I.B is on page 1 and Cigna 3 on page 2 of the seed PDFs: the explanation quotes both with them."""
+    [contradiction] = compare_policies(seed_policies("pdf")).contradictions
+    assert "To convert the recipient stem cells" in contradiction.explanation
+    assert "(I.B, p. 1)" in contradiction.explanation and "(3, p. 2)" in contradiction.explanation
