@@ -455,7 +455,8 @@ def code_matrix_row(row: CodeRow, keys: list[str], listing: set[str]) -> CodeMat
         for key in keys
     ]
     compared = {status for key, status in zip(keys, statuses, strict=True) if key in listing}
-    return CodeMatrixRow(row=row, statuses=statuses, agreement="same" if len(compared) <= 1 else "differs")
+    agreement = "differs conflict" if row.conflict else "same" if len(compared) <= 1 else "differs"
+    return CodeMatrixRow(row=row, statuses=statuses, agreement=agreement)
 
 
 def comparison_view(comparison: Comparison, links: dict[str, str] | None) -> ComparisonView:
@@ -474,7 +475,7 @@ def comparison_view(comparison: Comparison, links: dict[str, str] | None) -> Com
         shared_count=sum(1 for concept in comparison.concepts if len(concept.stated_by) > 1),
         code_rows=code_rows,
         code_systems=_first_seen(row.system for row in comparison.codes),
-        codes_differing=sum(1 for row in code_rows if row.agreement == "differs"),
+        codes_differing=sum(1 for row in code_rows if row.agreement != "same"),
         policy_names={policy.key: compared_name(policy) for policy in comparison.policies},
         hrefs={key: href for key, href in hrefs.items() if key in keys},
     )

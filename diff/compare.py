@@ -92,8 +92,16 @@ def code_matrix(keyed: list[tuple[str, Policy]]) -> tuple[list[CodeRow], list[st
             span = next((c for c in policy.codes if c.system == system and _in_range(value, c)), None)
             members[key] = span.status if span else ABSENT
         description = next((c.description for c in by_policy.values() if c.description), None)
+        statuses = set(members.values())
         rows.append(
-            CodeRow(system=system, code=value, code_end=end, description=description, members=members)
+            CodeRow(
+                system=system,
+                code=value,
+                code_end=end,
+                description=description,
+                members=members,
+                conflict={"covered", "not_covered"} <= statuses,
+            )
         )
     rows.sort(
         key=lambda row: (

@@ -145,6 +145,9 @@ class CodeRow(Record):
     members: dict[str, str | None] = Field(
         description="policy key -> status in that policy (null: listed without status), or 'absent'."
     )
+    conflict: bool = Field(
+        default=False, description="One policy lists the code as covered and another as not covered."
+    )
 
 
 class Comparison(Record):

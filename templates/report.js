@@ -48,10 +48,8 @@
       if (!wanted) return true;
       var key = control.getAttribute("data-filter");
       if (key === "text") return row.textContent.toLowerCase().indexOf(wanted.toLowerCase()) !== -1;
-      if (key === "show" || key === "payers") {
-        return (row.getAttribute("data-" + key) || "").split(" ").indexOf(wanted) !== -1;
-      }
-      return row.getAttribute("data-" + key) === wanted;
+      // A row may carry several values of one filter, space-separated ("shared differs").
+      return (row.getAttribute("data-" + key) || "").split(" ").indexOf(wanted) !== -1;
     }
     function apply() {
       var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-filter-row]"));

@@ -253,3 +253,16 @@ def test_a_contradiction_quotes_both_sides_with_their_pages():
     [contradiction] = compare_policies(seed_policies("pdf")).contradictions
     assert "To convert the recipient stem cells" in contradiction.explanation
     assert "(I.B, p. 1)" in contradiction.explanation and "(3, p. 2)" in contradiction.explanation
+
+
+def test_a_code_one_payer_covers_and_another_excludes_is_flagged():
+    centene = gold_policy("centene-cp-mp-101-dli")
+    code = centene.codes[0]
+    excluding = centene.model_copy(
+        update={"payer": "Other payer", "codes": [code.model_copy(update={"status": "not_covered"})]}
+    )
+    covering = centene.model_copy(update={"codes": [code.model_copy(update={"status": "covered"})]})
+    [row] = compare_policies([covering, excluding]).codes
+    assert row.conflict and row.members == {"centene": "covered", "other-payer": "not_covered"}
+    [same] = compare_policies([covering, covering.model_copy(update={"payer": "Other payer"})]).codes
+    assert not same.conflict

@@ -545,3 +545,16 @@ def test_the_comparison_leads_with_the_answer_per_service_and_filters_its_rows()
     # A quote's page links to that criterion in its policy's report.
     pages = [a.attributes["href"] for a in page.css("#concept-matrix a.page")]
     assert "centene.html#criterion-I.A" in pages
+
+
+def test_the_code_matrix_flags_a_code_covered_by_one_and_not_covered_by_another():
+    centene = policy_of(GOLD_NAMES[0])
+    code = centene.codes[0]
+    other = centene.model_copy(
+        update={"payer": "Other payer", "codes": [code.model_copy(update={"status": "not_covered"})]}
+    )
+    mine = centene.model_copy(update={"codes": [code.model_copy(update={"status": "covered"})]})
+    page = HTMLParser(compare_html(compare_policies([mine, other])))
+    [row] = page.css("#code-matrix tbody tr")
+    assert row.attributes["data-agreement"].split() == ["differs", "conflict"]
+    assert row.css_first(".badge.contradiction") is not None
