@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from policydiff.diff import diff_policies
 from policydiff.diff.compare import compare_policies
+from policydiff.diff.passages import Passage, passages
 from policydiff.extract.codes import parse_codes
 from policydiff.extract.criteria import parse_criteria
 from policydiff.extract.document import Document
@@ -19,6 +21,8 @@ from policydiff.extract.references import parse_references
 from policydiff.extract.revisions import parse_revisions
 from policydiff.extract.sections import segment
 from policydiff.model import Comparison, DiffResult, Policy, Source
+
+T = TypeVar("T")
 
 
 def extract_document(doc: Document) -> Policy:
@@ -77,13 +81,18 @@ def extract_bytes(
     Raises ExtractError as extract_file does. This is what batch workers run: they receive the bytes,
     so a worker on another machine needs no access to the files.
     """
+    return read_bytes(data, path, limits, pdf_text, extract_document)
+
+
+def read_bytes(data: bytes, path: str, limits: Limits, pdf_text: str, read: Callable[[Document], T]) -> T:
+    """`read` applied to the loaded document, under the limits, a parser bug reported as the file's error."""
     # The loader's first import is the program's memory, not the file's: done before the caps apply.
     loader_module(sniff_format(data))
     with limited(path, limits):
         with _failures_as_file_errors(path, "reading"):
             doc = load_bytes(data, path, limits.max_pages, pdf_text)
         with _failures_as_file_errors(path, "parsing"):
-            return extract_document(doc)
+            return read(doc)
 
 
 @contextmanager
@@ -100,6 +109,11 @@ def _failures_as_file_errors(path: str, stage: str) -> Iterator[None]:
         ) from error
 
 
+def record_and_text(doc: Document) -> tuple[Policy, list[Passage]]:
+    """The record and the policy's own text, sentence by sentence (for a complete, honest diff)."""
+    return extract_document(doc), passages(segment(doc))
+
+
 def diff_files(
     old_path: str | Path,
     new_path: str | Path,
@@ -108,12 +122,19 @@ def diff_files(
 ) -> DiffResult:
     """What changed from the policy file `old_path` to `new_path` (each PDF, HTML or text).
 
-    Raises ExtractError, as extract_file does, for a file that cannot be read as a policy; each file is
-    held to `limits`, and so is the diff itself (a LimitError naming the newer file).
+    Besides the records, the diff reads both texts: words no parser understood still show, as text
+    changes of their section. Raises ExtractError, as extract_file does, for a file that cannot be read
+    as a policy; each file is held to `limits`, and so is the diff itself (a LimitError naming the newer
+    file).
     """
-    old, new = extract_file(old_path, limits, pdf_text), extract_file(new_path, limits, pdf_text)
+    old, old_text = read_bytes(
+        read_file(old_path, max_file_bytes(limits)), str(old_path), limits, pdf_text, record_and_text
+    )
+    new, new_text = read_bytes(
+        read_file(new_path, max_file_bytes(limits)), str(new_path), limits, pdf_text, record_and_text
+    )
     with limited(str(new_path), limits), _failures_as_file_errors(str(new_path), "diffing"):
-        return diff_policies(old, new)
+        return diff_policies(old, new, old_text, new_text)
 
 
 def compare_files(

@@ -313,6 +313,21 @@ class ConceptCell:
 class ConceptRow:
     concept: Concept
     cells: list[ConceptCell]
+    agreement: str  # 'shared' (several payers state it) or 'one'
+    differs: bool  # some payer does not state it, or the stating payers' bars differ
+    stricter: list[tuple[str, str]]  # (policy key, why) of the payers stricter on a shared row
+
+
+@dataclass(frozen=True)
+class ServiceSummary:
+    """The answer for one service: who covers it, who does not, what they share, who is stricter."""
+
+    covered_by: list[str]
+    not_covered_by: list[str]
+    silent: list[str]
+    shared: list[ConceptRow]
+    stricter: list[tuple[str, ConceptRow]]
+    one_payer: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -320,6 +335,7 @@ class ServiceBlock:
     label: str
     names: dict[str, str]
     rows: list[ConceptRow]
+    summary: ServiceSummary
 
 
 @dataclass(frozen=True)
@@ -347,10 +363,13 @@ class ComparisonView:
     code_systems: list[str]
     codes_differing: int
     policy_names: dict[str, str]
+    hrefs: dict[str, str]
 
 
 def compared_name(policy: ComparedPolicy) -> str:
-    return " ".join(part for part in (policy.payer or policy.key, policy.policy_number or "") if part)
+    return policy.name or " ".join(
+        part for part in (policy.payer or policy.key, policy.policy_number) if part
+    )
 
 
 def concept_cell(concept: Concept, key: str) -> ConceptCell:
@@ -362,21 +381,56 @@ def concept_cell(concept: Concept, key: str) -> ConceptCell:
     )
 
 
+def concept_row(concept: Concept, keys: list[str]) -> ConceptRow:
+    directions = {verdict.direction for verdict in concept.verdicts.values()}
+    shared = len(concept.stated_by) > 1
+    return ConceptRow(
+        concept=concept,
+        cells=[concept_cell(concept, key) for key in keys],
+        agreement="shared" if shared else "one",
+        differs=len(concept.stated_by) < len(keys) or bool(directions & {"stricter", "looser", "unclear"}),
+        stricter=[
+            (key, "; ".join(verdict.reasons))
+            for key, verdict in concept.verdicts.items()
+            if shared and verdict.direction == "stricter"
+        ],
+    )
+
+
+def service_summary(rows: list[ConceptRow], keys: list[str]) -> ServiceSummary:
+    """Who covers the service (states something it covers), who does not (states only exclusions),
+    who says nothing of it; the rows several payers share; who is stricter where; how many rows each
+    payer states alone."""
+    polarities: dict[str, set[str]] = {key: set() for key in keys}
+    for row in rows:
+        for key, members in row.concept.texts.items():
+            polarities[key].update(member.polarity for member in members)
+    return ServiceSummary(
+        covered_by=[key for key in keys if "covers" in polarities[key]],
+        not_covered_by=[
+            key for key in keys if "excludes" in polarities[key] and "covers" not in polarities[key]
+        ],
+        silent=[key for key in keys if not polarities[key]],
+        shared=[row for row in rows if row.agreement == "shared"],
+        stricter=[(key, row) for row in rows for key, _ in row.stricter],
+        one_payer={
+            key: count for key in keys if (count := sum(1 for row in rows if row.concept.stated_by == [key]))
+        },
+    )
+
+
 def service_blocks(comparison: Comparison, keys: list[str]) -> list[ServiceBlock]:
     """Concept rows grouped by the service they are about, services in the comparison's order."""
     rows_by_service: dict[str | None, list[ConceptRow]] = {}
     for concept in comparison.concepts:
-        row = ConceptRow(concept=concept, cells=[concept_cell(concept, key) for key in keys])
-        rows_by_service.setdefault(concept.service, []).append(row)
-    blocks = []
-    for group in comparison.services:
-        if group.label in rows_by_service:
-            blocks.append(ServiceBlock(group.label, group.names, rows_by_service.pop(group.label)))
-    blocks.extend(
-        ServiceBlock(service or "Not tied to one service", {}, rows)
-        for service, rows in rows_by_service.items()
-    )
-    return blocks
+        rows_by_service.setdefault(concept.service, []).append(concept_row(concept, keys))
+    grouped = [
+        (group.label, group.names, rows_by_service.pop(group.label))
+        for group in comparison.services
+        if group.label in rows_by_service
+    ]
+    grouped += [(service or "Not tied to one service", {}, rows) for service, rows in rows_by_service.items()]
+    return [ServiceBlock(label, names, rows, service_summary(rows, keys)) for label, names, rows in grouped]
 
 
 # The cell of a policy that lists no codes at all (filter value of the code matrix).
@@ -398,7 +452,8 @@ def code_matrix_row(row: CodeRow, keys: list[str], listing: set[str]) -> CodeMat
         for key in keys
     ]
     compared = {status for key, status in zip(keys, statuses, strict=True) if key in listing}
-    return CodeMatrixRow(row=row, statuses=statuses, agreement="same" if len(compared) <= 1 else "differs")
+    agreement = "differs conflict" if row.conflict else "same" if len(compared) <= 1 else "differs"
+    return CodeMatrixRow(row=row, statuses=statuses, agreement=agreement)
 
 
 def comparison_view(comparison: Comparison, links: dict[str, str] | None) -> ComparisonView:
@@ -417,8 +472,9 @@ def comparison_view(comparison: Comparison, links: dict[str, str] | None) -> Com
         shared_count=sum(1 for concept in comparison.concepts if len(concept.stated_by) > 1),
         code_rows=code_rows,
         code_systems=_first_seen(row.system for row in comparison.codes),
-        codes_differing=sum(1 for row in code_rows if row.agreement == "differs"),
+        codes_differing=sum(1 for row in code_rows if row.agreement != "same"),
         policy_names={policy.key: compared_name(policy) for policy in comparison.policies},
+        hrefs={key: href for key, href in hrefs.items() if key in keys},
     )
 
 

@@ -11,6 +11,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from policydiff.diff.direction import (
+    code_direction,
+    code_status_direction,
+    combine,
+    range_direction,
+)
 from policydiff.diff.significance import reasons_of, word_ops
 from policydiff.diff.words import same_layout_aside
 from policydiff.model import Code
@@ -88,6 +94,8 @@ def pair_change(before: Code, after: Code) -> Change | None:
         substantive = True
     if not fields:
         return None
+    # A code's description says what the code is, not whether it is covered: only its status moves coverage.
+    verdict = code_status_direction(before.status, after.status)
     return Change(
         id="",
         section="codes",
@@ -102,6 +110,8 @@ def pair_change(before: Code, after: Code) -> Change | None:
         left_ids=[subject(before)],
         right_ids=[subject(after)],
         words=ops,
+        direction=verdict.direction if substantive else None,
+        direction_reasons=list(verdict.reasons) if substantive else [],
     )
 
 
@@ -144,6 +154,8 @@ def group_changes(lefts: list[Code], rights: list[Code]) -> list[Change]:
                 reasons=["code " + ("removed" if lefts else "added")],
                 left_ids=[subject(code)] if lefts else [],
                 right_ids=[subject(code)] if rights else [],
+                direction=code_direction(code.status, added=not lefts).direction,
+                direction_reasons=list(code_direction(code.status, added=not lefts).reasons),
             )
             for code in lefts or rights
         ]
@@ -167,6 +179,15 @@ def range_change(lefts: list[Code], rights: list[Code]) -> Change:
         fields.append("status")
         reasons.append("status changed")
         substantive = True
+    status_before = next(iter(statuses_before)) if len(statuses_before) == 1 else None
+    status_after = next(iter(statuses_after)) if len(statuses_after) == 1 else None
+    verdict = combine(
+        [
+            range_direction(status_after, entered=bool(entered), left=False),
+            range_direction(status_before, entered=False, left=bool(left_range)),
+            code_status_direction(status_before, status_after),
+        ]
+    )
     title = " / ".join(subject(code) for code in rights)
     return Change(
         id="",
@@ -185,6 +206,8 @@ def range_change(lefts: list[Code], rights: list[Code]) -> Change:
         right_ids=[subject(code) for code in rights],
         codes_entered=entered,
         codes_left=left_range,
+        direction=verdict.direction if substantive else None,
+        direction_reasons=list(verdict.reasons) if substantive else [],
     )
 
 

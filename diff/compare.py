@@ -9,6 +9,8 @@ Deterministic: the same policies in the same order give the same table.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from policydiff.diff.concepts import (
     align_services,
     build_facets,
@@ -19,7 +21,7 @@ from policydiff.diff.concepts import (
     service_names,
     walk,
 )
-from policydiff.diff.contrast import find_contradictions, quantity_comparisons
+from policydiff.diff.contrast import find_contradictions, quantity_comparisons, row_verdicts
 from policydiff.diff.normalize import Normalizer, harvest_abbreviations
 from policydiff.model import ABSENT, Code, CodeRow, Comparison, Policy
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -28,7 +30,21 @@ SYSTEM_ORDER = ("CPT", "HCPCS", "ICD-10-CM", "ICD-10-PCS", "NDC", "Revenue", "ot
 
 
 def policy_name(policy: Policy) -> str:
-    return " ".join(part for part in (policy.payer, policy.policy_number) if part) or policy.title
+    """A column's name: the payer and the policy number, so that two policies of one payer are told
+    apart by number; the file's name stands in for an unread payer (a payer guessed from a cited
+    policy would name the column after someone else)."""
+    payer = policy.payer or (PurePath(policy.source.path).stem if policy.source.path else None)
+    return " ".join(part for part in (payer, policy.policy_number) if part) or policy.title
+
+
+def column_names(policies: list[Policy]) -> list[str]:
+    """Each policy's name, with its file's name added where two are alike (two versions of one
+    policy): never a number the policies do not carry ('CMS-2')."""
+    names = [policy_name(policy) for policy in policies]
+    return [
+        f"{name} ({PurePath(policy.source.path or policy.title).name})" if names.count(name) > 1 else name
+        for name, policy in zip(names, policies, strict=True)
+    ]
 
 
 def abbreviations(policies: list[Policy]) -> dict[str, str]:
@@ -76,8 +92,16 @@ def code_matrix(keyed: list[tuple[str, Policy]]) -> tuple[list[CodeRow], list[st
             span = next((c for c in policy.codes if c.system == system and _in_range(value, c)), None)
             members[key] = span.status if span else ABSENT
         description = next((c.description for c in by_policy.values() if c.description), None)
+        statuses = set(members.values())
         rows.append(
-            CodeRow(system=system, code=value, code_end=end, description=description, members=members)
+            CodeRow(
+                system=system,
+                code=value,
+                code_end=end,
+                description=description,
+                members=members,
+                conflict={"covered", "not_covered"} <= statuses,
+            )
         )
     rows.sort(
         key=lambda row: (
@@ -95,12 +119,8 @@ def compare_policies(policies: list[Policy]) -> Comparison:
         raise ValueError("a comparison needs at least two policies")
     keys = policy_keys(policies)
     keyed = list(zip(keys, policies, strict=True))
-    compared = [compared_policy(key, policy) for key, policy in keyed]
-    payers = [policy.payer for policy in policies]
-    names = {
-        key: (policy.payer if policy.payer and payers.count(policy.payer) == 1 else policy_name(policy))
-        for key, policy in keyed
-    }
+    names = dict(zip(keys, column_names(policies), strict=True))
+    compared = [compared_policy(key, names[key], policy) for key, policy in keyed]
 
     plain = Normalizer(abbreviations(policies), frozenset())
     named = {key: service_names(policy) for key, policy in keyed}
@@ -132,6 +152,10 @@ def compare_policies(policies: list[Policy]) -> Comparison:
                 "contradictions": involved.get(concept.id, []),
             }
         )
+        for concept in concepts
+    ]
+    concepts = [
+        concept.model_copy(update={"verdicts": row_verdicts(concept, facets_of[concept.id])})
         for concept in concepts
     ]
     codes, warnings = code_matrix(keyed)

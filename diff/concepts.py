@@ -17,9 +17,15 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import combinations
 
-from policydiff.diff.normalize import Normalizer, compare_rules, harvest_abbreviations, words
+from policydiff.diff.direction import polarity as direction_polarity
+from policydiff.diff.normalize import (
+    DEGREE_WORDS,
+    Normalizer,
+    compare_rules,
+    harvest_abbreviations,
+    words,
+)
 from policydiff.model import ComparedPolicy, Concept, Criterion, MemberText, Policy, ServiceGroup
 from policydiff.model.comparison import Polarity
 from rapidfuzz import fuzz
@@ -29,7 +35,11 @@ from spacy.lang.en.stop_words import STOP_WORDS
 # must reach LINK (complete linkage), so two rows never merge through one loose match.
 SAME_CONCEPT = 0.62
 LINK = 0.45
-# Two service names are one service at this token-set ratio of their terms.
+# Notes and other words that take no position are one row only at this similarity: the same words.
+SAME_ASIDE = 0.9
+# A facet is scored against the facets that hold one of its this many rarest terms (candidate_pairs).
+BLOCKING_TERMS = 3
+# Two service names are one service at this token-sort ratio of their specific terms.
 SAME_SERVICE = 85
 # A statement may be this many times longer (in weighted terms) than another it restates.
 BALANCE = 3.0
@@ -64,6 +74,14 @@ class Facet:
     service: str | None
     catch_all: bool
     quantity_names: frozenset[str]
+    # How the list holding the criterion combines ('all': one of several conditions that must all
+    # hold, part of an indication rather than one itself) and whether that list grants (+1) or denies (-1).
+    parent_logic: str | None = None
+    parent_sign: int = 1
+
+    @property
+    def conjunct(self) -> bool:
+        return self.parent_logic == "all"
 
 
 @dataclass(frozen=True)
@@ -118,9 +136,10 @@ def policy_keys(policies: list[Policy]) -> list[str]:
     return keys
 
 
-def compared_policy(key: str, policy: Policy) -> ComparedPolicy:
+def compared_policy(key: str, name: str, policy: Policy) -> ComparedPolicy:
     return ComparedPolicy(
         key=key,
+        name=name,
         payer=policy.payer,
         policy_number=policy.policy_number,
         title=policy.title,
@@ -154,21 +173,32 @@ def align_services(
     """Services named alike by several policies are one; when each policy is left with exactly one
     service matched by no other, those are paired too (the policies were put side by side on it)."""
     groups: list[dict] = []
+    # Term -> positions of the groups whose names hold it: a name is matched only against groups
+    # sharing a word with it (names sharing none never reach SAME_SERVICE).
+    holding: dict[str, list[int]] = {}
+    generic = compare_rules().service_generic_words
     for key, names in named.items():
         for name in names:
-            terms = " ".join(sorted(set(normalizer.terms(name)))) or name.lower()
+            terms = set(normalizer.terms(name))
+            # Whole names compared: a name inside a longer one ('Circulating tumor cells' in 'Circulating
+            # tumor cells and circulating tumor DNA') is another service, unless the rest is generic.
+            specific = sorted(terms - generic or terms) or [name.lower()]
+            terms = " ".join(specific)
+            candidates = sorted({position for term in specific for position in holding.get(term, [])})
             match = next(
                 (
-                    group
-                    for group in groups
-                    if key not in group["names"]
-                    and fuzz.token_set_ratio(terms, group["terms"]) >= SAME_SERVICE
+                    groups[position]
+                    for position in candidates
+                    if key not in groups[position]["names"]
+                    and fuzz.token_sort_ratio(terms, groups[position]["terms"]) >= SAME_SERVICE
                 ),
                 None,
             )
             if match:
                 match["names"][key] = name
             else:
+                for term in specific:
+                    holding.setdefault(term, []).append(len(groups))
                 groups.append({"label": name, "terms": terms, "names": {key: name}})
     own = [group for group in groups if len(group["names"]) == 1]
     owners = [next(iter(group["names"])) for group in own]
@@ -207,7 +237,16 @@ def comparable(a: Facet, b: Facet, naming: dict[str | None, frozenset[str]]) -> 
     )
 
 
-def polarity(kind: str, coverage: str | None) -> Polarity:
+def takes_no_position(text: str) -> bool:
+    """A scope sentence, disclaimer, reference to general exclusions or question of benefit: words
+    that neither cover nor exclude anything, however they are worded."""
+    return any(pattern.search(text) for pattern in compare_rules().no_position)
+
+
+def polarity(kind: str, coverage: str | None, text: str = "") -> Polarity:
+    """A note takes no position even under an excluding heading ('depression is not a contraindication')."""
+    if kind == "note" or takes_no_position(text):
+        return "neutral"
     if kind in ("exclusion", "contraindication") or coverage in EXCLUDING_COVERAGE:
         return "excludes"
     if kind == "indication" or (kind == "statement" and coverage == "medically_necessary"):
@@ -319,7 +358,7 @@ def criterion_services(
     criterion: Criterion,
     ancestors: tuple[Criterion, ...],
     key: str,
-    names: list[str],
+    names: dict[str, frozenset[str]],
     mapping: dict[tuple[str, str], str],
     normalizer: Normalizer,
 ) -> list[str | None]:
@@ -333,11 +372,16 @@ def criterion_services(
 
 
 def named_services(
-    text: str, key: str, names: list[str], mapping: dict[tuple[str, str], str], normalizer: Normalizer
+    text: str,
+    key: str,
+    names: dict[str, frozenset[str]],
+    mapping: dict[tuple[str, str], str],
+    normalizer: Normalizer,
 ) -> list[str | None]:
-    """Service groups whose names the words name, else the policy's only service, else [None]."""
+    """Service groups whose names (name -> its terms) the words name, else the policy's only service,
+    else [None]."""
     terms = set(normalizer.terms(text))
-    named = [name for name in names if (name_terms := set(normalizer.terms(name))) and name_terms <= terms]
+    named = [name for name, name_terms in names.items() if name_terms and name_terms <= terms]
     if named or len(names) == 1:
         return [mapping[(key, name)] for name in (named or names)]
     return [None]
@@ -371,6 +415,8 @@ class FacetDraft:
     coverage: str | None
     service: str | None
     catch_all: bool
+    parent_logic: str | None
+    parent_sign: int
 
 
 def draft_facets(
@@ -384,7 +430,7 @@ def draft_facets(
     drafts: list[FacetDraft] = []
     context: list[str] = []
     for key, policy in keyed:
-        names = service_names(policy)
+        names = {name: frozenset(normalizer.terms(name)) for name in service_names(policy)}
         for criterion, ancestors in walk(policy.criteria):
             catch_all = is_catch_all(criterion.text)
             coverage = criterion.coverage or next(
@@ -394,6 +440,9 @@ def draft_facets(
             if cut is None:
                 continue
             listed, parts = cut
+            parent = ancestors[-1] if ancestors else None
+            parent_logic = parent.logic if parent else None
+            parent_sign = direction_polarity(parent.kind, parent.coverage) if parent else 1
             services = criterion_services(criterion, ancestors, key, names, mapping, normalizer)
             if listed:
                 # Each listed thing is its own service (named or not); the conditions are said of all.
@@ -405,7 +454,17 @@ def draft_facets(
                 text = named_quantities(criterion, ancestors, part, normalizer)
                 for service in part_services:
                     drafts.append(
-                        FacetDraft(key, criterion, text, criterion.kind, coverage, service, catch_all)
+                        FacetDraft(
+                            key,
+                            criterion,
+                            text,
+                            criterion.kind,
+                            coverage,
+                            service,
+                            catch_all,
+                            parent_logic,
+                            parent_sign,
+                        )
                     )
     return drafts, context
 
@@ -427,7 +486,9 @@ def build_facets(
             or normalizer.terms(draft.text),
             kind=draft.kind,
             coverage=draft.coverage,
-            polarity=polarity(draft.kind, draft.coverage),
+            polarity=polarity(draft.kind, draft.coverage, draft.criterion.text),
+            parent_logic=draft.parent_logic,
+            parent_sign=draft.parent_sign,
             service=draft.service,
             catch_all=draft.catch_all,
             quantity_names=frozenset(
@@ -473,6 +534,13 @@ def _similarity(a: Facet, b: Facet, vocabulary: Vocabulary) -> float:
     # The token-set ratio scores a subset 100: with one distinctive term on a side, that says little.
     scorer = fuzz.token_set_ratio if min(shape_a.core_size, shape_b.core_size) >= 2 else fuzz.token_sort_ratio
     ratio = scorer(shape_a.core, shape_b.core) / 100
+    overlap, balance, bonus = _weighted_overlap(a, b, vocabulary)
+    return round(min(1.0, (ratio + overlap) / 2 * balance + bonus), 4)
+
+
+def _weighted_overlap(a: Facet, b: Facet, vocabulary: Vocabulary) -> tuple[float, float, float]:
+    """(rarity-weighted overlap, balance, bonus): the parts of similarity that need no string matching."""
+    shape_a, shape_b = vocabulary.shape(a), vocabulary.shape(b)
     shared = sum(vocabulary.weight(term) for term in shape_a.terms & shape_b.terms)
     smaller, larger = sorted((shape_a.weight, shape_b.weight))
     overlap = shared / smaller if smaller else 0.0
@@ -480,27 +548,69 @@ def _similarity(a: Facet, b: Facet, vocabulary: Vocabulary) -> float:
     # inside a paragraph) that says little about whether the two state the same thing.
     balance = min(1.0, BALANCE * smaller / larger) if larger else 0.0
     bonus = 0.1 if a.quantity_names & b.quantity_names else 0.0
-    return round(min(1.0, (ratio + overlap) / 2 * balance + bonus), 4)
+    return overlap, balance, bonus
+
+
+def may_reach(a: Facet, b: Facet, vocabulary: Vocabulary, bar: float) -> bool:
+    """Whether similarity can reach `bar`, its string ratio taken at its best (1): a cheap test that
+    spares string matching on most candidate pairs."""
+    overlap, balance, bonus = _weighted_overlap(a, b, vocabulary)
+    return (1 + overlap) / 2 * balance + bonus >= bar
+
+
+def candidate_pairs(facets: list[Facet], vocabulary: Vocabulary) -> set[tuple[int, int]]:
+    """Pairs of facets of different policies that may state one concept: one's rarest terms (its
+    BLOCKING_TERMS heaviest) appear in the other. Two statements of one concept share what is
+    particular to it; pairs that share only common words ('test', 'cancer') are never scored, so the
+    work grows with the matches rather than with the square of the facets."""
+    postings: dict[str, list[Facet]] = {}
+    # A statement of numbers alone ('4', '81445': a page or a code run into the criteria) names no concept.
+    facets = [f for f in facets if any(not term.isdigit() for term in vocabulary.shape(f).terms)]
+    for facet in facets:
+        for term in vocabulary.shape(facet).terms:
+            postings.setdefault(term, []).append(facet)
+    pairs: set[tuple[int, int]] = set()
+    for facet in facets:
+        terms = sorted(vocabulary.shape(facet).terms, key=lambda term: (-vocabulary.weight(term), term))
+        for term in terms[:BLOCKING_TERMS]:
+            for other in postings[term]:
+                if other.policy != facet.policy:
+                    pairs.add(
+                        (facet.index, other.index)
+                        if facet.index < other.index
+                        else (other.index, facet.index)
+                    )
+    return pairs
 
 
 def cluster(
-    facets: list[Facet], vocabulary: Vocabulary, naming: dict[str | None, frozenset[str]]
+    facets: list[Facet], vocabulary: Vocabulary, naming: dict[str | None, frozenset[str]], bar: float
 ) -> list[list[Facet]]:
     """Groups of facets stating one concept: best pairs first, complete linkage across payers; a
-    group never holds two facets of one policy's different services."""
+    group never holds two facets of one policy's different services. Only candidate pairs (sharing a
+    rare term, see candidate_pairs) are ranked; linkage scores any other pair when it is needed."""
+
+    def score(a: Facet, b: Facet) -> float:
+        if not comparable(a, b, naming):
+            return 0.0
+        # Under two services, a statement that says nothing beyond its service and coverage ('for all
+        # indications': degree words alone) is not the other service's statement.
+        if a.service != b.service and (
+            vocabulary.shape(a).terms <= DEGREE_WORDS or vocabulary.shape(b).terms <= DEGREE_WORDS
+        ):
+            return 0.0
+        return similarity(a, b, vocabulary)
+
+    by_index = {facet.index: facet for facet in facets}
     scores = {
-        (a.index, b.index): similarity(a, b, vocabulary) if comparable(a, b, naming) else 0.0
-        for a, b in combinations(facets, 2)
-        if a.policy != b.policy
+        pair: value
+        for pair in candidate_pairs(facets, vocabulary)
+        if may_reach(by_index[pair[0]], by_index[pair[1]], vocabulary, bar)
+        and (value := score(by_index[pair[0]], by_index[pair[1]])) >= bar
     }
     groups: dict[int, list[Facet]] = {facet.index: [facet] for facet in facets}
     root = {facet.index: facet.index for facet in facets}
-    by_index = {facet.index: facet for facet in facets}
-    ranked = [
-        pair
-        for pair, score in sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        if score >= SAME_CONCEPT
-    ]
+    ranked = [pair for pair, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
     # Statements filed under one service pair before statements under services that do not
     # correspond; and one-to-one first: a second statement of one payer joins a row only once every
     # payer's best counterparts are paired ('BMI 35 or greater with a co-morbid condition' states the
@@ -516,12 +626,7 @@ def cluster(
             shared = {x.policy for x in groups[left]} & {y.policy for y in groups[right]}
             if one_to_one and shared:
                 continue
-            cross = [
-                scores[tuple(sorted((x.index, y.index)))]
-                for x in groups[left]
-                for y in groups[right]
-                if x.policy != y.policy
-            ]
+            cross = [score(x, y) for x in groups[left] for y in groups[right] if x.policy != y.policy]
             if min(cross) < LINK or any(
                 not comparable(x, y, naming)
                 for x in groups[left]
@@ -561,22 +666,31 @@ def member_text(facet: Facet) -> MemberText:
     )
 
 
-def concept_of(group: list[Facet], keys: list[str]) -> Concept:
-    members: dict[str, list[str]] = {key: [] for key in keys}
-    texts: dict[str, list[MemberText]] = {key: [] for key in keys}
+def concept_of(number: int, group: list[Facet], keys: list[str]) -> Concept:
+    """Row `number` of the table. Every row has a cell per policy, and rows grow with the policies:
+    built from parts already typed, so not validated again (that cost would grow with their square),
+    and the policies that do not state it share one empty cell."""
+    stated: dict[str, list[str]] = {}
+    said: dict[str, list[MemberText]] = {}
     for facet in group:
-        if facet.criterion.id not in members[facet.policy]:
-            members[facet.policy].append(facet.criterion.id)
-        texts[facet.policy].append(member_text(facet))
-    return Concept(
-        id="",
+        ids = stated.setdefault(facet.policy, [])
+        if facet.criterion.id not in ids:
+            ids.append(facet.criterion.id)
+        said.setdefault(facet.policy, []).append(member_text(facet))
+    not_stated: list = []
+    members = {key: stated.get(key, not_stated) for key in keys}
+    texts = {key: said.get(key, not_stated) for key in keys}
+    return Concept.model_construct(
+        id=f"C{number}",
         kind=group[0].kind,
         label=label(group),
         service=group[0].service,
         members=members,
         texts=texts,
-        stated_by=[key for key in keys if members[key]],
+        stated_by=[key for key in keys if key in stated],
         catch_all=group[0].catch_all,
+        quantities=[],
+        contradictions=[],
     )
 
 
@@ -593,7 +707,14 @@ def group_concepts(
         buckets.setdefault((service, BUCKET[facet.polarity], facet.catch_all), []).append(facet)
     groups: list[list[Facet]] = []
     for (_, _, catch_all), members in buckets.items():
-        groups.extend([members] if catch_all else cluster(members, vocabulary, naming))
+        if catch_all:
+            groups.append(members)
+            continue
+        # A note, a scope sentence or a disclaimer states no criterion: it shares a row only with
+        # another payer's (nearly) same words, never on a few words in common.
+        aside = {f.index for f in members if f.kind == "note" or takes_no_position(f.text)}
+        groups.extend(cluster([f for f in members if f.index in aside], vocabulary, naming, SAME_ASIDE))
+        groups.extend(cluster([f for f in members if f.index not in aside], vocabulary, naming, SAME_CONCEPT))
     groups.sort(
         key=lambda group: (
             service_order.get(group[0].service, len(service_order)),
@@ -605,7 +726,7 @@ def group_concepts(
     concepts: list[Concept] = []
     owner: dict[int, str] = {}
     for number, group in enumerate(groups, start=1):
-        concept = concept_of(group, keys).model_copy(update={"id": f"C{number}"})
+        concept = concept_of(number, group, keys)
         concepts.append(concept)
         owner.update({facet.index: concept.id for facet in group})
     return concepts, owner

@@ -4,21 +4,28 @@ another excludes (in so many words, or by covering a list of indications and exc
 from __future__ import annotations
 
 import math
-from itertools import permutations
 
 from policydiff.diff.concepts import (
     BUCKET,
     SAME_CONCEPT,
     Facet,
     Vocabulary,
-    comparable,
-    named_by,
     similarity,
 )
+from policydiff.diff.direction import (
+    Verdict,
+    combine,
+    listed_item_direction,
+    threshold_direction,
+    turned,
+)
+from policydiff.diff.direction import polarity as direction_polarity
+from policydiff.diff.normalize import compare_rules
 from policydiff.model import (
     Concept,
     Contradiction,
     ContradictionSide,
+    PayerVerdict,
     Quantity,
     QuantityComparison,
     QuantityValue,
@@ -114,6 +121,50 @@ def _rank(
     return stricter, looser, f"{measured}: {stated}; stricter: {', '.join(names[k] for k in stricter)}"
 
 
+def row_verdicts(concept: Concept, facets: list[Facet]) -> dict[str, PayerVerdict]:
+    """Per stating payer, whether its statement of the row is stricter or looser than the others'.
+    A row one payer states: by what the statement is (diff/direction.py: a requirement or exclusion
+    the others lack is stricter, another way in looser). A shared row: by its thresholds, a bar the
+    others do not set counting as stricter (turned for a ground for denial)."""
+    if len(concept.stated_by) == 1:
+        facet = facets[0]
+        verdict = listed_item_direction(
+            facet.kind, facet.coverage, facet.parent_logic, facet.parent_sign, added=True
+        )
+        lead = compare_rules().one_sided_reason
+        return {
+            facet.policy: PayerVerdict(
+                direction=verdict.direction, reasons=[f"{lead}: {why}" for why in verdict.reasons]
+            )
+        }
+    bars: dict[str, dict[str, Quantity]] = {}
+    sign: dict[str, int] = {}
+    for facet in facets:
+        sign.setdefault(facet.policy, direction_polarity(facet.kind, facet.coverage))
+        # Only the bars this facet states: a criterion cut in facets holds the others' too.
+        for quantity in facet.criterion.quantities:
+            measured = (quantity.quantity or quantity.unit or "").lower()
+            if measured and quantity.comparator and quantity.text in facet.text:
+                bars.setdefault(facet.policy, {}).setdefault(measured, quantity)
+    verdicts = {}
+    for key in concept.stated_by:
+        parts = [
+            Verdict("stricter" if key in q.stricter else "looser", (q.explanation,))
+            for q in concept.quantities
+            if key in q.stricter or key in q.looser
+        ]
+        # A bar is one more condition only against payers that set none here: bars on different
+        # things ('BMI 35 or greater' / 'at least one co-morbidity') do not order the payers.
+        if not any(own for other, own in bars.items() if other != key):
+            parts += [
+                turned(threshold_direction(None, quantity), sign[key])
+                for quantity in bars.get(key, {}).values()
+            ]
+        verdict = combine(parts)
+        verdicts[key] = PayerVerdict(direction=verdict.direction, reasons=list(verdict.reasons))
+    return verdicts
+
+
 def _side(facets: list[Facet], owner: dict[int, str]) -> ContradictionSide:
     ids: list[str] = []
     for facet in facets:
@@ -129,8 +180,12 @@ def _side(facets: list[Facet], owner: dict[int, str]) -> ContradictionSide:
 
 
 def _quote(facets: list[Facet]) -> str:
-    quoted = {facet.criterion.id: facet.criterion.text.strip() for facet in facets}
-    return "; ".join(f"“{text}” ({criterion})" for criterion, text in quoted.items())
+    """Each criterion's words, its id and, where the source has pages, its page."""
+    quoted = {facet.criterion.id: facet.criterion for facet in facets}
+    return "; ".join(
+        f"“{criterion.text.strip()}” ({id_}{f', p. {criterion.page}' if criterion.page else ''})"
+        for id_, criterion in quoted.items()
+    )
 
 
 def _interval(value: Quantity) -> tuple[float, float] | None:
@@ -179,18 +234,16 @@ def _limits(excluding: Facet, covering: Facet) -> bool:
 def _explicit(
     facets: list[Facet], owner: dict[int, str], vocabulary: Vocabulary, services: list[ServiceGroup]
 ) -> dict[tuple, dict]:
-    """A facet one payer covers that another payer, for the same service (or one it does not name),
-    excludes in so many words."""
-    naming = named_by(services)
+    """A facet one payer covers that another payer, for the same service, excludes in so many words.
+    A statement of no service, or of a service the other payer does not name, is no ground: the two
+    may speak of different tests."""
+    covering_facets = [f for f in facets if f.polarity == "covers" and not f.catch_all and f.service]
+    excluding = [f for f in facets if f.polarity == "excludes" and not f.catch_all and f.service]
     scores = {
         (covering.index, other.index): similarity(covering, other, vocabulary)
-        for covering, other in permutations(facets, 2)
-        if covering.policy != other.policy
-        and covering.polarity == "covers"
-        and not covering.catch_all
-        and other.polarity == "excludes"
-        and not other.catch_all
-        and comparable(covering, other, naming)
+        for covering in covering_facets
+        for other in excluding
+        if covering.policy != other.policy and covering.service == other.service
     }
     by_index = {facet.index: facet for facet in facets}
     best: dict[tuple[int, str], float] = {}  # (facet, other policy) -> its best score against that policy
@@ -228,12 +281,22 @@ def _by_catch_all(
     states nothing like, and excludes 'for any other indication'; with where that payer covers the
     same thing under another service instead."""
     named_alike = {group.label: set(group.names) for group in services if group.match == "same"}
+    by_policy: dict[str, list[Facet]] = {}
+    for facet in facets:
+        by_policy.setdefault(facet.policy, []).append(facet)
     found: dict[tuple, dict] = {}
     for covering in facets:
-        if covering.polarity != "covers" or covering.catch_all or covering.service not in named_alike:
+        # A condition among several that must all hold is part of an indication, not one: another
+        # payer not listing it alone excludes nothing.
+        if (
+            covering.polarity != "covers"
+            or covering.catch_all
+            or covering.conjunct
+            or covering.service not in named_alike
+        ):
             continue
         for key in sorted(named_alike[covering.service] - {covering.policy}):
-            theirs = [facet for facet in facets if facet.policy == key]
+            theirs = by_policy[key]
             same_service = [facet for facet in theirs if facet.service == covering.service]
             catch_alls = [f for f in same_service if f.catch_all and f.polarity == "excludes"]
             listed = [f for f in same_service if not f.catch_all and f.polarity in ("covers", "requires")]

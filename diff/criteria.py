@@ -5,11 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from policydiff.diff.align import Group, Node, align, flatten, label_key
+from policydiff.diff.direction import (
+    Verdict,
+    combine,
+    coverage_direction,
+    listed_item_direction,
+    logic_direction,
+    polarity,
+    reason,
+    threshold_direction,
+    turned,
+    wording_direction,
+)
 from policydiff.diff.quantities import quantity_changes
 from policydiff.diff.significance import Renumber, is_furniture, reasons_of, word_ops
 from policydiff.diff.words import key, same_layout_aside
 from policydiff.model import Criterion
-from policydiff.model.diff import Change
+from policydiff.model.diff import Change, QuantityChange, WordOp
 
 TOP_LEVEL = "top level"
 
@@ -141,6 +153,8 @@ def group_change(trees: Trees, group: Group, reordered: set[int], furniture: Seq
         node = (lefts or rights)[0]
         text = node.criterion.text
         cosmetic = not key(text) or is_furniture(text, furniture)
+        nodes = trees.left if lefts else trees.right
+        verdict = listed_verdict(nodes, node, added=not lefts)
         return Change(
             id="",
             section="criteria",
@@ -153,6 +167,8 @@ def group_change(trees: Trees, group: Group, reordered: set[int], furniture: Seq
             reasons=["page furniture" if cosmetic else "criterion " + ("removed" if lefts else "added")],
             left_ids=[node.criterion.id] if lefts else [],
             right_ids=[node.criterion.id] if rights else [],
+            direction=None if cosmetic else verdict.direction,
+            direction_reasons=[] if cosmetic else list(verdict.reasons),
         )
     return pair_change(trees, group, lefts, rights, reordered, furniture)
 
@@ -223,6 +239,9 @@ def pair_change(
     if not fields:
         return None
     reasons = list(dict.fromkeys(reasons))
+    verdict = pair_verdict(
+        trees, lnode, rnode, ops, quantities, moved=bool(moved_from) and "parent" in fields
+    )
     subject = f"criterion {after.id}" + (f" (was {before.id})" if before.id != after.id else "")
     change = "moved" if moved_from else "modified"
     return Change(
@@ -243,8 +262,65 @@ def pair_change(
         quantities=quantities,
         moved_from=moved_from,
         moved_to=moved_to,
+        direction=verdict.direction if substantive else None,
+        direction_reasons=list(verdict.reasons) if substantive else [],
     )
 
 
 def parent_id(nodes: list[Node], node: Node) -> str:
     return TOP_LEVEL if node.parent is None else nodes[node.parent].criterion.id
+
+
+# ------------------------------------------------------------------------------------------- direction
+
+
+def denial_context(nodes: list[Node], node: Node) -> int:
+    """-1 when the item or one of its ancestors is a ground for denial (an exclusion and its list)."""
+    current: Node | None = node
+    while current is not None:
+        if polarity(current.criterion.kind, current.criterion.coverage) < 0:
+            return -1
+        current = nodes[current.parent] if current.parent is not None else None
+    return 1
+
+
+def listed_verdict(nodes: list[Node], node: Node, added: bool) -> Verdict:
+    """An item added or removed: by the logic of the list it stands in, else by its own kind."""
+    item = node.criterion
+    if node.parent is None:
+        return listed_item_direction(item.kind, item.coverage, None, 1, added)
+    parent = nodes[node.parent]
+    sign = denial_context(nodes, parent)
+    return listed_item_direction(item.kind, item.coverage, parent.criterion.logic, sign, added)
+
+
+def pair_verdict(
+    trees: Trees, lnode: Node, rnode: Node, ops: list[WordOp], quantities: list[QuantityChange], moved: bool
+) -> Verdict:
+    """A modified item: its coverage and logic, its thresholds and its changed words, as one verdict."""
+    before, after = lnode.criterion, rnode.criterion
+    sign = denial_context(trees.right, rnode)
+    parts = [coverage_direction(before.coverage, after.coverage)]
+    parts.append(turned(logic_direction(before.logic, after.logic), sign))
+    parts.extend(turned(threshold_direction(q.before, q.after), sign) for q in quantities)
+    if moved or polarity(before.kind, before.coverage) != polarity(after.kind, after.coverage):
+        parts.append(Verdict("unclear", (reason("place_or_kind"),)))
+    elif before.coverage == after.coverage:  # a changed position explains its own words
+        inserted, deleted = changed_words(ops, skip_numbers=bool(quantities))
+        parts.append(turned(wording_direction(inserted, deleted), sign))
+    return combine(parts)
+
+
+def changed_words(ops: list[WordOp], skip_numbers: bool) -> tuple[list[str], list[str]]:
+    """Words inserted and deleted by the substantive runs (numbers aside when thresholds say them)."""
+    inserted, deleted = [], []
+    for op in ops:
+        if op.significance != "substantive":
+            continue
+        if skip_numbers and any(ch.isdigit() for ch in op.left + op.right):
+            continue
+        if op.right.strip():
+            inserted.append(op.right)
+        if op.left.strip():
+            deleted.append(op.left)
+    return inserted, deleted

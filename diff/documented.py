@@ -165,23 +165,39 @@ def changed_phrases(change: Change) -> list[str]:
 
 
 def criteria_mention(change: Change, row: Revision) -> str | None:
-    row_key = key(row.summary)
     named = id_paths(change) & section_ids(row.summary)
     if named:
         return "names " + ", ".join(sorted(named)).upper()
-    for phrase in changed_phrases(change):
-        if f" {phrase} " in f" {row_key} ":
-            return f"quotes '{phrase}'"
     item = change.left if change.change == "removed" else change.right
-    if change.change in ("added", "removed") and item is not None:
+    quoted = quoted_words(change, row)
+    if quoted is None and change.change in ("added", "removed") and item is not None:
         shared = distinctive(item.text) & distinctive(row.summary)
         if len(shared) >= SHARED_WORDS:
             return "shares the words " + ", ".join(sorted(shared))
+    return quoted or shared_words(change, row)
+
+
+def quoted_words(change: Change, row: Revision) -> str | None:
+    row_key = key(row.summary)
+    for phrase in changed_phrases(change):
+        if f" {phrase} " in f" {row_key} ":
+            return f"quotes '{phrase}'"
+    return None
+
+
+def shared_words(change: Change, row: Revision) -> str | None:
     changed_words = {stem(w) for phrase in changed_phrases(change) for w in phrase.split()} - GENERIC
     shared = changed_words & distinctive(row.summary)
-    if shared:
-        return "mentions " + ", ".join(sorted(shared))
-    return None
+    return "mentions " + ", ".join(sorted(shared)) if shared else None
+
+
+def text_mention(change: Change, row: Revision) -> str | None:
+    """A change of a field or of a section's text: the row names the field or heading, or its words."""
+    names = [name for name in (change.heading, (change.field or "").replace("_", " ")) if name]
+    for name in names:
+        if key(name) and f" {key(name)} " in f" {key(row.summary)} ":
+            return f"names {name}"
+    return quoted_words(change, row) or shared_words(change, row)
 
 
 def code_mention(change: Change, row: Revision) -> str | None:
@@ -199,13 +215,22 @@ def reference_mention(change: Change, row: Revision) -> str | None:
     return "mentions references" if REFERENCE_WORDS.search(row.summary) else None
 
 
-MENTIONS = {"criteria": criteria_mention, "codes": code_mention, "references": reference_mention}
+MENTIONS = {
+    "criteria": criteria_mention,
+    "codes": code_mention,
+    "references": reference_mention,
+    "metadata": text_mention,
+}
 
 
-def document(change: Change, new_rows: list[Revision]) -> Change:
-    """The change with `documented` set: None when it cannot be told (no new row, cosmetic, the log)."""
-    mention = MENTIONS.get(change.section)
-    if change.significance != "substantive" or mention is None or not new_rows:
+def document(change: Change, new_rows: list[Revision], has_log: bool) -> Change:
+    """The change with `documented` set: None when it cannot be told (no log, cosmetic, bookkeeping).
+
+    A substantive change in a policy that keeps a log is silent unless a new row mentions it: with
+    no new row at all, none does.
+    """
+    mention = text_mention if change.heading else MENTIONS.get(change.section)
+    if change.significance != "substantive" or change.bookkeeping or mention is None or not has_log:
         return change
     found = [(row, how) for row in new_rows if (how := mention(change, row))]
     return change.model_copy(

@@ -25,6 +25,8 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 _HYPHENATED_PREFIX = re.compile(r"\b(co|non|pre|post)-(?=[a-z])", re.I)
 # Negations and degree words that spaCy counts as stop words but that change what a criterion means.
 _MEANINGFUL_STOP_WORDS = frozenset({"full", "empty", "first", "second", "third", "last", "all"})
+# Those words alone say how much, not what: a statement of nothing else names no concept.
+DEGREE_WORDS = _MEANINGFUL_STOP_WORDS
 
 
 class CompareRulesError(ValueError):
@@ -46,6 +48,9 @@ class CompareRules:
     label_lead_words: frozenset[str]
     label_max_chars: int
     synonyms: dict[str, str]
+    no_position: tuple[re.Pattern[str], ...]
+    service_generic_words: frozenset[str]
+    one_sided_reason: str
 
 
 def _patterns(data: dict, key: str) -> tuple[re.Pattern[str], ...]:
@@ -84,6 +89,11 @@ def compare_rules() -> CompareRules:
         label_lead_words=frozenset(data.get("label_lead_words", [])),
         label_max_chars=int(data.get("label_max_chars", 64)),
         synonyms={lemma(word.lower()): group[0] for group in data.get("synonyms", []) for word in group[1:]},
+        no_position=_patterns(data, "no_position"),
+        service_generic_words=frozenset(
+            lemma(word.lower()) for word in data.get("service_generic_words", [])
+        ),
+        one_sided_reason=str(data.get("one_sided_reason", "")),
     )
 
 

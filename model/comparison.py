@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from policydiff.model.diff import Direction
 from policydiff.model.policy import SCHEMA_VERSION, Coverage, Kind, Record
 from pydantic import Field
 
@@ -20,6 +21,11 @@ ServiceMatch = Literal["same", "sole", "own"]
 
 class ComparedPolicy(Record):
     key: str = Field(description="Short key used in members below, unique in this comparison.")
+    name: str = Field(
+        default="",
+        description="The column's name for a reader: payer and policy number, the file's name where "
+        "the payer was not read.",
+    )
     payer: str | None = None
     policy_number: str | None = None
     title: str
@@ -80,6 +86,13 @@ class QuantityComparison(Record):
     explanation: str
 
 
+class PayerVerdict(Record):
+    """How one payer's statement of a row compares with the other payers' (diff/direction.py's terms)."""
+
+    direction: Direction
+    reasons: list[str] = Field(default_factory=list)
+
+
 class Concept(Record):
     id: str = Field(description="Stable row id in this comparison, e.g. 'C3'.")
     kind: str
@@ -93,6 +106,11 @@ class Concept(Record):
     catch_all: bool = False
     quantities: list[QuantityComparison] = Field(default_factory=list)
     contradictions: list[str] = Field(default_factory=list, description="Ids of contradictions involved.")
+    verdicts: dict[str, PayerVerdict] = Field(
+        default_factory=dict,
+        description="policy key -> whether its statement is stricter or looser than the others' (stating "
+        "payers only): by threshold on a shared row, by what the statement is on a row one payer states.",
+    )
 
 
 class ContradictionSide(Record):
@@ -126,6 +144,9 @@ class CodeRow(Record):
     description: str | None = None
     members: dict[str, str | None] = Field(
         description="policy key -> status in that policy (null: listed without status), or 'absent'."
+    )
+    conflict: bool = Field(
+        default=False, description="One policy lists the code as covered and another as not covered."
     )
 
 

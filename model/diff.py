@@ -26,7 +26,9 @@ Section = Literal["metadata", "criteria", "codes", "revisions", "references"]
 ChangeKind = Literal["added", "removed", "modified", "moved"]
 Significance = Literal["substantive", "cosmetic"]
 WordOpKind = Literal["equal", "insert", "delete", "replace"]
+Direction = Literal["stricter", "looser", "neutral", "unclear"]
 
+DIRECTION_ORDER: tuple[Direction, ...] = ("stricter", "looser", "unclear", "neutral")
 SECTIONS: tuple[Section, ...] = ("criteria", "codes", "metadata", "revisions", "references")
 CHANGE_KINDS: tuple[ChangeKind, ...] = ("added", "removed", "modified", "moved")
 
@@ -89,6 +91,21 @@ class Change(Record):
     documentation: str | None = Field(
         default=None, description="How the log mentions it (section id, code, key words)."
     )
+    direction: Direction | None = Field(
+        default=None,
+        description="Which way coverage moved (substantive changes; None for cosmetic ones): "
+        "stricter, looser, neutral (no bearing on coverage) or unclear (the rules cannot tell).",
+    )
+    direction_reasons: list[str] = Field(default_factory=list, description="Why it has its direction.")
+    bookkeeping: bool = Field(
+        default=False,
+        description="The policy's own record keeping (its dates, its revision log): listed, not counted.",
+    )
+    heading: str | None = Field(
+        default=None, description="For a change of the text: the heading of the section it stands in."
+    )
+    left_page: int | None = Field(default=None, description="Page of the item (or sentence) before.")
+    right_page: int | None = Field(default=None, description="Page of the item (or sentence) after.")
 
     @property
     def edits(self) -> list[WordOp]:
@@ -106,9 +123,18 @@ class SectionCounts(Record):
     silent: int = 0
 
 
+class DirectionCounts(Record):
+    stricter: int = 0
+    looser: int = 0
+    unclear: int = 0
+    neutral: int = 0
+
+
 class DiffSummary(Record):
     total: int = 0
-    substantive: int = 0
+    substantive: int = Field(
+        default=0, description="Substantive changes to the policy, bookkeeping (its dates, its log) aside."
+    )
     cosmetic: int = 0
     documented: int = Field(default=0, description="Substantive changes a new revision-log row mentions.")
     silent: int = Field(default=0, description="Substantive changes no new revision-log row mentions.")
@@ -116,6 +142,8 @@ class DiffSummary(Record):
         default=0, description="Substantive changes whose documentation cannot be told (documented null)."
     )
     new_revisions: int = 0
+    bookkeeping: int = Field(default=0, description="Changes of the policy's own dates and revision log.")
+    by_direction: DirectionCounts = Field(default_factory=DirectionCounts)
     by_section: dict[Section, SectionCounts] = Field(default_factory=dict)
 
 
@@ -144,6 +172,16 @@ class DiffResult(Record):
     @property
     def substantive_changes(self) -> list[Change]:
         return [change for change in self.changes if change.significance == "substantive"]
+
+    @property
+    def coverage_changes(self) -> list[Change]:
+        """Substantive changes other than bookkeeping, stricter first (then looser, unclear, neutral)."""
+        found = [c for c in self.substantive_changes if not c.bookkeeping]
+        return sorted(found, key=lambda change: DIRECTION_ORDER.index(change.direction or "neutral"))
+
+    @property
+    def bookkeeping_changes(self) -> list[Change]:
+        return [change for change in self.substantive_changes if change.bookkeeping]
 
     @property
     def cosmetic_changes(self) -> list[Change]:

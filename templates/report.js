@@ -48,15 +48,21 @@
       if (!wanted) return true;
       var key = control.getAttribute("data-filter");
       if (key === "text") return row.textContent.toLowerCase().indexOf(wanted.toLowerCase()) !== -1;
-      return row.getAttribute("data-" + key) === wanted;
+      // A row may carry several values of one filter, space-separated ("shared differs").
+      return (row.getAttribute("data-" + key) || "").split(" ").indexOf(wanted) !== -1;
     }
     function apply() {
-      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+      var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-filter-row]"));
       var shown = 0;
       rows.forEach(function (row) {
         var visible = controls.every(function (control) { return matches(row, control); });
         row.hidden = !visible;
         if (visible) shown += 1;
+      });
+      // A group's heading row (a service of the comparison) goes with the last of its rows.
+      Array.prototype.slice.call(table.tBodies).forEach(function (body) {
+        var heading = body.querySelector("tr.service-row");
+        if (heading) heading.hidden = !body.querySelector("tr[data-filter-row]:not([hidden])");
       });
       if (count) count.textContent = shown + " of " + rows.length + " shown";
     }

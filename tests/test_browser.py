@@ -47,7 +47,20 @@ def seed_comparison():
     return compare_policies([extracted(path) for path in SEED_PDFS])
 
 
+def bariatric_comparison():
+    """Anthem CG-SURG-83, Medicare NCD 100.1 and the Novitas LCD L35022 (the Makefile's BARIATRIC)."""
+    cms = CORPUS / "real" / "medicare-cms"
+    return compare_policies(
+        [
+            extracted(BARIATRIC),
+            extracted(next(cms.glob("NCD*100.1*.html"))),
+            extracted(next(cms.glob("LCD*L35022*.html"))),
+        ]
+    )
+
+
 REPORTS: dict[str, Callable[[], str]] = {
+    "compare-bariatric": lambda: compare_html(bariatric_comparison()),
     "policy-centene-pdf": lambda: policy_html(
         extracted(SEED_PDFS[0]), links={"Revision report": "diff-centene-revised.html"}
     ),
@@ -169,6 +182,28 @@ def test_the_code_matrix_shows_only_codes_treated_differently_on_request(browser
     )
     differing = sum(len({row.members.get(key, "absent") for key in keys}) > 1 for row in comparison.codes)
     assert visible(page, "#code-matrix tbody tr") == differing
+    assert page.settle().errors == []
+
+
+@pytest.mark.parametrize("show", ["shared", "differs", "one"])
+def test_the_concept_matrix_shows_shared_rows_differences_or_one_payers_rows_on_request(browser, show):
+    comparison = bariatric_comparison()
+    page = open_report(browser, "compare-bariatric")
+    page.evaluate(
+        f"(s => {{ s.value = '{show}'; s.dispatchEvent(new Event('change')); }})"
+        "(document.getElementById('concepts-show'))"
+    )
+    keys = len(comparison.policies)
+    wanted = {
+        "shared": lambda concept: len(concept.stated_by) > 1,
+        "one": lambda concept: len(concept.stated_by) == 1,
+        "differs": lambda concept: (
+            len(concept.stated_by) < keys or any(v.direction != "neutral" for v in concept.verdicts.values())
+        ),
+    }[show]
+    assert visible(page, "#concept-matrix tr.concept") == sum(1 for c in comparison.concepts if wanted(c))
+    page.evaluate("document.getElementById('concepts-show').scrollIntoView()")
+    page.screenshot(ARTIFACTS / f"compare-bariatric-{show}-screen.png", full_page=False)
     assert page.settle().errors == []
 
 

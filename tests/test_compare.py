@@ -230,3 +230,39 @@ def test_cli_compare_needs_two_readable_files(tmp_path, capsys):
     assert main(["compare", centene]) == EXIT_USAGE
     assert main(["compare", centene, str(tmp_path / "missing.pdf")]) == EXIT_UNREADABLE
     assert "missing.pdf" in capsys.readouterr().err
+
+
+def test_columns_are_named_by_payer_and_number_and_never_numbered():
+    """Two versions of one CMS LCD (their texts carry no number the parser reads): one name, so the
+    file name tells them apart, never 'CMS-2'.
+    A policy whose payer was not read is named by its file, not by a payer guessed elsewhere."""
+    old, new = LCD_VERSIONS / "L33822_2020.txt", LCD_VERSIONS / "L33822_2021.txt"
+    comparison = compare_files([old, new])
+    assert [policy.name for policy in comparison.policies] == [
+        "CMS (L33822_2020.txt)",
+        "CMS (L33822_2021.txt)",
+    ]
+    centene, cigna = seed_policies("txt")
+    unnamed = centene.model_copy(update={"payer": None})
+    names = [policy.name for policy in compare_policies([unnamed, cigna]).policies]
+    assert names == ["centene-cp-mp-101-dli CP.MP.101", "Cigna 0261"]
+
+
+def test_a_contradiction_quotes_both_sides_with_their_pages():
+    """Centene I.B is on page 1 and Cigna 3 on page 2 of the seed PDFs: the explanation quotes both with them."""
+    [contradiction] = compare_policies(seed_policies("pdf")).contradictions
+    assert "To convert the recipient stem cells" in contradiction.explanation
+    assert "(I.B, p. 1)" in contradiction.explanation and "(3, p. 2)" in contradiction.explanation
+
+
+def test_a_code_one_payer_covers_and_another_excludes_is_flagged():
+    centene = gold_policy("centene-cp-mp-101-dli")
+    code = centene.codes[0]
+    excluding = centene.model_copy(
+        update={"payer": "Other payer", "codes": [code.model_copy(update={"status": "not_covered"})]}
+    )
+    covering = centene.model_copy(update={"codes": [code.model_copy(update={"status": "covered"})]})
+    [row] = compare_policies([covering, excluding]).codes
+    assert row.conflict and row.members == {"centene": "covered", "other-payer": "not_covered"}
+    [same] = compare_policies([covering, covering.model_copy(update={"payer": "Other payer"})]).codes
+    assert not same.conflict

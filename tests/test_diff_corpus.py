@@ -80,16 +80,20 @@ def test_seed_text_against_its_pdf_has_no_substantive_change(text):
 
 # ------------------------------------------------------------------------------ the edited-seed pair
 
-# Every edit made to tests/data/centene-cp-mp-101-dli-revised.txt: (section, change, subject, documented).
+# Every edit made to tests/data/centene-cp-mp-101-dli-revised.txt:
+# (section, change, subject, documented, direction).
 EXPECTED_SUBSTANTIVE = [
-    ("criteria", "modified", "criterion I", False),  # any -> all of the following indications
-    ("criteria", "modified", "criterion I.A", True),  # decrease the risk of -> prevent or treat
-    ("criteria", "removed", "criterion I.C.2", False),  # contraindication removed
-    ("criteria", "modified", "criterion II.C", True),  # grade 2 -> grade 1
-    ("codes", "removed", "CPT 86950", True),
-    ("codes", "added", "CPT 38243", True),
-    ("metadata", "modified", "date last revised", None),  # 02/23 -> 02/24
-    ("revisions", "added", "revision 2024-02", None),  # the new log row
+    ("criteria", "modified", "criterion I", False, "stricter"),  # any -> all of the following indications
+    ("criteria", "modified", "criterion I.A", True, "looser"),  # decrease the risk of -> prevent or treat
+    ("criteria", "removed", "criterion I.C.2", False, "looser"),  # contraindication removed
+    ("criteria", "modified", "criterion II.C", True, "stricter"),  # excluded above grade 2 -> above grade 1
+    ("codes", "removed", "CPT 86950", True, "unclear"),  # codes listed "for informational purposes only"
+    ("codes", "added", "CPT 38243", True, "unclear"),
+]
+# The policy's own bookkeeping: listed, not counted as changes to coverage.
+EXPECTED_BOOKKEEPING = [
+    ("metadata", "modified", "date last revised"),  # 02/23 -> 02/24
+    ("revisions", "added", "revision 2024-02"),  # the new log row
 ]
 EXPECTED_COSMETIC = {
     "criterion I.C.1",  # pre-transplant -> pre-trans- plant (hyphenation)
@@ -106,10 +110,16 @@ def revised_pair():
 
 def test_revised_seed_every_expected_change_and_nothing_else_substantive():
     result = revised_pair()
-    assert [(c.section, c.change, c.subject, c.documented) for c in result.substantive_changes] == (
-        EXPECTED_SUBSTANTIVE
-    )
-    assert result.summary.silent == 2
+    found = [(c.section, c.change, c.subject, c.documented, c.direction) for c in result.substantive_changes]
+    assert [change for change in found if change[:3] not in EXPECTED_BOOKKEEPING] == EXPECTED_SUBSTANTIVE
+    assert [(c.section, c.change, c.subject) for c in result.bookkeeping_changes] == EXPECTED_BOOKKEEPING
+    assert (result.summary.silent, result.summary.substantive, result.summary.bookkeeping) == (2, 6, 2)
+    assert result.summary.by_direction.model_dump() == {
+        "stricter": 2,
+        "looser": 2,
+        "unclear": 2,
+        "neutral": 0,
+    }
 
 
 def test_revised_seed_cosmetic_edits_are_cosmetic():

@@ -520,3 +520,41 @@ def test_text_colours_meet_wcag_aa_contrast_on_their_backgrounds(ink, paper):
     css = str(assets().css)
     colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6});", css))
     assert contrast(colours[ink], colours[paper]) >= 4.5
+
+
+def test_the_comparison_leads_with_the_answer_per_service_and_filters_its_rows():
+    comparison, page = compare_case("seed-texts")
+    names = {policy.key: policy.name for policy in comparison.policies}
+    [dli] = page.css('[data-service-summary="Donor lymphocyte infusion"]')
+    assert text_of(dli.css_first("[data-answer=covered]")) == f"{names['centene']}, {names['cigna']}"
+    shared = [
+        c for c in comparison.concepts if c.service == "Donor lymphocyte infusion" and len(c.stated_by) > 1
+    ]
+    assert [a.attributes["href"] for a in dli.css("[data-answer=shared] a")] == [
+        f"#concept-{c.id}" for c in shared
+    ]
+    # The summary comes before the matrix, and the matrix can be cut to shared rows, differences or one payer.
+    html = page.html
+    assert html.index("data-service-summary") < html.index('id="concept-matrix"')
+    options = [o.attributes["value"] for o in page.css("#concepts-show option")]
+    assert options == ["", "shared", "differs", "one"]
+    for row in page.css("#concept-matrix tr.concept"):
+        concept = next(c for c in comparison.concepts if c.id == row.attributes["data-concept"])
+        assert ("shared" in row.attributes["data-show"].split()) == (len(concept.stated_by) > 1)
+        assert row.attributes["data-payers"].split() == concept.stated_by
+    # A quote's page links to that criterion in its policy's report.
+    pages = [a.attributes["href"] for a in page.css("#concept-matrix a.page")]
+    assert "centene.html#criterion-I.A" in pages
+
+
+def test_the_code_matrix_flags_a_code_covered_by_one_and_not_covered_by_another():
+    centene = policy_of(GOLD_NAMES[0])
+    code = centene.codes[0]
+    other = centene.model_copy(
+        update={"payer": "Other payer", "codes": [code.model_copy(update={"status": "not_covered"})]}
+    )
+    mine = centene.model_copy(update={"codes": [code.model_copy(update={"status": "covered"})]})
+    page = HTMLParser(compare_html(compare_policies([mine, other])))
+    [row] = page.css("#code-matrix tbody tr")
+    assert row.attributes["data-agreement"].split() == ["differs", "conflict"]
+    assert row.css_first(".badge.contradiction") is not None

@@ -1,0 +1,281 @@
+"""The policy's own text, sentence by sentence: what makes the diff complete and keeps it honest.
+
+The parsers read structure (criteria, codes, log rows, references); what they missed must still show.
+Each version's sections (page furniture and site navigation already removed by the loaders) are cut
+into sentences, and table rows into one passage each. Sentences are aligned by their words, so line
+breaks, re-wrapping and re-pagination never count. A sentence whose changed words no structured change
+holds becomes a `text` change of the section it stands in, with its sentence and page.
+
+The same words give the check the other way: a section whose words did not change at all has no
+substantive change, however differently a parser cut its items.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from policydiff.diff.direction import NEUTRAL, Verdict, wording_direction
+from policydiff.diff.significance import reasons_of, word_ops
+from policydiff.diff.words import is_word, key, runs
+from policydiff.extract.document import Line
+from policydiff.extract.document import Section as DocumentSection
+from policydiff.model.diff import Change, Section, WordOp
+from rapidfuzz import fuzz
+
+# A sentence (or a list's lead-in) ends at . ; : ! ? followed by space and a capital, a digit, a
+# bracket or a quote.
+SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z0-9(\[\"“'‘])")
+# An outline label opening a sentence ("A.", "2)", "(iv)"): numbering, not the policy's words.
+LEADING_LABEL = re.compile(r"^(?:\(?(?:[0-9]{1,2}|[ivxlcIVXLC]{1,4}|[a-zA-Z])[.)]\s*)+")
+SIMILAR_SENTENCE = 60
+ISO_DATE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")  # ratio of two sentences that are one sentence edited
+COVERED_SHARE = 0.8  # share of a one-sided sentence's words that one structured item must hold
+# Section kinds (extract/rules/sections.toml) -> the diff section a change of their text belongs to.
+DIFF_SECTION: dict[str, Section] = {
+    "criteria": "criteria",
+    "codes": "codes",
+    "revisions": "revisions",
+    "references": "references",
+}
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A sentence (or a table row) of the policy, with the section and page it stands on."""
+
+    kind: str  # the section kind (criteria, codes, background, ...)
+    heading: str
+    page: int | None
+    text: str
+
+    @property
+    def key(self) -> str:
+        return key(self.text)
+
+
+def passages(sections: Sequence[DocumentSection]) -> list[Passage]:
+    """Sentences of every section, in reading order; each table row is a passage of its own."""
+    found: list[Passage] = []
+    for section in sections:
+        heading = section.heading.strip()
+        for block in blocks(section):
+            if block[0].is_row:
+                row = " ".join(cell.text for cell in block[0].cells if cell.text.strip())
+                found.append(Passage(section.kind, heading, block[0].page, row))
+            else:
+                text = " ".join(line.text for line in block)
+                found.extend(sentences(section.kind, heading, block[0].page, text))
+    return [passage for passage in found if passage.key]
+
+
+def blocks(section: DocumentSection) -> list[list[Line]]:
+    """Runs of running-text lines, and each table row alone."""
+    found: list[list[Line]] = []
+    for line in section.lines:
+        if line.is_row or not found or found[-1][0].is_row:
+            found.append([line])
+        else:
+            found[-1].append(line)
+    return found
+
+
+def sentences(kind: str, heading: str, page: int, text: str) -> list[Passage]:
+    parts = (LEADING_LABEL.sub("", part) for part in SENTENCE_END.split(" ".join(text.split())))
+    return [Passage(kind, heading, page, part) for part in parts if part]
+
+
+def changed_texts(left: Sequence[Passage], right: Sequence[Passage]) -> list[str]:
+    """The words of every sentence that differs between the versions (both sides)."""
+    return [p.key for lefts, rights in changed_blocks(left, right) for p in [*lefts, *rights]]
+
+
+def shown_by_text(change: Change, texts: Sequence[str]) -> bool:
+    """Whether the words a structured change shows stand in sentences that changed.
+
+    A change whose words stand in no changed sentence is an artefact of how a parser cut the text
+    the same words in both versions, cut differently.
+    """
+    phrases = [
+        key(text) for op in change.edits if op.significance == "substantive" for text in (op.left, op.right)
+    ]
+    if change.change in ("added", "removed"):
+        item = change.left if change.left is not None else change.right
+        words = key(item_text(item)).split()
+        present = set(" ".join(texts).split())
+        return not words or sum(word in present for word in words) >= COVERED_SHARE * len(words)
+    return not phrases or any(phrase and phrase_covered(phrase, texts) for phrase in phrases)
+
+
+# ------------------------------------------------------------------------------------------- coverage
+
+
+def covering_texts(changes: Sequence[Change]) -> list[str]:
+    """For each structured change, the words it shows: its changed runs, or the item added or removed."""
+    texts = []
+    for change in changes:
+        parts = [op.left + " " + op.right for op in change.edits]
+        if change.change in ("added", "removed") or not change.words:
+            parts.extend(item_text(item) for item in (change.left, change.right) if item is not None)
+        parts.extend(change.codes_entered + change.codes_left)
+        if (change.field or "").startswith("dates."):
+            parts.extend(form for value in (change.left, change.right) for form in date_forms(value))
+        texts.append(key(" ".join(parts)))
+    return [text for text in texts if text]
+
+
+def date_forms(value: object) -> list[str]:
+    """The ways a policy prints an ISO date ('2024-02' -> '02/24', '02/2024', 'February 2024', ...)."""
+    if not isinstance(value, str) or not ISO_DATE.match(value):
+        return []
+    parts = [int(part) for part in value.split("-")]
+    year, month = parts[0], parts[1]
+    month_name = calendar.month_name[month]
+    if len(parts) == 2:
+        return [
+            f"{month:02d}/{year % 100:02d}",
+            f"{month:02d}/{year}",
+            f"{month}/{year}",
+            f"{month_name} {year}",
+        ]
+    day = parts[2]
+    return [
+        f"{month:02d}/{day:02d}/{year}",
+        f"{month}/{day}/{year}",
+        f"{month:02d}/{day:02d}/{year % 100:02d}",
+        f"{month_name} {day}, {year}",
+        f"{month_name[:3]} {day}, {year}",
+        value,
+    ]
+
+
+def item_text(item: object) -> str:
+    """The words of any item a change holds (criterion, code, log row, reference, metadata value)."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, list):
+        return " ".join(map(str, item))
+    if isinstance(item, dict):
+        return " ".join(f"{k} {v}" for k, v in item.items())
+    fields = ("text", "code", "code_end", "description", "summary", "date", "type")
+    return " ".join(str(getattr(item, name)) for name in fields if getattr(item, name, None))
+
+
+def phrase_covered(phrase: str, texts: Sequence[str]) -> bool:
+    return not phrase or any(f" {phrase} " in f" {text} " for text in texts)
+
+
+def sentence_covered(sentence: str, texts: Sequence[str]) -> bool:
+    """A whole sentence added or removed: most of its words stand in one structured change."""
+    words = set(sentence.split())
+    return phrase_covered(sentence, texts) or any(
+        len(words & set(text.split())) >= COVERED_SHARE * len(words) for text in texts
+    )
+
+
+# --------------------------------------------------------------------------------------- text changes
+
+
+def text_changes(
+    left: Sequence[Passage], right: Sequence[Passage], structured: Sequence[Change], furniture: Sequence[str]
+) -> list[Change]:
+    """Changes of sentences that no structured change holds, each in its section, with its sentence."""
+    texts = covering_texts(structured)
+    changes = []
+    for lefts, rights in changed_blocks(left, right):
+        for before, after in pair_sentences(lefts, rights):
+            change = sentence_change(before, after, texts, furniture)
+            if change is not None:
+                changes.append(change)
+    return changes
+
+
+def changed_blocks(
+    left: Sequence[Passage], right: Sequence[Passage]
+) -> list[tuple[list[Passage], list[Passage]]]:
+    """Runs of sentences that differ, aligned by their words (equal sentences are no change)."""
+    steps = runs([p.key for p in left], [p.key for p in right])
+    return [
+        (list(left[step.i1 : step.i2]), list(right[step.j1 : step.j2]))
+        for step in steps
+        if step.op != "equal"
+    ]
+
+
+def pair_sentences(
+    lefts: list[Passage], rights: list[Passage]
+) -> list[tuple[Passage | None, Passage | None]]:
+    """Edited sentences paired in order by resemblance; the others stand alone (added or removed)."""
+    pairs: list[tuple[Passage | None, Passage | None]] = []
+    start = 0
+    for before in lefts:
+        scores = [
+            (fuzz.ratio(before.key, after.key), index) for index, after in enumerate(rights[start:], start)
+        ]
+        best = max(scores, default=None)
+        if best is None or best[0] < SIMILAR_SENTENCE:
+            pairs.append((before, None))
+            continue
+        pairs.extend((None, after) for after in rights[start : best[1]])
+        pairs.append((before, rights[best[1]]))
+        start = best[1] + 1
+    pairs.extend((None, after) for after in rights[start:])
+    return pairs
+
+
+def sentence_change(
+    before: Passage | None, after: Passage | None, texts: Sequence[str], furniture: Sequence[str]
+) -> Change | None:
+    ops = word_ops(before.text if before else "", after.text if after else "", furniture=furniture)
+    substantive, reasons = reasons_of(ops)
+    if not substantive:
+        return None
+    if before is None or after is None:
+        if sentence_covered((before or after).key, texts):  # type: ignore[union-attr]
+            return None
+    elif all(
+        phrase_covered(key(op.left), texts) and phrase_covered(key(op.right), texts)
+        for op in ops
+        if op.significance == "substantive"
+    ):
+        return None
+    place = after or before
+    assert place is not None
+    section = DIFF_SECTION.get(place.kind, "metadata")
+    verdict = text_verdict(place.kind, ops)
+    kind = "modified" if before and after else ("added" if after else "removed")
+    subject = f"text of {place.heading or place.kind}"
+    return Change(
+        id="",
+        section=section,
+        change=kind,
+        field="text",
+        left=before.text if before else None,
+        right=after.text if after else None,
+        significance="substantive",
+        subject=subject,
+        summary=f"{subject} {'sentence ' + kind if kind != 'modified' else 'modified'}"
+        + (f" (page {place.page})" if place.page else ""),
+        reasons=["words no parsed item holds", *reasons],
+        words=ops,
+        heading=place.heading or place.kind,
+        left_page=before.page if before else None,
+        right_page=after.page if after else None,
+        direction=verdict.direction,
+        direction_reasons=list(verdict.reasons),
+    )
+
+
+def text_verdict(kind: str, ops: list[WordOp]) -> Verdict:
+    """Words of the criteria text move coverage as a condition's words do; other sections do not."""
+    if kind != "criteria":
+        return NEUTRAL
+    inserted = [
+        op.right for op in ops if op.significance == "substantive" and any(map(is_word, op.right.split()))
+    ]
+    deleted = [
+        op.left for op in ops if op.significance == "substantive" and any(map(is_word, op.left.split()))
+    ]
+    return wording_direction(inserted, deleted)
