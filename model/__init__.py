@@ -24,9 +24,12 @@ from policydiff.model.policy import (
     Dates,
     Policy,
     Quantity,
+    ReadingAccount,
     Reference,
     Revision,
+    SectionAccount,
     Source,
+    UnreadBlock,
     iter_criteria,
 )
 
@@ -52,10 +55,13 @@ __all__ = [
     "QuantityChange",
     "QuantityComparison",
     "QuantityValue",
+    "ReadingAccount",
     "Reference",
     "Revision",
+    "SectionAccount",
     "ServiceGroup",
     "Source",
+    "UnreadBlock",
     "WordOp",
     "iter_criteria",
 ]
