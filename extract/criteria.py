@@ -90,6 +90,7 @@ class CriteriaRules:
     conjunction: dict[str, list[re.Pattern[str]]]
     coverage: dict[str, list[re.Pattern[str]]]
     kind: dict[str, list[re.Pattern[str]]]
+    not_criteria: list[re.Pattern[str]]
 
 
 @cache
@@ -106,7 +107,8 @@ def criteria_rules() -> CriteriaRules:
         logic=table("logic", LOGIC_ORDER),
         conjunction=table("conjunction", ("all", "any")),
         coverage=table("coverage", COVERAGE_ORDER),
-        kind=table("kind", ("note", "contraindication", "requirement")),
+        kind=table("kind", ("note", "external", "requirement", "grouping")),
+        not_criteria=table("not_criteria", ("patterns",))["patterns"],
     )
 
 
@@ -133,6 +135,11 @@ def logic_cue(text: str) -> str | None:
 def trailing_conjunction(text: str) -> str | None:
     found = _first_match(criteria_rules().conjunction, text)
     return found[0] if found else None
+
+
+def is_not_criterion(text: str) -> bool:
+    """Page furniture or a code-table row inside a criteria section."""
+    return any(pattern.search(text.strip()) for pattern in criteria_rules().not_criteria)
 
 
 def _has_cue(kind: str, text: str) -> bool:
@@ -366,6 +373,8 @@ def build_tree(blocks: list[Block]) -> list[Block]:
         if block.heading:
             after_heading = True
             continue
+        if block.style is None and is_not_criterion(block.text):
+            continue  # furniture or a code row: no node, and no break in the list around it
         if after_heading and not _continues_open_list(stack, block):
             stack.clear()  # a heading closes every open list, unless the next label carries one on
         after_heading = False
@@ -440,6 +449,7 @@ class Context:
     parent_logic: str | None
     service: str | None
     measured: str | None = None  # what the parent lead-in measures without a value ("a BMI of:")
+    in_note: bool = False  # under a note: its items explain, they are notes too
 
 
 def _node_id(parent_id: str | None, block: Block, position: int, used: set[str]) -> str:
@@ -470,35 +480,62 @@ def _logic(block: Block, where: str, warnings: list[str], denied: bool) -> str |
             )
         return stated
     if stated is not None and cue != "none" and stated != cue:
+        # The lead-in is the author's statement of the list's logic; a stray "or" before the last item
+        # does not overturn it, but the conflict is said.
         warnings.append(
             f"criteria {where}: says '{cue} of' but its items are joined by '{'and' if stated == 'all' else 'or'}'; "
-            "logic left open, read it by hand"
+            f"read as '{cue}', check it by hand"
         )
-        return None
     return cue
 
 
 def _kind(block: Block, coverage: str | None, logic: str | None, context: Context) -> str:
+    """The kind from the whole context: the lead-in above decides what its items are, the node's
+    own words only where no lead-in says (a word such as "contraindicated" inside an item does not)."""
     text = block.text
-    if block.children:
-        if coverage:
-            return "statement"
-        return "exclusion" if context.sign == "denied" and logic != "none" else "requirement"
+    if context.in_note:
+        return "note"
     if _has_cue("note", text):
         return "note"
+    if block.children and coverage:
+        return "statement"  # even one pointing to external criteria sets: its items are the notes
+    if _has_cue("external", text):
+        return "note"
+    if block.children:
+        if context.sign == "denied" and logic != "none":
+            return "exclusion"
+        if not _names_a_use(text):
+            return "requirement"
+        # A head naming a use: within a granting list, one of the uses covered; on its own (no
+        # position above it), the statement its list spells out ("ESR1 Liquid Biopsy Test").
+        return "statement" if context.sign is None else "indication"
     if coverage:
         return "indication" if coverage == "medically_necessary" else "exclusion"
     if context.parent_logic == "none":
         return "contraindication"
     if context.sign == "denied":
         return "exclusion"
-    # An item of a list that says how its items combine ("all of the following conditions are
-    # satisfied") is a condition even when the lead-in's coverage wording was not recognized.
-    if context.sign == "covered" or context.parent_logic in ("all", "any"):
-        if _has_cue("contraindication", text):
-            return "contraindication"
+    # An item of a list that says how its items combine is a condition of that list: each of "all of
+    # the following" is required, each of "one of the following" is an indication on its own.
+    if context.parent_logic == "all":
+        return "requirement"
+    if context.parent_logic == "any":
+        return "indication"
+    if context.sign == "covered":
         return "requirement" if _has_cue("requirement", text) else "indication"
     return "requirement" if _has_cue("requirement", text) else "note"
+
+
+def _names_a_use(text: str) -> bool:
+    """A group head that names a disease, condition or use ("Prostate Cancer:", "Diagnosis:") rather
+    than only grouping conditions ("Meets one of the following criteria:", "Patient has:")."""
+    words = text.rstrip(":").split()
+    return (
+        0 < len(words) <= HEADING_MAX_WORDS
+        and logic_cue(text) is None
+        and not _has_cue("grouping", text)
+        and not _has_cue("requirement", text)
+    )
 
 
 def _to_criterion(
@@ -517,8 +554,9 @@ def _to_criterion(
         coverage is None and context.sign == "denied"
     )
     logic = _logic(block, node_id, warnings, denied)
+    kind = _kind(block, coverage, logic, context)
     service = context.service
-    if position and not _has_cue("note", block.text):  # a note's remark names no service of its own
+    if position and kind != "note":  # a note's remark names no service of its own
         named = services_named(block.text, position[1], abbreviations)
         found_services.extend(named)
         service = named[0] if len(named) == 1 else (None if named else context.service)
@@ -532,6 +570,7 @@ def _to_criterion(
         parent_logic=logic,
         service=service,
         measured=measured_without_value(block.text) if block.children else None,
+        in_note=kind == "note" or _has_cue("external", block.text),
     )
     used: set[str] = set()
     children = [
@@ -553,7 +592,7 @@ def _to_criterion(
         id=node_id,
         label=block.label,
         text=block.text,
-        kind=_kind(block, coverage, logic, context),
+        kind=kind,
         coverage=coverage,
         logic=logic,
         service=service,
