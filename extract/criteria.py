@@ -37,6 +37,10 @@ COVERAGE_ORDER = (
     "medically_necessary",
 )
 LOGIC_ORDER = ("none", "any", "all")
+# A line of at least this many words printed this many times is page furniture, not a criterion
+# (criteria repeat a sentence two or three times at most: "Rendering laboratory is qualified ...").
+FURNITURE_MIN_WORDS = 3
+FURNITURE_REPEATS = 5
 
 _ROMAN = re.compile(r"^(?=[ivxlc]+$)c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$", re.I)
 _LABEL = re.compile(
@@ -73,6 +77,7 @@ class Block:
     ordinal: int | None = None
     ambiguous: tuple[tuple[str, int], ...] = ()  # other (style, ordinal) readings: "C." letter or roman
     heading: bool = False
+    section_heading: bool = False  # the heading of a criteria section (never a node)
     line_count: int = 1
     children: list[Block] = field(default_factory=list)
 
@@ -369,12 +374,17 @@ def build_tree(blocks: list[Block]) -> list[Block]:
         stack.append(block)
 
     after_heading = False
-    for block in blocks:
+    for index, block in enumerate(blocks):
+        if block.style is None and not block.section_heading and is_not_criterion(block.text):
+            continue  # furniture or a code row: no node, and no break in the list around it
+        if block.heading and _heads_list(block, blocks[index + 1 : index + 2]):
+            stack.clear()  # a heading closes every open list, and heads the one it stands over
+            attach(block)
+            after_heading = False
+            continue
         if block.heading:
             after_heading = True
             continue
-        if block.style is None and is_not_criterion(block.text):
-            continue  # furniture or a code row: no node, and no break in the list around it
         if after_heading and not _continues_open_list(stack, block):
             stack.clear()  # a heading closes every open list, unless the next label carries one on
         after_heading = False
@@ -398,6 +408,17 @@ def build_tree(blocks: list[Block]) -> list[Block]:
             continue
         attach(block)
     return roots
+
+
+def _heads_list(heading: Block, following: list[Block]) -> bool:
+    """A heading set directly over the items of a list, with no coverage sentence of its own between
+    ("ESR1 Liquid Biopsy Test" over its bullets), is that list's head: without it the items would
+    hang from nothing. A heading over statements ("Medically Necessary:" over "A. ... is medically
+    necessary when") or one naming only the kind of what follows ("Notes:") stays a heading."""
+    if heading.section_heading or not following or _has_cue("note", heading.text):
+        return False
+    item = following[0]
+    return item.style is not None and coverage_of(item.text) is None
 
 
 def _continues_open_list(stack: list[Block], block: Block) -> bool:
@@ -607,6 +628,21 @@ def _paragraphs(doc: Document) -> list[str]:
     return [block.text for block in build_blocks(doc.lines)]
 
 
+def _line_key(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+def repeated_lines(lines: list[Line]) -> set[str]:
+    """Lines printed again and again through the document: running headers and footers, watermarks,
+    that a plain-text extractor left inline. Never criteria, and they must not break a list."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        key = _line_key(line.text)
+        if len(key.split()) >= FURNITURE_MIN_WORDS:
+            counts[key] = counts.get(key, 0) + 1
+    return {key for key, count in counts.items() if count >= FURNITURE_REPEATS}
+
+
 def parse_criteria(doc: Document, sections: list[Section]) -> CriteriaResult:
     result = CriteriaResult()
     criteria_sections = [section for section in sections if section.kind == "criteria" and section.lines]
@@ -614,11 +650,15 @@ def parse_criteria(doc: Document, sections: list[Section]) -> CriteriaResult:
         return result
     result.abbreviations = find_abbreviations(_paragraphs(doc))
     blocks: list[Block] = []
+    furniture = repeated_lines(doc.lines)
     for section in criteria_sections:
+        lines = [line for line in section.lines if _line_key(line.text) not in furniture]
+        if not lines:
+            continue
         # Each section's heading is a break in the flow: build_tree closes open lists there unless
         # the next label continues one ("C." after "B." across an "and" set as its own line).
-        blocks.append(Block(text=section.heading, first=section.lines[0], heading=True))
-        blocks.extend(build_blocks(section.lines))
+        blocks.append(Block(text=section.heading, first=lines[0], heading=True, section_heading=True))
+        blocks.extend(build_blocks(lines))
     roots = build_tree(blocks)
     found: list[str] = []
     used: set[str] = set()
