@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from policydiff.extract.criteria import coverage_of
 from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Box, Policy, ReadingAccount, SectionAccount, UnreadBlock, iter_criteria
@@ -37,6 +38,11 @@ YIELD_NAMES = {
     "revisions": "revision-log rows",
     "references": "references",
 }
+# Sections where coverage wording is discussed or quoted rather than stated (evidence, citations,
+# history, contract boilerplate), or read by a field of their own: such wording there is no sign of
+# criteria that went unread.
+DISCUSSING = {"background", "references", "revisions", "criteria", "codes", "toc", "boilerplate"}
+STATING_LINES = 2  # lines with coverage wording that make a section look like criteria
 MONTHS = [
     "january",
     "february",
@@ -223,6 +229,27 @@ def _gave_nothing(group: list[Section], runs: dict[str, Runs]) -> str | None:
     return f"page {page}: '{top.heading}' section of {len(tokens)} lines gave no {YIELD_NAMES[reader]}"
 
 
+def _states_coverage_unread(group: list[Section], runs: dict[str, Runs]) -> str | None:
+    """A warning when a section no field reads ("Description", "Definitions") states coverage
+    positions, as criteria do, in lines that went into no criterion: criteria the sections missed."""
+    top = group[0]
+    if top.kind in DISCUSSING:
+        return None
+    stating = [
+        line
+        for section in group
+        for line in section.lines
+        if coverage_of(_line_text(line)) and not runs["criteria"].reads(words(_line_text(line)))
+    ]
+    if len(stating) < STATING_LINES:
+        return None
+    heading = top.heading or "(before the first heading)"
+    return (
+        f"page {stating[0].page}: '{heading}' section states coverage in {len(stating)} lines "
+        f'("{_line_text(stating[0]).strip()[:60]}") that went into no criteria'
+    )
+
+
 def account_reading(
     policy: Policy, doc: Document, sections: list[Section]
 ) -> tuple[ReadingAccount, list[str]]:
@@ -230,7 +257,12 @@ def account_reading(
     that should have fed a field and gave it nothing."""
     runs = field_runs(policy)
     accounts = [_section_account(section, doc, runs) for section in sections]
-    warnings = [warning for group in _groups(sections) if (warning := _gave_nothing(group, runs))]
+    warnings = [
+        warning
+        for group in _groups(sections)
+        for warning in (_gave_nothing(group, runs), _states_coverage_unread(group, runs))
+        if warning
+    ]
     account = ReadingAccount(
         lines=sum(section.lines for section in accounts),
         read=sum(section.read for section in accounts),

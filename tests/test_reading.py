@@ -93,3 +93,11 @@ def test_every_criteria_section_yields_criteria_or_a_warning_naming_it(path):
         if section.lines:
             named = any(f"'{section.heading}' section" in warning for warning in policy.warnings)
             assert section.read > 0 or named, f"{section.heading!r} gave nothing and no warning says so"
+
+
+def test_criteria_a_section_heading_missed_are_not_a_silent_gap():
+    """Regence LAB46 prints its criteria under "MEDICAL POLICY CRITERIA" inside what the sections read
+    as its description: either they are read, or a warning says where coverage was stated unread."""
+    policy = extracted(CORPUS / "tracker" / "regence" / "regence_regence-lab46_2026-02-05_f122c3a56cb1.pdf")
+    stated = [warning for warning in policy.warnings if "section states coverage" in warning]
+    assert policy.criteria or any("'DESCRIPTION' section" in warning for warning in stated), policy.warnings
