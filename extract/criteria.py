@@ -95,7 +95,8 @@ class CriteriaRules:
     conjunction: dict[str, list[re.Pattern[str]]]
     coverage: dict[str, list[re.Pattern[str]]]
     kind: dict[str, list[re.Pattern[str]]]
-    not_criteria: list[re.Pattern[str]]
+    furniture: list[re.Pattern[str]]
+    code_rows: list[re.Pattern[str]]
 
 
 @cache
@@ -113,7 +114,8 @@ def criteria_rules() -> CriteriaRules:
         conjunction=table("conjunction", ("all", "any")),
         coverage=table("coverage", COVERAGE_ORDER),
         kind=table("kind", ("note", "external", "requirement", "grouping")),
-        not_criteria=table("not_criteria", ("patterns",))["patterns"],
+        furniture=table("not_criteria", ("furniture",))["furniture"],
+        code_rows=table("not_criteria", ("code_rows",))["code_rows"],
     )
 
 
@@ -142,9 +144,15 @@ def trailing_conjunction(text: str) -> str | None:
     return found[0] if found else None
 
 
+def is_page_mark(text: str) -> bool:
+    """A page number or "Page 3 of 75" that a plain-text extractor left inline."""
+    return any(pattern.search(text.strip()) for pattern in criteria_rules().furniture)
+
+
 def is_not_criterion(text: str) -> bool:
     """Page furniture or a code-table row inside a criteria section."""
-    return any(pattern.search(text.strip()) for pattern in criteria_rules().not_criteria)
+    rules = criteria_rules()
+    return is_page_mark(text) or any(pattern.search(text.strip()) for pattern in rules.code_rows)
 
 
 def _has_cue(kind: str, text: str) -> bool:
@@ -245,9 +253,11 @@ def _starts_block(
 ) -> bool:
     if read_label(line.text) or line.is_row or previous.is_row:
         return True
-    if line.page == previous.page and line.x0 < block_start.x0 - INDENT_TOLERANCE:
-        return True  # left of where the block began: continuation lines never are
     finished = bool(_ITEM_END.search(previous.text))
+    if line.page == previous.page and line.x0 < block_start.x0 - INDENT_TOLERANCE:
+        # Left of where the block began: continuation lines never are, except the lower-case rest of
+        # an unfinished sentence in plain text, whose first line was indented by spaces.
+        return finished or not line.text[:1].islower()
     if line.bold != previous.bold and (
         finished or (not line.text[:1].islower() and _ends_short(previous, line, margin))
     ):
@@ -402,7 +412,9 @@ def build_tree(blocks: list[Block]) -> list[Block]:
             stack
             and stack[-1].style is not None
             and not stack[-1].children
-            and not stack[-1].text.endswith(":")
+            # "C. Criteria based on family history:" over its lead-in sentence "... when one of the
+            # following criteria is met:": one item, whose list follows.
+            and (not stack[-1].text.endswith(":") or block.text.endswith(":"))
         ):
             stack[-1].text = join_wrapped(stack[-1].text, block.text)  # a further paragraph of the same item
             continue
@@ -652,7 +664,11 @@ def parse_criteria(doc: Document, sections: list[Section]) -> CriteriaResult:
     blocks: list[Block] = []
     furniture = repeated_lines(doc.lines)
     for section in criteria_sections:
-        lines = [line for line in section.lines if _line_key(line.text) not in furniture]
+        lines = [
+            line
+            for line in section.lines
+            if _line_key(line.text) not in furniture and not is_page_mark(line.text)
+        ]
         if not lines:
             continue
         # Each section's heading is a break in the flow: build_tree closes open lists there unless
