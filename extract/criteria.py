@@ -465,8 +465,8 @@ def _split_inline_list(block: Block) -> None:
     if not match:
         return
     items = [item.strip(" .;,") for item in _INLINE_SPLIT.split(match.group("items")) if item.strip(" .;,")]
-    if len(items) < 2:
-        return
+    if len(items) < 2 or any("," in item for item in items):
+        return  # one item, or a run of names ("genes: EPCAM, MLH1, ... and PMS2") that only defines
     block.text = match.group("head")
     block.children = [Block(text=item, first=block.first) for item in items]
 
