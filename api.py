@@ -17,6 +17,7 @@ from policydiff.extract.errors import ExtractError, NotAPolicyError, ParserError
 from policydiff.extract.limits import DEFAULT_LIMITS, Limits, limited, max_file_bytes
 from policydiff.extract.load import DEFAULT_PDF_TEXT, load_bytes, loader_module, read_file, sniff_format
 from policydiff.extract.metadata import parse_metadata
+from policydiff.extract.reading import account_reading
 from policydiff.extract.references import parse_references
 from policydiff.extract.revisions import parse_revisions
 from policydiff.extract.sections import segment
@@ -37,7 +38,7 @@ def extract_document(doc: Document) -> Policy:
     # A policy number alone is not enough: a README or a journal article may cite one.
     if not (known_kinds or codes or criteria.criteria):
         raise NotAPolicyError(doc.path, "not a coverage policy (no criteria, codes or revision log found)")
-    return Policy(
+    policy = Policy(
         source=Source(path=doc.path, sha256=doc.sha256, format=doc.format, pages=doc.page_count or None),
         payer=metadata.payer,
         policy_number=metadata.policy_number,
@@ -59,6 +60,10 @@ def extract_document(doc: Document) -> Policy:
             *reference_warnings,
         ],
     )
+    # Taken from the finished record, so every field's reading is accounted for by one mechanism.
+    policy.coverage, reading_warnings = account_reading(policy, doc, sections)
+    policy.warnings.extend(reading_warnings)
+    return policy
 
 
 def extract_file(

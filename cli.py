@@ -44,7 +44,7 @@ from policydiff.extract.dates import parse_date
 from policydiff.extract.errors import ExtractError
 from policydiff.extract.limits import DEFAULT_LIMITS, Limits
 from policydiff.extract.load import DEFAULT_PDF_TEXT, PDF_TEXT_LAYERS
-from policydiff.model import Comparison, DiffResult, Policy, iter_criteria
+from policydiff.model import Comparison, DiffResult, Policy, ReadingAccount, iter_criteria
 from policydiff.output import (
     OutputError,
     check_output_file,
@@ -161,10 +161,34 @@ def policy_summary(policy: Policy) -> str:
     if policy.criteria:
         lines.append("  criteria outline:")
         lines.extend(_outline(policy.criteria, depth=2))
+    if policy.coverage:
+        lines.extend(_reading_account(policy.coverage))
     if policy.warnings:
         lines.append(f"  warnings ({len(policy.warnings)}):")
         lines.extend(f"    - {warning}" for warning in policy.warnings)
     return "\n".join(map(inert, lines)) + "\n"
+
+
+def _reading_account(account: ReadingAccount) -> list[str]:
+    """Per section, how many lines went into some field; the unread text of sections a field reads."""
+    out = [f"  reading:    {account.read} of {account.lines} lines went into some field"]
+    for section in account.sections:
+        heading = section.heading or "(before the first heading)"
+        reader = f"read as {section.reader}" if section.reader else "no field reads it"
+        out.append(
+            f"    p{section.page or '?'} '{_short(heading, 50)}' [{section.kind}, {reader}]: "
+            f"{section.read}/{section.lines} lines read"
+        )
+        if section.reader:
+            out.extend(
+                f"      unread p{block.page or '?'} ({block.lines} lines): {_short(block.text, 80)}"
+                for block in section.unread
+            )
+    return out
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _outline(criteria, depth: int) -> list[str]:
@@ -175,8 +199,7 @@ def _outline(criteria, depth: int) -> list[str]:
             tags.append(node.coverage)
         if node.logic:
             tags.append(node.logic.upper())
-        text = node.text if len(node.text) <= 90 else node.text[:87] + "..."
-        out.append(f"{'  ' * depth}{node.id} [{', '.join(tags)}] {text}")
+        out.append(f"{'  ' * depth}{node.id} [{', '.join(tags)}] {_short(node.text, 90)}")
         out.extend(_outline(node.children, depth + 1))
     return out
 

@@ -37,6 +37,10 @@ COVERAGE_ORDER = (
     "medically_necessary",
 )
 LOGIC_ORDER = ("none", "any", "all")
+# A line of at least this many words printed this many times is page furniture, not a criterion
+# (criteria repeat a sentence two or three times at most: "Rendering laboratory is qualified ...").
+FURNITURE_MIN_WORDS = 3
+FURNITURE_REPEATS = 5
 
 _ROMAN = re.compile(r"^(?=[ivxlc]+$)c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$", re.I)
 _LABEL = re.compile(
@@ -73,6 +77,7 @@ class Block:
     ordinal: int | None = None
     ambiguous: tuple[tuple[str, int], ...] = ()  # other (style, ordinal) readings: "C." letter or roman
     heading: bool = False
+    section_heading: bool = False  # the heading of a criteria section (never a node)
     line_count: int = 1
     children: list[Block] = field(default_factory=list)
 
@@ -90,6 +95,8 @@ class CriteriaRules:
     conjunction: dict[str, list[re.Pattern[str]]]
     coverage: dict[str, list[re.Pattern[str]]]
     kind: dict[str, list[re.Pattern[str]]]
+    furniture: list[re.Pattern[str]]
+    code_rows: list[re.Pattern[str]]
 
 
 @cache
@@ -106,7 +113,9 @@ def criteria_rules() -> CriteriaRules:
         logic=table("logic", LOGIC_ORDER),
         conjunction=table("conjunction", ("all", "any")),
         coverage=table("coverage", COVERAGE_ORDER),
-        kind=table("kind", ("note", "contraindication", "requirement")),
+        kind=table("kind", ("note", "external", "requirement", "grouping")),
+        furniture=table("not_criteria", ("furniture",))["furniture"],
+        code_rows=table("not_criteria", ("code_rows",))["code_rows"],
     )
 
 
@@ -133,6 +142,17 @@ def logic_cue(text: str) -> str | None:
 def trailing_conjunction(text: str) -> str | None:
     found = _first_match(criteria_rules().conjunction, text)
     return found[0] if found else None
+
+
+def is_page_mark(text: str) -> bool:
+    """A page number or "Page 3 of 75" that a plain-text extractor left inline."""
+    return any(pattern.search(text.strip()) for pattern in criteria_rules().furniture)
+
+
+def is_not_criterion(text: str) -> bool:
+    """Page furniture or a code-table row inside a criteria section."""
+    rules = criteria_rules()
+    return is_page_mark(text) or any(pattern.search(text.strip()) for pattern in rules.code_rows)
 
 
 def _has_cue(kind: str, text: str) -> bool:
@@ -233,9 +253,11 @@ def _starts_block(
 ) -> bool:
     if read_label(line.text) or line.is_row or previous.is_row:
         return True
-    if line.page == previous.page and line.x0 < block_start.x0 - INDENT_TOLERANCE:
-        return True  # left of where the block began: continuation lines never are
     finished = bool(_ITEM_END.search(previous.text))
+    if line.page == previous.page and line.x0 < block_start.x0 - INDENT_TOLERANCE:
+        # Left of where the block began: continuation lines never are, except the lower-case rest of
+        # an unfinished sentence in plain text, whose first line was indented by spaces.
+        return finished or not line.text[:1].islower()
     if line.bold != previous.bold and (
         finished or (not line.text[:1].islower() and _ends_short(previous, line, margin))
     ):
@@ -362,7 +384,14 @@ def build_tree(blocks: list[Block]) -> list[Block]:
         stack.append(block)
 
     after_heading = False
-    for block in blocks:
+    for index, block in enumerate(blocks):
+        if block.style is None and not block.section_heading and is_not_criterion(block.text):
+            continue  # furniture or a code row: no node, and no break in the list around it
+        if block.heading and _heads_list(block, blocks[index + 1 : index + 2]):
+            stack.clear()  # a heading closes every open list, and heads the one it stands over
+            attach(block)
+            after_heading = False
+            continue
         if block.heading:
             after_heading = True
             continue
@@ -383,12 +412,25 @@ def build_tree(blocks: list[Block]) -> list[Block]:
             stack
             and stack[-1].style is not None
             and not stack[-1].children
-            and not stack[-1].text.endswith(":")
+            # "C. Criteria based on family history:" over its lead-in sentence "... when one of the
+            # following criteria is met:": one item, whose list follows.
+            and (not stack[-1].text.endswith(":") or block.text.endswith(":"))
         ):
             stack[-1].text = join_wrapped(stack[-1].text, block.text)  # a further paragraph of the same item
             continue
         attach(block)
     return roots
+
+
+def _heads_list(heading: Block, following: list[Block]) -> bool:
+    """A heading set directly over the items of a list, with no coverage sentence of its own between
+    ("ESR1 Liquid Biopsy Test" over its bullets), is that list's head: without it the items would
+    hang from nothing. A heading over statements ("Medically Necessary:" over "A. ... is medically
+    necessary when") or one naming only the kind of what follows ("Notes:") stays a heading."""
+    if heading.section_heading or not following or _has_cue("note", heading.text):
+        return False
+    item = following[0]
+    return item.style is not None and coverage_of(item.text) is None
 
 
 def _continues_open_list(stack: list[Block], block: Block) -> bool:
@@ -423,8 +465,8 @@ def _split_inline_list(block: Block) -> None:
     if not match:
         return
     items = [item.strip(" .;,") for item in _INLINE_SPLIT.split(match.group("items")) if item.strip(" .;,")]
-    if len(items) < 2:
-        return
+    if len(items) < 2 or any("," in item for item in items):
+        return  # one item, or a run of names ("genes: EPCAM, MLH1, ... and PMS2") that only defines
     block.text = match.group("head")
     block.children = [Block(text=item, first=block.first) for item in items]
 
@@ -440,6 +482,7 @@ class Context:
     parent_logic: str | None
     service: str | None
     measured: str | None = None  # what the parent lead-in measures without a value ("a BMI of:")
+    in_note: bool = False  # under a note: its items explain, they are notes too
 
 
 def _node_id(parent_id: str | None, block: Block, position: int, used: set[str]) -> str:
@@ -470,35 +513,62 @@ def _logic(block: Block, where: str, warnings: list[str], denied: bool) -> str |
             )
         return stated
     if stated is not None and cue != "none" and stated != cue:
+        # The lead-in is the author's statement of the list's logic; a stray "or" before the last item
+        # does not overturn it, but the conflict is said.
         warnings.append(
             f"criteria {where}: says '{cue} of' but its items are joined by '{'and' if stated == 'all' else 'or'}'; "
-            "logic left open, read it by hand"
+            f"read as '{cue}', check it by hand"
         )
-        return None
     return cue
 
 
 def _kind(block: Block, coverage: str | None, logic: str | None, context: Context) -> str:
+    """The kind from the whole context: the lead-in above decides what its items are, the node's
+    own words only where no lead-in says (a word such as "contraindicated" inside an item does not)."""
     text = block.text
-    if block.children:
-        if coverage:
-            return "statement"
-        return "exclusion" if context.sign == "denied" and logic != "none" else "requirement"
+    if context.in_note:
+        return "note"
     if _has_cue("note", text):
         return "note"
+    if block.children and coverage:
+        return "statement"  # even one pointing to external criteria sets: its items are the notes
+    if _has_cue("external", text):
+        return "note"
+    if block.children:
+        if context.sign == "denied" and logic != "none":
+            return "exclusion"
+        if not _names_a_use(text):
+            return "requirement"
+        # A head naming a use: within a granting list, one of the uses covered; on its own (no
+        # position above it), the statement its list spells out ("ESR1 Liquid Biopsy Test").
+        return "statement" if context.sign is None else "indication"
     if coverage:
         return "indication" if coverage == "medically_necessary" else "exclusion"
     if context.parent_logic == "none":
         return "contraindication"
     if context.sign == "denied":
         return "exclusion"
-    # An item of a list that says how its items combine ("all of the following conditions are
-    # satisfied") is a condition even when the lead-in's coverage wording was not recognized.
-    if context.sign == "covered" or context.parent_logic in ("all", "any"):
-        if _has_cue("contraindication", text):
-            return "contraindication"
+    # An item of a list that says how its items combine is a condition of that list: each of "all of
+    # the following" is required, each of "one of the following" is an indication on its own.
+    if context.parent_logic == "all":
+        return "requirement"
+    if context.parent_logic == "any":
+        return "indication"
+    if context.sign == "covered":
         return "requirement" if _has_cue("requirement", text) else "indication"
     return "requirement" if _has_cue("requirement", text) else "note"
+
+
+def _names_a_use(text: str) -> bool:
+    """A group head that names a disease, condition or use ("Prostate Cancer:", "Diagnosis:") rather
+    than only grouping conditions ("Meets one of the following criteria:", "Patient has:")."""
+    words = text.rstrip(":").split()
+    return (
+        0 < len(words) <= HEADING_MAX_WORDS
+        and logic_cue(text) is None
+        and not _has_cue("grouping", text)
+        and not _has_cue("requirement", text)
+    )
 
 
 def _to_criterion(
@@ -517,8 +587,9 @@ def _to_criterion(
         coverage is None and context.sign == "denied"
     )
     logic = _logic(block, node_id, warnings, denied)
+    kind = _kind(block, coverage, logic, context)
     service = context.service
-    if position and not _has_cue("note", block.text):  # a note's remark names no service of its own
+    if position and kind != "note":  # a note's remark names no service of its own
         named = services_named(block.text, position[1], abbreviations)
         found_services.extend(named)
         service = named[0] if len(named) == 1 else (None if named else context.service)
@@ -532,6 +603,7 @@ def _to_criterion(
         parent_logic=logic,
         service=service,
         measured=measured_without_value(block.text) if block.children else None,
+        in_note=kind == "note" or _has_cue("external", block.text),
     )
     used: set[str] = set()
     children = [
@@ -553,7 +625,7 @@ def _to_criterion(
         id=node_id,
         label=block.label,
         text=block.text,
-        kind=_kind(block, coverage, logic, context),
+        kind=kind,
         coverage=coverage,
         logic=logic,
         service=service,
@@ -568,6 +640,21 @@ def _paragraphs(doc: Document) -> list[str]:
     return [block.text for block in build_blocks(doc.lines)]
 
 
+def _line_key(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+def repeated_lines(lines: list[Line]) -> set[str]:
+    """Lines printed again and again through the document: running headers and footers, watermarks,
+    that a plain-text extractor left inline. Never criteria, and they must not break a list."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        key = _line_key(line.text)
+        if len(key.split()) >= FURNITURE_MIN_WORDS:
+            counts[key] = counts.get(key, 0) + 1
+    return {key for key, count in counts.items() if count >= FURNITURE_REPEATS}
+
+
 def parse_criteria(doc: Document, sections: list[Section]) -> CriteriaResult:
     result = CriteriaResult()
     criteria_sections = [section for section in sections if section.kind == "criteria" and section.lines]
@@ -575,11 +662,19 @@ def parse_criteria(doc: Document, sections: list[Section]) -> CriteriaResult:
         return result
     result.abbreviations = find_abbreviations(_paragraphs(doc))
     blocks: list[Block] = []
+    furniture = repeated_lines(doc.lines)
     for section in criteria_sections:
+        lines = [
+            line
+            for line in section.lines
+            if _line_key(line.text) not in furniture and not is_page_mark(line.text)
+        ]
+        if not lines:
+            continue
         # Each section's heading is a break in the flow: build_tree closes open lists there unless
         # the next label continues one ("C." after "B." across an "and" set as its own line).
-        blocks.append(Block(text=section.heading, first=section.lines[0], heading=True))
-        blocks.extend(build_blocks(section.lines))
+        blocks.append(Block(text=section.heading, first=lines[0], heading=True, section_heading=True))
+        blocks.extend(build_blocks(lines))
     roots = build_tree(blocks)
     found: list[str] = []
     used: set[str] = set()

@@ -25,9 +25,12 @@ from policydiff.model.policy import (
     Dates,
     Policy,
     Quantity,
+    ReadingAccount,
     Reference,
     Revision,
+    SectionAccount,
     Source,
+    UnreadBlock,
     iter_criteria,
 )
 
@@ -54,10 +57,13 @@ __all__ = [
     "QuantityChange",
     "QuantityComparison",
     "QuantityValue",
+    "ReadingAccount",
     "Reference",
     "Revision",
+    "SectionAccount",
     "ServiceGroup",
     "Source",
+    "UnreadBlock",
     "WordOp",
     "iter_criteria",
 ]

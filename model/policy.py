@@ -114,6 +114,35 @@ class Reference(Provenance):
     url: str | None = None
 
 
+class UnreadBlock(Provenance):
+    """Consecutive lines of one section that no field of the record took up."""
+
+    text: str
+    lines: int = Field(ge=1)
+
+
+class SectionAccount(Record):
+    """How much of one section of the document went into the record."""
+
+    heading: str
+    kind: str = Field(description="What the heading says the section is: criteria, codes, background, ...")
+    page: int | None = Field(default=None, ge=1)
+    reader: str | None = Field(
+        default=None, description="The field that reads sections of this kind; None where no field does."
+    )
+    lines: int = Field(ge=0)
+    read: int = Field(ge=0, description="Lines whose words went into some field of the record.")
+    unread: list[UnreadBlock] = Field(default_factory=list)
+
+
+class ReadingAccount(Record):
+    """The record's account of its own reading: what went into some field and what went nowhere."""
+
+    lines: int = Field(ge=0)
+    read: int = Field(ge=0)
+    sections: list[SectionAccount] = Field(default_factory=list)
+
+
 class Policy(Record):
     schema_version: Literal["1"] = SCHEMA_VERSION
     source: Source
@@ -131,6 +160,9 @@ class Policy(Record):
     revisions: list[Revision] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    coverage: ReadingAccount | None = Field(
+        default=None, description="Per section, the lines read into some field and the lines left unread."
+    )
 
     def to_json_dict(self) -> dict:
         return self.model_dump(mode="json")

@@ -279,3 +279,88 @@ def test_real_pdfs_have_criteria(tmp_path: Path):
     for name in ("uhc/sleep-studies.pdf", "medicare-cms/LCD - Glucose Monitors (L33822).pdf"):
         record = extracted(CORPUS / "real" / name)
         assert any(node.kind == "statement" for node in record.criteria)
+
+
+# ------------------------------------------------------------------------------- kinds from context (issue 16)
+
+LEAD_INS = """Policy
+
+Service X is medically necessary when ALL of the following are met:
+• The patient has condition Y; and
+• Surgery is contraindicated or declined; and
+• The patient is 18 years of age or older.
+
+Service X is medically necessary for ONE of the following:
+• Diagnosis A
+• Diagnosis B requiring prior authorization
+
+Service X is not medically necessary when the patient has any of the following:
+• Pregnancy
+• Active infection
+
+This policy does not address Service W.
+
+Benefits may vary between plans; refer to the member's contract.
+"""
+
+
+def test_a_lead_in_decides_the_kind_of_its_items_not_their_own_words():
+    kinds = {node.text: node.kind for node in iter_criteria(criteria_of_text(LEAD_INS).criteria)}
+    assert kinds["The patient has condition Y; and"] == "requirement"
+    assert (
+        kinds["Surgery is contraindicated or declined; and"] == "requirement"
+    )  # "contraindicat" is not enough
+    assert kinds["Diagnosis A"] == kinds["Diagnosis B requiring prior authorization"] == "indication"
+    assert kinds["Pregnancy"] == kinds["Active infection"] == "exclusion"
+    assert kinds["This policy does not address Service W."] == "note"
+    assert kinds["Benefits may vary between plans; refer to the member's contract."] == "note"
+
+
+def test_a_group_head_naming_a_use_is_an_indication_and_a_grouping_head_a_requirement():
+    result = criteria_of_text(
+        "Policy\n\nTesting is medically necessary when ONE of the following is met:\n\n"
+        "A. Prostate Cancer:\n 1. Metastatic disease; and\n 2. Candidate for a PARP inhibitor.\n"
+        "B. Meets all of the following criteria:\n 1. Tissue is unavailable; and\n 2. No prior test.\n"
+    )
+    kinds = {node.id: node.kind for node in iter_criteria(result.criteria)}
+    assert kinds["1.A"] == "indication"
+    assert kinds["1.B"] == "requirement"
+    assert kinds["1.A.1"] == kinds["1.B.2"] == "requirement"
+
+
+def test_page_numbers_and_code_rows_in_a_criteria_section_are_no_criteria():
+    policy = extracted(CORPUS / "tracker" / "bcbsma" / "bcbsma_bcbsma-ctdna-797_2026-02-05_e4bfb11dc3a5.pdf")
+    texts = [node.text for node in iter_criteria(policy.criteria)]
+    assert not [text for text in texts if text.isdigit() or text.startswith(("81445", "81455", "CPT codes"))]
+    (diagnosis,) = [node for node in iter_criteria(policy.criteria) if node.text == "Diagnosis:"]
+    # "... or invasive biopsy is medically contraindicated), AND": a condition of an ALL list.
+    assert [child.kind for child in diagnosis.children] == ["requirement", "requirement"]
+    (progression,) = [node for node in iter_criteria(policy.criteria) if node.text == "Progression:"]
+    assert progression.logic == "any" and {child.kind for child in progression.children} == {"indication"}
+
+
+def test_a_heading_over_bullets_heads_them_and_a_running_footer_breaks_nothing():
+    policy = extracted(
+        CORPUS / "tracker" / "evicore" / "evicore_evicore-liquid-biopsy-2026_2026-02-05_26bd2acf12a0.pdf"
+    )
+    nodes = list(iter_criteria(policy.criteria))
+    (esr1,) = [node for node in nodes if node.text == "ESR1 Liquid Biopsy Test"]
+    assert len(esr1.children) == 5 and esr1.logic == "all"
+    assert {child.kind for child in esr1.children} == {"requirement"}
+    assert not [node for node in nodes if node.text.startswith("These guidelines apply to services")]
+
+
+def test_external_criteria_sets_are_notes_under_their_statement():
+    policy = extracted(CORPUS / "real" / "uhc" / "surgery-knee.pdf")
+    first, link = policy.criteria[0], policy.criteria[1]
+    assert first.kind == "statement" and first.coverage == "medically_necessary"
+    assert first.children and {child.kind for child in first.children} == {"note"}  # InterQual subsets
+    assert link.kind == "note" and link.text.startswith("Click here")
+
+
+def test_the_lead_in_cue_wins_over_conflicting_conjunctions_with_a_warning():
+    result = criteria_of_text(
+        "Policy\n\nX is medically necessary for any of the following:\n\n• condition one; and\n• condition two\n"
+    )
+    assert tree(result)[0] == ("1", "statement", "any")
+    assert any("read as 'any', check it by hand" in warning for warning in result.warnings)
