@@ -52,6 +52,9 @@ _TOKEN = (
 _ITEM = re.compile(rf"(?P<start>{_TOKEN})(?:\s*(?:[-–—]|\bto\b|\bthrough\b|\bthru\b)\s*(?P<end>{_TOKEN}))?")
 _SEPARATOR = re.compile(r"\s*(?:[,;/&]|\band\b|\bor\b)?\s*", re.I)
 _SENTENCE_END = re.compile(r"[.:;]$")
+# A five-character CPT or HCPCS code run into the capitalized first word of its description by a text
+# extraction that dropped the column gap ("81479Unlisted molecular pathology procedure").
+_GLUED_CODE = re.compile(r"^([0-9]{4}[0-9FMTU]|[A-V][0-9]{4})(?=[A-Z][a-z])")
 _HEADER_FILLER = re.compile(r"\b(?:codes?|and|or|list)\b|[\s,/&:()#-]+", re.I)
 
 
@@ -128,7 +131,7 @@ def split_code_cell(text: str) -> list[CodeItem] | None:
 
 def leading_codes(text: str) -> tuple[list[CodeItem], str] | None:
     """Codes at the start of a single run of text ('43644  Laparoscopy, ...'), and the text after them."""
-    words = clean(text).split(" ")
+    words = _GLUED_CODE.sub(r"\1 ", clean(text)).split(" ")
     for count in range(len(words), 0, -1):
         items = split_code_cell(" ".join(words[:count]))
         if items is not None:
@@ -160,6 +163,25 @@ def header_systems(text: str) -> tuple[str, ...] | None:
     specific = [word for word in words if word not in rules().generic_words] or words
     named = set().union(*(rules().systems[word] for word in specific))
     return tuple(system for system in SYSTEMS if system in named)
+
+
+def text_header_systems(text: str) -> tuple[str, ...] | None:
+    """The systems a header row printed as one run of text names ('HCPCS Code Description'): the
+    words before the description column's title read as a header cell."""
+    text = clean(text)
+    for match in rules().description_words.finditer(text):
+        if match.end() == len(text) and match.start() > 0:
+            return header_systems(text[: match.start()])
+    return None
+
+
+def labelled_row(text: str) -> tuple[tuple[str, ...], str] | None:
+    """A plain-text row led by its system's label ('CPT 0091U Oncology ...'): the systems and the rest."""
+    label, _, rest = clean(text).partition(" ")
+    systems = header_systems(label)
+    if systems is None or leading_codes(rest) is None:
+        return None
+    return systems, rest
 
 
 def status_of(text: str) -> str | None:
@@ -217,9 +239,13 @@ class Reader:
     """Reads the lines of the codes sections in order; collects codes and warnings."""
 
     geometry: bool
+    # Plain text (what a PDF text extractor gives): no cells and no positions, so a code-led line
+    # starts a row wherever it stands, and the lines under it continue its description.
+    plain_text: bool = False
     status: str = DEFAULT_STATUS
     table: Table | None = None
     row_codes: list[Code] = field(default_factory=list)
+    row_led_by_text: bool = False  # the open row is a code-led line of plain text
     prose: list[str] = field(default_factory=list)
     # Columns of the last table that had them: a table under a bare label ("ICD-10 Diagnosis") has
     # no header row to learn them from, and a document keeps its code lists aligned.
@@ -266,6 +292,8 @@ class Reader:
 
     def _header(self, line: Line, runs: list[Run]) -> bool:
         systems = header_systems(runs[0].text)
+        if systems is None and self.plain_text and len(runs) == 1:
+            systems = text_header_systems(runs[0].text)
         if systems is None or not all(_is_header_word(run.text) for run in runs[1:]):
             return False
         label = runs[0].text
@@ -288,13 +316,24 @@ class Reader:
         if len(runs) > 1:
             items = split_code_cell(runs[0].text)
             description_runs = runs[1:]
-        elif self.table is not None and (found := leading_codes(runs[0].text)) is not None:
+        elif self.plain_text and (labelled := labelled_row(runs[0].text)) is not None:
+            label_systems, rest = labelled
+            self.table = Table(systems=label_systems, label=runs[0].text.split(" ")[0], page=line.page)
+            items, rest = leading_codes(rest)
+            description_runs = [Run(rest, runs[0].x0)]
+        elif (self.table is not None or self.plain_text) and (
+            found := leading_codes(runs[0].text)
+        ) is not None:
             items, rest = found
             description_runs = [Run(rest, runs[0].x0)]
+            systems = self.table.systems if self.table is not None else SYSTEMS
+            if not shape_systems(items[0].code, systems):
+                return False  # a wrapped description starting with a gene symbol ("CACNA1A, CACNB4, ...")
         else:
             return False
         if items is None or (self.table is not None and self.table.role_of(runs[0]) not in ("code", None)):
             return False
+        self.row_led_by_text = len(runs) == 1
         if self.table is None:
             self.table = Table(systems=SYSTEMS, label="", page=line.page)
         self._learn_columns(runs)
@@ -314,7 +353,11 @@ class Reader:
         if self.geometry:
             if self.table.role_of(runs[0]) != "description":
                 return False
-        elif not (line.cells and not clean(line.cells[0].text)) and not runs[0].text[:1].islower():
+        elif (
+            not (line.cells and not clean(line.cells[0].text))
+            and not runs[0].text[:1].islower()
+            and not (self.plain_text and self.row_codes and self.row_led_by_text and _wraps(runs))
+        ):
             return False
         extra = " ".join(run.text for run in runs if self.table.role_of(run) in ("description", None))
         if not self.row_codes:
@@ -408,6 +451,15 @@ class Reader:
         return None
 
 
+def _wraps(runs: list[Run]) -> bool:
+    """Whether a plain-text line under a code-led line can be its wrapped description: not a label
+    ("ICD-10 Diagnosis", "Established codes:") and no status cue ("Not Medically Necessary")."""
+    text = " ".join(run.text for run in runs)
+    return (
+        len(runs) == 1 and not text.endswith(":") and header_systems(text) is None and status_of(text) is None
+    )
+
+
 def _is_header_word(text: str) -> bool:
     return len(text.split()) <= MAX_HEADER_WORDS and split_code_cell(text) is None
 
@@ -416,14 +468,36 @@ def _is_subgroup_heading(text: str) -> bool:
     return len(text.split()) <= MAX_SUBGROUP_WORDS and not _SENTENCE_END.search(text)
 
 
+def table_labels_set_aside(doc: Document) -> list[Line]:
+    """Furniture lines of a text without geometry that are code-table labels, in the body's order.
+
+    A text loader tells furniture by repetition alone, so the label each code group repeats ("CPT",
+    "ICD-10 Diagnosis", "When services are Not Medically Necessary:") is set aside with the running
+    headers. A repeated line that names a code system or a coverage status is a label, not furniture.
+    """
+    if doc.format == "pdf":
+        return []  # the PDF loader tells furniture by its place on the page, where labels never stand
+    return [
+        line
+        for line in doc.furniture
+        if header_systems(line.text) is not None or status_of(clean(line.text)) is not None
+    ]
+
+
 def code_region(doc: Document, sections: list[Section]) -> list[tuple[Line, bool]]:
     """The lines of the codes sections in document order, headings included, each with whether it
     opens a top-level codes section (where the governing status starts afresh)."""
     owner = {id(line): index for index, section in enumerate(sections) for line in section.lines}
     region: list[tuple[Line, bool]] = []
     current = -1
-    for line in doc.lines:
+    labels = {id(line) for line in table_labels_set_aside(doc)}
+    lines = doc.lines
+    if labels:
+        lines = sorted([*doc.lines, *table_labels_set_aside(doc)], key=lambda line: (line.page, line.top))
+    for line in lines:
         index = owner.get(id(line))
+        if index is None and current >= 0 and id(line) in labels:
+            index = current  # a label set aside as furniture stands inside the section it was printed in
         if index is None:
             index = _heading_owner(line, sections, current)
             if index is None:
@@ -431,7 +505,9 @@ def code_region(doc: Document, sections: list[Section]) -> list[tuple[Line, bool
             current = index
             section = sections[index]
             if section.kind == CODES_KIND:
-                region.append((line, section.level == 1))
+                # A "heading" that is a cell of a ruled table (a header wrapped onto a second row,
+                # "ICD-10-CM | Code") continues the table: the status that governs it goes on.
+                region.append((line, section.level == 1 and line.table is None))
             continue
         current = index
         if sections[index].kind == CODES_KIND:
@@ -517,7 +593,7 @@ def _joined(a: Line, b: Line) -> Line:
 def parse_codes(doc: Document, sections: list[Section]) -> tuple[list[Code], list[str]]:
     geometry = doc.format == "pdf"
     region = code_region(doc, sections)
-    reader = Reader(geometry=geometry)
+    reader = Reader(geometry=geometry, plain_text=doc.format == "text")
     for line, opens_section in rows_by_position(doc, region) if geometry else region:
         if opens_section:
             reader.start_section()
