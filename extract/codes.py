@@ -26,6 +26,7 @@ from functools import cache
 from policydiff.extract.codesets import SYSTEMS, dotted_icd10cm, icd10cm_known, range_in_order, shape_systems
 from policydiff.extract.document import Cell, Document, Line, Section
 from policydiff.extract.rules import RuleFileError, load_rules, regex_list, string_list
+from policydiff.extract.sections import phrase_kind
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Box, Code
 
@@ -50,6 +51,9 @@ _TOKEN = (
     r"|[0-9A-Z]{3,5})(?![0-9A-Za-z.])"  # CPT, HCPCS, ICD-10-CM category, revenue
 )
 _ITEM = re.compile(rf"(?P<start>{_TOKEN})(?:\s*(?:[-–—]|\bto\b|\bthrough\b|\bthru\b)\s*(?P<end>{_TOKEN}))?")
+_PARENTHESES = re.compile(r"[()]")
+_LABEL_END = re.compile(r"\s*[(:]")
+_CODES_WORD = re.compile(r"\bcodes?\s*$", re.I)
 _SEPARATOR = re.compile(r"\s*(?:[,;/&]|\band\b|\bor\b)?\s*", re.I)
 _SENTENCE_END = re.compile(r"[.:;]$")
 # A five-character CPT or HCPCS code run into the capitalized first word of its description by a text
@@ -116,8 +120,9 @@ def clean(text: str) -> str:
 
 
 def split_code_cell(text: str) -> list[CodeItem] | None:
-    """The codes and ranges of a cell that holds nothing else ('38242, 38243', 'K0601-K0605'), else None."""
-    text = clean(text)
+    """The codes and ranges of a cell that holds nothing else ('38242, 38243', 'K0601-K0605', a code
+    with its equivalent in the other system '99281 (G0380)'), else None."""
+    text = _PARENTHESES.sub(" ", clean(text)).strip()
     items: list[CodeItem] = []
     position = 0
     while position < len(text):
@@ -488,6 +493,7 @@ def code_region(doc: Document, sections: list[Section]) -> list[tuple[Line, bool
     """The lines of the codes sections in document order, headings included, each with whether it
     opens a top-level codes section (where the governing status starts afresh)."""
     owner = {id(line): index for index, section in enumerate(sections) for line in section.lines}
+    in_codes = code_sections(sections)
     region: list[tuple[Line, bool]] = []
     current = -1
     labels = {id(line) for line in table_labels_set_aside(doc)}
@@ -504,15 +510,89 @@ def code_region(doc: Document, sections: list[Section]) -> list[tuple[Line, bool
                 continue
             current = index
             section = sections[index]
-            if section.kind == CODES_KIND:
+            if index in in_codes:
                 # A "heading" that is a cell of a ruled table (a header wrapped onto a second row,
-                # "ICD-10-CM | Code") continues the table: the status that governs it goes on.
-                region.append((line, section.level == 1 and line.table is None))
+                # "ICD-10-CM | Code") or a status label inside a code list continues the list: the
+                # status that governs it goes on (or the label sets it).
+                opens = section.kind == CODES_KIND and section.level == 1 and line.table is None
+                region.append((line, opens))
             continue
         current = index
-        if sections[index].kind == CODES_KIND:
+        if index in in_codes:
             region.append((line, False))
-    return region
+    region += _labelled_code_lists(sections, in_codes)
+    return region + _headed_code_tables(doc, {id(line) for line, _ in region})
+
+
+def _labelled_code_lists(sections: list[Section], in_codes: set[int]) -> list[tuple[Line, bool]]:
+    """Code lists a payer prints inside another section, each under a label line naming its systems
+    ("CPT/HCPCS Level II Codes (Note: ...)"): the label and the lines under it, the label opening the
+    list, up to the next line that is a known heading (where the section detector did not start one)."""
+    extra: list[tuple[Line, bool]] = []
+    for index, section in enumerate(sections):
+        if index in in_codes:
+            continue
+        start = next((at for at, line in enumerate(section.lines) if is_list_label(line)), None)
+        if start is None:
+            continue
+        # The sentence that introduces the list governs its status ("... criteria MUST be met for the
+        # following codes to be covered for Commercial Members:"): its lines come with the list.
+        while start > 0 and not section.lines[start - 1].text.rstrip().endswith("."):
+            start -= 1
+        for at, line in enumerate(section.lines[start:]):
+            if at and phrase_kind(line) is not None:
+                break
+            extra.append((line, at == 0))
+    return extra
+
+
+def is_list_label(line: Line) -> bool:
+    """A plain line that opens a code list: system words and 'Codes', then at most a parenthesized note
+    or a colon ('CPT/HCPCS Level II Codes (Note: The inclusion of a code ...')."""
+    if line.is_row:
+        return False
+    label = _LABEL_END.split(clean(line.text), maxsplit=1)[0]
+    return _CODES_WORD.search(label) is not None and header_systems(label) is not None
+
+
+def _headed_code_tables(doc: Document, taken: set[int]) -> list[tuple[Line, bool]]:
+    """Ruled tables outside the codes sections whose header row names a code column and a description
+    column ("CPT/HCPCS Codes | Descriptor" under "Coding and Modifier Information"): a code table is
+    one by its header, wherever a heading detector put it. The first row opens it afresh."""
+    headed = {
+        line.table
+        for line in doc.lines
+        if line.table is not None
+        and line.is_row
+        and header_systems(line.cells[0].text) is not None
+        and any(rules().description_words.search(cell.text) for cell in line.cells[1:])
+    }
+    extra: list[tuple[Line, bool]] = []
+    for line in doc.lines:
+        if line.table in headed and id(line) not in taken:
+            extra.append((line, not extra or extra[-1][0].table != line.table))
+    return extra
+
+
+def code_sections(sections: list[Section]) -> set[int]:
+    """The indices of the codes sections, and of the sections right after them whose heading is only a
+    coverage status ("Not Medically Necessary" printed above the second half of a code list): a
+    heading detector cannot tell that label from a criteria heading, but where it stands can."""
+    indices: set[int] = set()
+    for index, section in enumerate(sections):
+        if section.kind == CODES_KIND or (
+            index - 1 in indices and section.lines and _is_status_label(section.heading)
+        ):
+            indices.add(index)
+    return indices
+
+
+def _is_status_label(text: str) -> bool:
+    """A short line that says a coverage status and nothing else ('Not Medically Necessary:')."""
+    text = clean(text).rstrip(":")
+    return len(text.split()) <= MAX_HEADER_WORDS and any(
+        pattern.fullmatch(text) for patterns in rules().status.values() for pattern in patterns
+    )
 
 
 def _heading_owner(line: Line, sections: list[Section], after: int) -> int | None:
