@@ -31,6 +31,7 @@ from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Box, Code
 
 CODES_KIND = "codes"
+CITING_KINDS = ("revisions", "references")
 DEFAULT_STATUS = "related"
 STATUSES = ("related", "not_covered", "covered")
 # A header cell or label line longer than this is prose that happens to name a system.
@@ -54,6 +55,10 @@ _ITEM = re.compile(rf"(?P<start>{_TOKEN})(?:\s*(?:[-–—]|\bto\b|\bthrough\b|\
 _PARENTHESES = re.compile(r"[()]")
 _LABEL_END = re.compile(r"\s*[(:]")
 _CODES_WORD = re.compile(r"\bcodes?\s*$", re.I)
+# Where a header title may start: a capital after a space or run into the word before it.
+_WORD_START = re.compile(r"(?<=[\sa-z])[A-Z]")
+_PROSE_MARK = re.compile(r"[.,;:]")
+_TRAILING_CODE = re.compile(r"(?<![0-9A-Z])(?P<code>[0-9]{4}[0-9FMTU]|[A-V][0-9]{4})$")
 _SEPARATOR = re.compile(r"\s*(?:[,;/&]|\band\b|\bor\b)?\s*", re.I)
 _SENTENCE_END = re.compile(r"[.:;]$")
 # A five-character CPT or HCPCS code run into the capitalized first word of its description by a text
@@ -180,6 +185,35 @@ def text_header_systems(text: str) -> tuple[str, ...] | None:
     return None
 
 
+def code_last_header_systems(text: str) -> tuple[str, ...] | None:
+    """The systems of a header row printed as one run whose last column is the code column, the titles
+    perhaps run together ('Procedures addressed by this guidelineProcedure codes')."""
+    text = clean(text)
+    if not _CODES_WORD.search(text):
+        return None
+    for match in _WORD_START.finditer(text):
+        title = text[: match.start()]
+        if rules().system_words.search(title) or _PROSE_MARK.search(title):
+            return None  # titles of several code columns ('CPT Codes / HCPCS Codes'), or a sentence
+        if len(title.split()) > MAX_HEADER_WORDS + 1:
+            return None
+        column = text[match.start() :]
+        if column.split()[0].lower() in rules().generic_words:
+            continue  # 'Applicable Codes' is a heading, not a name column and a code column
+        if (systems := header_systems(column)) is not None:
+            return systems
+    return None
+
+
+def trailing_code(text: str) -> tuple[str, str] | None:
+    """The CPT or HCPCS code that ends a row of a code-last table, perhaps run into the name before it
+    ('ABL1 mutation analysis81170'), and that name."""
+    match = _TRAILING_CODE.search(clean(text))
+    if match is None:
+        return None
+    return match["code"], clean(text)[: match.start()].strip()
+
+
 def labelled_row(text: str) -> tuple[tuple[str, ...], str] | None:
     """A plain-text row led by its system's label ('CPT 0091U Oncology ...'): the systems and the rest."""
     label, _, rest = clean(text).partition(" ")
@@ -224,6 +258,10 @@ class Table:
     page: int
     columns: list[Column] = field(default_factory=list)
     codes_read: int = 0
+    # The code column is the last ("Test name | Procedure codes"): a row's name comes first, perhaps
+    # wrapped over several lines, and the code ends it.
+    code_last: bool = False
+    pending_name: list[str] = field(default_factory=list)
 
     def role_of(self, run: Run) -> str | None:
         """The role of the column a run sits in (the nearest column start), None when unknown."""
@@ -297,8 +335,11 @@ class Reader:
 
     def _header(self, line: Line, runs: list[Run]) -> bool:
         systems = header_systems(runs[0].text)
+        code_last = False
         if systems is None and self.plain_text and len(runs) == 1:
             systems = text_header_systems(runs[0].text)
+            if systems is None and (systems := code_last_header_systems(runs[0].text)) is not None:
+                code_last = True
         if systems is None or not all(_is_header_word(run.text) for run in runs[1:]):
             return False
         label = runs[0].text
@@ -311,13 +352,15 @@ class Reader:
                 Column(run.x0, "description" if rules().description_words.search(run.text) else "other")
                 for run in runs[1:]
             ]
-        self.table = Table(systems=systems, label=label, page=line.page, columns=columns)
+        self.table = Table(systems=systems, label=label, page=line.page, columns=columns, code_last=code_last)
         self.last_columns = columns
         if not repeated:
             self.row_codes = []
         return True
 
     def _code_row(self, line: Line, runs: list[Run]) -> bool:
+        if self.table is not None and self.table.code_last:
+            return self._code_last_row(line, runs)
         if len(runs) > 1:
             items = split_code_cell(runs[0].text)
             description_runs = runs[1:]
@@ -349,6 +392,22 @@ class Reader:
             run.text for run in description_runs if table.role_of(run) in ("description", None)
         )
         self.row_codes = [code for item in items if (code := self._code(item, description, line))]
+        self.codes.extend(self.row_codes)
+        return True
+
+    def _code_last_row(self, line: Line, runs: list[Run]) -> bool:
+        """A line of a code-last table: a code ends the row its name lines began; other lines are name."""
+        text = " ".join(run.text for run in runs)
+        table = self.table
+        found = trailing_code(text)
+        if found is None:
+            table.pending_name.append(text)
+            return True
+        code, name = found
+        description = join_cell_lines([*table.pending_name, name])
+        table.pending_name = []
+        table.codes_read += 1
+        self.row_codes = [found for found in [self._code(CodeItem(code, None), description, line)] if found]
         self.codes.extend(self.row_codes)
         return True
 
@@ -456,6 +515,15 @@ class Reader:
         return None
 
 
+def join_cell_lines(lines: list[str]) -> str:
+    """Lines of one wrapped cell as one text."""
+    text = ""
+    for piece in lines:
+        if piece:
+            text = join_wrapped(text, piece)
+    return text
+
+
 def _wraps(runs: list[Run]) -> bool:
     """Whether a plain-text line under a code-led line can be its wrapped description: not a label
     ("ICD-10 Diagnosis", "Established codes:") and no status cue ("Not Medically Necessary")."""
@@ -485,7 +553,10 @@ def table_labels_set_aside(doc: Document) -> list[Line]:
     return [
         line
         for line in doc.furniture
-        if header_systems(line.text) is not None or status_of(clean(line.text)) is not None
+        if header_systems(line.text) is not None
+        or text_header_systems(line.text) is not None
+        or code_last_header_systems(line.text) is not None
+        or status_of(clean(line.text)) is not None
     ]
 
 
@@ -495,6 +566,7 @@ def code_region(doc: Document, sections: list[Section]) -> list[tuple[Line, bool
     owner = {id(line): index for index, section in enumerate(sections) for line in section.lines}
     in_codes = code_sections(sections)
     region: list[tuple[Line, bool]] = []
+    members: list[list[Line]] = [[] for _ in sections]  # each section's lines, labels set aside included
     current = -1
     labels = {id(line) for line in table_labels_set_aside(doc)}
     lines = doc.lines
@@ -518,28 +590,31 @@ def code_region(doc: Document, sections: list[Section]) -> list[tuple[Line, bool
                 region.append((line, opens))
             continue
         current = index
+        members[index].append(line)
         if index in in_codes:
             region.append((line, False))
-    region += _labelled_code_lists(sections, in_codes)
+    # A code list is not looked for inside a revision log or a reference list, which name codes.
+    elsewhere = in_codes | {index for index, section in enumerate(sections) if section.kind in CITING_KINDS}
+    region += _labelled_code_lists(members, elsewhere)
     return region + _headed_code_tables(doc, {id(line) for line, _ in region})
 
 
-def _labelled_code_lists(sections: list[Section], in_codes: set[int]) -> list[tuple[Line, bool]]:
+def _labelled_code_lists(members: list[list[Line]], skipped: set[int]) -> list[tuple[Line, bool]]:
     """Code lists a payer prints inside another section, each under a label line naming its systems
     ("CPT/HCPCS Level II Codes (Note: ...)"): the label and the lines under it, the label opening the
     list, up to the next line that is a known heading (where the section detector did not start one)."""
     extra: list[tuple[Line, bool]] = []
-    for index, section in enumerate(sections):
-        if index in in_codes:
+    for index, lines in enumerate(members):
+        if index in skipped:
             continue
-        start = next((at for at, line in enumerate(section.lines) if is_list_label(line)), None)
+        start = next((at for at, line in enumerate(lines) if is_list_label(line)), None)
         if start is None:
             continue
         # The sentence that introduces the list governs its status ("... criteria MUST be met for the
         # following codes to be covered for Commercial Members:"): its lines come with the list.
-        while start > 0 and not section.lines[start - 1].text.rstrip().endswith("."):
+        while start > 0 and not lines[start - 1].text.rstrip().endswith("."):
             start -= 1
-        for at, line in enumerate(section.lines[start:]):
+        for at, line in enumerate(lines[start:]):
             if at and phrase_kind(line) is not None:
                 break
             extra.append((line, at == 0))
@@ -552,7 +627,11 @@ def is_list_label(line: Line) -> bool:
     if line.is_row:
         return False
     label = _LABEL_END.split(clean(line.text), maxsplit=1)[0]
-    return _CODES_WORD.search(label) is not None and header_systems(label) is not None
+    if not label[:1].isupper() or label.split()[0].lower() in rules().generic_words:
+        return False  # a sentence running on from the line above, or a bare 'Codes:'
+    return _CODES_WORD.search(label) is not None and (
+        header_systems(label) is not None or code_last_header_systems(label) is not None
+    )
 
 
 def _headed_code_tables(doc: Document, taken: set[int]) -> list[tuple[Line, bool]]:
