@@ -237,8 +237,8 @@ def _split_text(text: str, header: Header) -> dict[str, str] | None:
         if found is None:
             return None
         lead = text[: found[1].start()].strip()
-        if not is_row_lead(lead):
-            return None
+        if not is_row_lead(lead) or text[found[1].end() :].lstrip()[:1] in DATE_ENDS_SENTENCE:
+            return None  # "Effective 9/1/2017." ends a sentence of the row above
         values = {DATE: found[1].group(0), SUMMARY: text[found[1].end() :].strip(" :-–")}
         if lead and TYPE in before:
             values[TYPE] = lead
@@ -332,18 +332,23 @@ def _table_rows(doc: Document, warnings: list[str]) -> tuple[list[_Row], set[int
     header: Header | None = None
     partial: Header | None = None
     previous: Line | None = None
+    rows_since_header = 0
     for line in doc.lines:
         found = read_header(line, partial)
         partial = found if found is not None and found.partial else None
         if found is not None:
             if not found.partial:
                 header, previous = found, line
+                rows_since_header = 0
                 used.add(id(line))
             continue
         if header is None:
             continue
         if _outside_table(line, header):
             header = None
+            continue
+        if not rows_since_header and _cell_roles(line.cells or (Cell(line.text, line.x0, line.x1),)):
+            used.add(id(line))  # the header's wrapped titles in a row of their own ("Date" under "Approval")
             continue
         values, starts_row = split_line(line, header)
         if starts_row and find_date(values[DATE]) is None:
@@ -356,6 +361,7 @@ def _table_rows(doc: Document, warnings: list[str]) -> tuple[list[_Row], set[int
             starts_row, values = False, {SUMMARY: line.text}  # a date inside a wrapped sentence
         if starts_row:
             rows.append(_Row(line=line))
+            rows_since_header += 1
         elif not rows or _ends_table(line, previous, header, doc.format == "text"):
             header = None
             continue
@@ -418,6 +424,19 @@ def _log_lines(lines: list[Line]) -> list[Line]:
     return lines
 
 
+def _once_each(revisions: list[Revision]) -> list[Revision]:
+    """The rows without the ones printed again where a table restarts on the next page (same date, same
+    summary as a row above)."""
+    seen: set[tuple[str | None, str]] = set()
+    kept: list[Revision] = []
+    for revision in revisions:
+        key = (revision.date, revision.summary)
+        if key not in seen:
+            seen.add(key)
+            kept.append(revision)
+    return kept
+
+
 def parse_revisions(doc: Document, sections: list[Section]) -> tuple[list[Revision], list[str]]:
     warnings: list[str] = []
     rows, used = _table_rows(doc, warnings)
@@ -425,7 +444,7 @@ def parse_revisions(doc: Document, sections: list[Section]) -> tuple[list[Revisi
         for section in [*sections, *_headed_logs(doc, sections)]:
             if section.kind == "revisions" and not any(id(line) in used for line in section.lines):
                 rows.extend(_dated_list_rows(section, warnings))
-    revisions = [_revision(row, doc, warnings) for row in rows]
+    revisions = _once_each([_revision(row, doc, warnings) for row in rows])
     for section in sections:
         if section.kind == "revisions" and section.lines and not rows:
             warnings.append(
