@@ -27,10 +27,12 @@ from functools import cache
 from policydiff.extract.codesets import SYSTEMS, dotted_icd10cm, icd10cm_known, range_in_order, shape_systems
 from policydiff.extract.document import Cell, Document, Line, Section
 from policydiff.extract.rules import RuleFileError, load_rules, regex_list, string_list
+from policydiff.extract.sections import phrase_kind
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Box, Code
 
 CODES_KIND = "codes"
+CITING_KINDS = ("revisions", "references")
 DEFAULT_STATUS = "related"
 STATUSES = ("related", "not_covered", "covered")
 # A header cell or label line longer than this is prose that happens to name a system.
@@ -51,8 +53,18 @@ _TOKEN = (
     r"|[0-9A-Z]{3,5})(?![0-9A-Za-z.])"  # CPT, HCPCS, ICD-10-CM category, revenue
 )
 _ITEM = re.compile(rf"(?P<start>{_TOKEN})(?:\s*(?:[-–—]|\bto\b|\bthrough\b|\bthru\b)\s*(?P<end>{_TOKEN}))?")
+_PARENTHESES = re.compile(r"[()]")
+_LABEL_END = re.compile(r"\s*[(:]")
+_CODES_WORD = re.compile(r"\bcodes?\s*$", re.I)
+# Where a header title may start: a capital after a space or run into the word before it.
+_WORD_START = re.compile(r"(?<=[\sa-z])[A-Z]")
+_PROSE_MARK = re.compile(r"[.,;:]")
+_TRAILING_CODE = re.compile(r"(?<![0-9A-Z])(?P<code>[0-9]{4}[0-9FMTU]|[A-V][0-9]{4})$")
 _SEPARATOR = re.compile(r"\s*(?:[,;/&]|\band\b|\bor\b)?\s*", re.I)
 _SENTENCE_END = re.compile(r"[.:;]$")
+# A five-character CPT or HCPCS code run into the capitalized first word of its description by a text
+# extraction that dropped the column gap ("81479Unlisted molecular pathology procedure").
+_GLUED_CODE = re.compile(r"^([0-9]{4}[0-9FMTU]|[A-V][0-9]{4})(?=[A-Z][a-z])")
 _HEADER_FILLER = re.compile(r"\b(?:codes?|and|or|list)\b|[\s,/&:()#-]+", re.I)
 
 
@@ -132,8 +144,9 @@ def clean(text: str) -> str:
 
 
 def split_code_cell(text: str) -> list[CodeItem] | None:
-    """The codes and ranges of a cell that holds nothing else ('38242, 38243', 'K0601-K0605'), else None."""
-    text = clean(text)
+    """The codes and ranges of a cell that holds nothing else ('38242, 38243', 'K0601-K0605', a code
+    with its equivalent in the other system '99281 (G0380)'), else None."""
+    text = _PARENTHESES.sub(" ", clean(text)).strip()
     items: list[CodeItem] = []
     position = 0
     while position < len(text):
@@ -147,7 +160,7 @@ def split_code_cell(text: str) -> list[CodeItem] | None:
 
 def leading_codes(text: str) -> tuple[list[CodeItem], str] | None:
     """Codes at the start of a single run of text ('43644  Laparoscopy, ...'), and the text after them."""
-    words = clean(text).split(" ")
+    words = _GLUED_CODE.sub(r"\1 ", clean(text)).split(" ")
     for count in range(len(words), 0, -1):
         items = split_code_cell(" ".join(words[:count]))
         if items is not None:
@@ -179,6 +192,54 @@ def header_systems(text: str) -> tuple[str, ...] | None:
     specific = [word for word in words if word not in rules().generic_words] or words
     named = set().union(*(rules().systems[word] for word in specific))
     return tuple(system for system in SYSTEMS if system in named)
+
+
+def text_header_systems(text: str) -> tuple[str, ...] | None:
+    """The systems a header row printed as one run of text names ('HCPCS Code Description'): the
+    words before the description column's title read as a header cell."""
+    text = clean(text)
+    for match in rules().description_words.finditer(text):
+        if match.end() == len(text) and match.start() > 0:
+            return header_systems(text[: match.start()])
+    return None
+
+
+def code_last_header_systems(text: str) -> tuple[str, ...] | None:
+    """The systems of a header row printed as one run whose last column is the code column, the titles
+    perhaps run together ('Procedures addressed by this guidelineProcedure codes')."""
+    text = clean(text)
+    if not _CODES_WORD.search(text):
+        return None
+    for match in _WORD_START.finditer(text):
+        title = text[: match.start()]
+        if rules().system_words.search(title) or _PROSE_MARK.search(title):
+            return None  # titles of several code columns ('CPT Codes / HCPCS Codes'), or a sentence
+        if len(title.split()) > MAX_HEADER_WORDS + 1:
+            return None
+        column = text[match.start() :]
+        if column.split()[0].lower() in rules().generic_words:
+            continue  # 'Applicable Codes' is a heading, not a name column and a code column
+        if (systems := header_systems(column)) is not None:
+            return systems
+    return None
+
+
+def trailing_code(text: str) -> tuple[str, str] | None:
+    """The CPT or HCPCS code that ends a row of a code-last table, perhaps run into the name before it
+    ('ABL1 mutation analysis81170'), and that name."""
+    match = _TRAILING_CODE.search(clean(text))
+    if match is None:
+        return None
+    return match["code"], clean(text)[: match.start()].strip()
+
+
+def labelled_row(text: str) -> tuple[tuple[str, ...], str] | None:
+    """A plain-text row led by its system's label ('CPT 0091U Oncology ...'): the systems and the rest."""
+    label, _, rest = clean(text).partition(" ")
+    systems = header_systems(label)
+    if systems is None or leading_codes(rest) is None:
+        return None
+    return systems, rest
 
 
 def status_of(text: str) -> str | None:
@@ -216,6 +277,10 @@ class Table:
     page: int
     columns: list[Column] = field(default_factory=list)
     codes_read: int = 0
+    # The code column is the last ("Test name | Procedure codes"): a row's name comes first, perhaps
+    # wrapped over several lines, and the code ends it.
+    code_last: bool = False
+    pending_name: list[str] = field(default_factory=list)
 
     def role_of(self, run: Run) -> str | None:
         """The role of the column a run sits in (the nearest column start), None when unknown."""
@@ -236,9 +301,13 @@ class Reader:
     """Reads the lines of the codes sections in order; collects codes and warnings."""
 
     geometry: bool
+    # Plain text (what a PDF text extractor gives): no cells and no positions, so a code-led line
+    # starts a row wherever it stands, and the lines under it continue its description.
+    plain_text: bool = False
     status: str = DEFAULT_STATUS
     table: Table | None = None
     row_codes: list[Code] = field(default_factory=list)
+    row_led_by_text: bool = False  # the open row is a code-led line of plain text
     prose: list[str] = field(default_factory=list)
     # Columns of the last table that had them: a table under a bare label ("ICD-10 Diagnosis") has
     # no header row to learn them from, and a document keeps its code lists aligned.
@@ -285,6 +354,11 @@ class Reader:
 
     def _header(self, line: Line, runs: list[Run]) -> bool:
         systems = header_systems(runs[0].text)
+        code_last = False
+        if systems is None and self.plain_text and len(runs) == 1:
+            systems = text_header_systems(runs[0].text)
+            if systems is None and (systems := code_last_header_systems(runs[0].text)) is not None:
+                code_last = True
         if systems is None or not all(_is_header_word(run.text) for run in runs[1:]):
             return False
         label = runs[0].text
@@ -297,23 +371,36 @@ class Reader:
                 Column(run.x0, "description" if rules().description_words.search(run.text) else "other")
                 for run in runs[1:]
             ]
-        self.table = Table(systems=systems, label=label, page=line.page, columns=columns)
+        self.table = Table(systems=systems, label=label, page=line.page, columns=columns, code_last=code_last)
         self.last_columns = columns
         if not repeated:
             self.row_codes = []
         return True
 
     def _code_row(self, line: Line, runs: list[Run]) -> bool:
+        if self.table is not None and self.table.code_last:
+            return self._code_last_row(line, runs)
         if len(runs) > 1:
             items = split_code_cell(runs[0].text)
             description_runs = runs[1:]
-        elif self.table is not None and (found := leading_codes(runs[0].text)) is not None:
+        elif self.plain_text and (labelled := labelled_row(runs[0].text)) is not None:
+            label_systems, rest = labelled
+            self.table = Table(systems=label_systems, label=runs[0].text.split(" ")[0], page=line.page)
+            items, rest = leading_codes(rest)
+            description_runs = [Run(rest, runs[0].x0)]
+        elif (self.table is not None or self.plain_text) and (
+            found := leading_codes(runs[0].text)
+        ) is not None:
             items, rest = found
             description_runs = [Run(rest, runs[0].x0)]
+            systems = self.table.systems if self.table is not None else SYSTEMS
+            if not shape_systems(items[0].code, systems):
+                return False  # a wrapped description starting with a gene symbol ("CACNA1A, CACNB4, ...")
         else:
             return False
         if items is None or (self.table is not None and self.table.role_of(runs[0]) not in ("code", None)):
             return False
+        self.row_led_by_text = len(runs) == 1
         if self.table is None:
             self.table = Table(systems=SYSTEMS, label="", page=line.page)
         self._learn_columns(runs)
@@ -327,13 +414,33 @@ class Reader:
         self.codes.extend(self.row_codes)
         return True
 
+    def _code_last_row(self, line: Line, runs: list[Run]) -> bool:
+        """A line of a code-last table: a code ends the row its name lines began; other lines are name."""
+        text = " ".join(run.text for run in runs)
+        table = self.table
+        found = trailing_code(text)
+        if found is None:
+            table.pending_name.append(text)
+            return True
+        code, name = found
+        description = join_cell_lines([*table.pending_name, name])
+        table.pending_name = []
+        table.codes_read += 1
+        self.row_codes = [found for found in [self._code(CodeItem(code, None), description, line)] if found]
+        self.codes.extend(self.row_codes)
+        return True
+
     def _continuation(self, line: Line, runs: list[Run]) -> bool:
         if self.table is None:
             return False
         if self.geometry:
             if self.table.role_of(runs[0]) != "description":
                 return False
-        elif not (line.cells and not clean(line.cells[0].text)) and not runs[0].text[:1].islower():
+        elif (
+            not (line.cells and not clean(line.cells[0].text))
+            and not runs[0].text[:1].islower()
+            and not (self.plain_text and self.row_codes and self.row_led_by_text and _wraps(runs))
+        ):
             return False
         extra = " ".join(run.text for run in runs if self.table.role_of(run) in ("description", None))
         if not self.row_codes:
@@ -458,6 +565,24 @@ class Reader:
         return None
 
 
+def join_cell_lines(lines: list[str]) -> str:
+    """Lines of one wrapped cell as one text."""
+    text = ""
+    for piece in lines:
+        if piece:
+            text = join_wrapped(text, piece)
+    return text
+
+
+def _wraps(runs: list[Run]) -> bool:
+    """Whether a plain-text line under a code-led line can be its wrapped description: not a label
+    ("ICD-10 Diagnosis", "Established codes:") and no status cue ("Not Medically Necessary")."""
+    text = " ".join(run.text for run in runs)
+    return (
+        len(runs) == 1 and not text.endswith(":") and header_systems(text) is None and status_of(text) is None
+    )
+
+
 def _is_header_word(text: str) -> bool:
     return len(text.split()) <= MAX_HEADER_WORDS and split_code_cell(text) is None
 
@@ -466,27 +591,137 @@ def _is_subgroup_heading(text: str) -> bool:
     return len(text.split()) <= MAX_SUBGROUP_WORDS and not _SENTENCE_END.search(text)
 
 
+def table_labels_set_aside(doc: Document) -> list[Line]:
+    """Furniture lines of a text without geometry that are code-table labels, in the body's order.
+
+    A text loader tells furniture by repetition alone, so the label each code group repeats ("CPT",
+    "ICD-10 Diagnosis", "When services are Not Medically Necessary:") is set aside with the running
+    headers. A repeated line that names a code system or a coverage status is a label, not furniture.
+    """
+    if doc.format == "pdf":
+        return []  # the PDF loader tells furniture by its place on the page, where labels never stand
+    return [
+        line
+        for line in doc.furniture
+        if header_systems(line.text) is not None
+        or text_header_systems(line.text) is not None
+        or code_last_header_systems(line.text) is not None
+        or status_of(clean(line.text)) is not None
+    ]
+
+
 def code_region(doc: Document, sections: list[Section]) -> list[tuple[Line, bool]]:
     """The lines of the codes sections in document order, headings included, each with whether it
     opens a top-level codes section (where the governing status starts afresh)."""
     owner = {id(line): index for index, section in enumerate(sections) for line in section.lines}
+    in_codes = code_sections(sections)
     region: list[tuple[Line, bool]] = []
+    members: list[list[Line]] = [[] for _ in sections]  # each section's lines, labels set aside included
     current = -1
-    for line in doc.lines:
+    labels = {id(line) for line in table_labels_set_aside(doc)}
+    lines = doc.lines
+    if labels:
+        lines = sorted([*doc.lines, *table_labels_set_aside(doc)], key=lambda line: (line.page, line.top))
+    for line in lines:
         index = owner.get(id(line))
+        if index is None and current >= 0 and id(line) in labels:
+            index = current  # a label set aside as furniture stands inside the section it was printed in
         if index is None:
             index = _heading_owner(line, sections, current)
             if index is None:
                 continue
             current = index
             section = sections[index]
-            if section.kind == CODES_KIND:
-                region.append((line, section.level == 1))
+            if index in in_codes:
+                # A "heading" that is a cell of a ruled table (a header wrapped onto a second row,
+                # "ICD-10-CM | Code") or a status label inside a code list continues the list: the
+                # status that governs it goes on (or the label sets it).
+                opens = section.kind == CODES_KIND and section.level == 1 and line.table is None
+                region.append((line, opens))
             continue
         current = index
-        if sections[index].kind == CODES_KIND:
+        members[index].append(line)
+        if index in in_codes:
             region.append((line, False))
-    return region
+    # A code list is not looked for inside a revision log or a reference list, which name codes.
+    elsewhere = in_codes | {index for index, section in enumerate(sections) if section.kind in CITING_KINDS}
+    region += _labelled_code_lists(members, elsewhere)
+    return region + _headed_code_tables(doc, {id(line) for line, _ in region})
+
+
+def _labelled_code_lists(members: list[list[Line]], skipped: set[int]) -> list[tuple[Line, bool]]:
+    """Code lists a payer prints inside another section, each under a label line naming its systems
+    ("CPT/HCPCS Level II Codes (Note: ...)"): the label and the lines under it, the label opening the
+    list, up to the next line that is a known heading (where the section detector did not start one)."""
+    extra: list[tuple[Line, bool]] = []
+    for index, lines in enumerate(members):
+        if index in skipped:
+            continue
+        start = next((at for at, line in enumerate(lines) if is_list_label(line)), None)
+        if start is None:
+            continue
+        # The sentence that introduces the list governs its status ("... criteria MUST be met for the
+        # following codes to be covered for Commercial Members:"): its lines come with the list.
+        while start > 0 and not lines[start - 1].text.rstrip().endswith("."):
+            start -= 1
+        for at, line in enumerate(lines[start:]):
+            if at and phrase_kind(line) is not None:
+                break
+            extra.append((line, at == 0))
+    return extra
+
+
+def is_list_label(line: Line) -> bool:
+    """A plain line that opens a code list: system words and 'Codes', then at most a parenthesized note
+    or a colon ('CPT/HCPCS Level II Codes (Note: The inclusion of a code ...')."""
+    if line.is_row:
+        return False
+    label = _LABEL_END.split(clean(line.text), maxsplit=1)[0]
+    if not label[:1].isupper() or label.split()[0].lower() in rules().generic_words:
+        return False  # a sentence running on from the line above, or a bare 'Codes:'
+    return _CODES_WORD.search(label) is not None and (
+        header_systems(label) is not None or code_last_header_systems(label) is not None
+    )
+
+
+def _headed_code_tables(doc: Document, taken: set[int]) -> list[tuple[Line, bool]]:
+    """Ruled tables outside the codes sections whose header row names a code column and a description
+    column ("CPT/HCPCS Codes | Descriptor" under "Coding and Modifier Information"): a code table is
+    one by its header, wherever a heading detector put it. The first row opens it afresh."""
+    headed = {
+        line.table
+        for line in doc.lines
+        if line.table is not None
+        and line.is_row
+        and header_systems(line.cells[0].text) is not None
+        and any(rules().description_words.search(cell.text) for cell in line.cells[1:])
+    }
+    extra: list[tuple[Line, bool]] = []
+    for line in doc.lines:
+        if line.table in headed and id(line) not in taken:
+            extra.append((line, not extra or extra[-1][0].table != line.table))
+    return extra
+
+
+def code_sections(sections: list[Section]) -> set[int]:
+    """The indices of the codes sections, and of the sections right after them whose heading is only a
+    coverage status ("Not Medically Necessary" printed above the second half of a code list): a
+    heading detector cannot tell that label from a criteria heading, but where it stands can."""
+    indices: set[int] = set()
+    for index, section in enumerate(sections):
+        if section.kind == CODES_KIND or (
+            index - 1 in indices and section.lines and _is_status_label(section.heading)
+        ):
+            indices.add(index)
+    return indices
+
+
+def _is_status_label(text: str) -> bool:
+    """A short line that says a coverage status and nothing else ('Not Medically Necessary:')."""
+    text = clean(text).rstrip(":")
+    return len(text.split()) <= MAX_HEADER_WORDS and any(
+        pattern.fullmatch(text) for patterns in rules().status.values() for pattern in patterns
+    )
 
 
 def _heading_owner(line: Line, sections: list[Section], after: int) -> int | None:
@@ -567,7 +802,7 @@ def _joined(a: Line, b: Line) -> Line:
 def parse_codes(doc: Document, sections: list[Section]) -> tuple[list[Code], list[str]]:
     geometry = doc.format == "pdf"
     region = code_region(doc, sections)
-    reader = Reader(geometry=geometry)
+    reader = Reader(geometry=geometry, plain_text=doc.format == "text")
     for line, opens_section in rows_by_position(doc, region) if geometry else region:
         if opens_section:
             reader.start_section()

@@ -16,8 +16,8 @@ from importlib import metadata
 SYSTEMS = ("CPT", "HCPCS", "ICD-10-CM", "ICD-10-PCS", "NDC", "Revenue")
 
 _SHAPES: dict[str, re.Pattern[str]] = {
-    # Category I (5 digits), Category II (4 digits + F), Category III (+ T), PLA (+ U).
-    "CPT": re.compile(r"[0-9]{4}[0-9FTU]"),
+    # Category I (5 digits), Category II (4 digits + F), Category III (+ T), PLA (+ U), MAAA (+ M).
+    "CPT": re.compile(r"[0-9]{4}[0-9FMTU]"),
     # HCPCS Level II: a letter A-V and 4 digits.
     "HCPCS": re.compile(r"[A-V][0-9]{4}"),
     # Letter, digit, alphanumeric, then up to 4 characters after the dot (placeholder x allowed).

@@ -36,7 +36,11 @@ TABLE_GAP_LINES = 1.6
 # A row printed without cells starts with its date after at most this many words (a status such as
 # "Reviewed" or "Annual Review"); later dates are part of the summary.
 MAX_WORDS_BEFORE_DATE = 3
+# A revision-log heading is a short line; a longer one is a sentence that mentions a policy history.
+MAX_LOG_HEADING_WORDS = 8
 
+# A date followed by one of these ends a sentence of the summary above ("... effective 1/1/24."), no row.
+DATE_ENDS_SENTENCE = (".", ";", ")")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _SENTENCE_PUNCTUATION = re.compile(r"[.;:,)]")
 
@@ -77,6 +81,38 @@ class _Row:
 
 def normalize_words(text: str) -> str:
     return _NON_WORD.sub(" ", text.lower().replace("&", " and ")).strip()
+
+
+@dataclass(frozen=True)
+class LogWords:
+    headings: re.Pattern[str]
+    unfinished: re.Pattern[str]
+
+
+@cache
+def log_words() -> LogWords:
+    """Revision-log headings and summary-line endings, from rules/revisions.toml [logs]."""
+    logs = load_rules("revisions").get("logs", {})
+
+    def alternatives(key: str) -> str:
+        return "|".join(re.escape(normalize_words(word)) for word in string_list(logs, key, "revisions"))
+
+    return LogWords(
+        headings=re.compile(rf"(?:^|\s)(?:{alternatives('headings')})$"),
+        unfinished=re.compile(rf"(?:^|\s)(?:{alternatives('unfinished_endings')})$"),
+    )
+
+
+def is_log_heading(line: Line) -> bool:
+    """A short line naming a revision log ('Joint BCBSM/BCN Medical Policy History')."""
+    words = normalize_words(line.text)
+    return len(words.split()) <= MAX_LOG_HEADING_WORDS and log_words().headings.search(words) is not None
+
+
+def ends_unfinished(text: str) -> bool:
+    """Whether a line stops mid-sentence ('... Updated Coding section to include') or mid-list
+    ('Revised 10/28/2024,' over '07/16/2024,': one row's dates)."""
+    return text.rstrip().endswith(",") or log_words().unfinished.search(normalize_words(text)) is not None
 
 
 @cache
@@ -124,6 +160,16 @@ def _cell_roles(cells: tuple[Cell, ...]) -> list[str | None] | None:
             return None
         roles.append(cell_roles[0])
     return roles
+
+
+def is_row_lead(lead: str) -> bool:
+    """Whether the words before a row's date can be its status ("Revised", "Updated codes"): a few words,
+    capitalized, no sentence punctuation; not the end of a wrapped sentence ("and 0056U deleted")."""
+    return not lead or (
+        len(lead.split()) <= MAX_WORDS_BEFORE_DATE
+        and lead[:1].isupper()
+        and not _SENTENCE_PUNCTUATION.search(lead)
+    )
 
 
 def _complete(roles: list[str | None], starts: tuple[float, ...], line: Line) -> Header | None:
@@ -191,8 +237,8 @@ def _split_text(text: str, header: Header) -> dict[str, str] | None:
         if found is None:
             return None
         lead = text[: found[1].start()].strip()
-        if len(lead.split()) > MAX_WORDS_BEFORE_DATE or _SENTENCE_PUNCTUATION.search(lead):
-            return None
+        if not is_row_lead(lead) or text[found[1].end() :].lstrip()[:1] in DATE_ENDS_SENTENCE:
+            return None  # "Effective 9/1/2017." ends a sentence of the row above
         values = {DATE: found[1].group(0), SUMMARY: text[found[1].end() :].strip(" :-–")}
         if lead and TYPE in before:
             values[TYPE] = lead
@@ -239,7 +285,7 @@ def _outside_table(line: Line, header: Header) -> bool:
     return phrase_kind(line) is not None or line.x0 + COLUMN_TOLERANCE < header.line.x0
 
 
-def _ends_table(line: Line, previous: Line | None, header: Header) -> bool:
+def _ends_table(line: Line, previous: Line | None, header: Header, plain_text: bool) -> bool:
     """Whether a line that starts no row is text after the table rather than part of it."""
     if line.is_row and line.table is not None and header.line.table is not None:
         return False  # a ruled row with an empty date cell: the row above continued (on the next page)
@@ -250,7 +296,9 @@ def _ends_table(line: Line, previous: Line | None, header: Header) -> bool:
         # A wrapped cell continues under its column; a line starting left of it is the text after
         # the table (on the next page, where no gap tells).
         return True
-    if previous is None or previous.page != line.page:
+    if previous is None or previous.page != line.page or plain_text:
+        # Plain text has no gaps to tell by: its blank lines and the page furniture set aside between
+        # two lines of a row mark page breaks as often as a table's end. Its table ends at a heading.
         return False
     return line.top - previous.top > TABLE_GAP_LINES * _line_height(previous)
 
@@ -284,18 +332,23 @@ def _table_rows(doc: Document, warnings: list[str]) -> tuple[list[_Row], set[int
     header: Header | None = None
     partial: Header | None = None
     previous: Line | None = None
+    rows_since_header = 0
     for line in doc.lines:
         found = read_header(line, partial)
         partial = found if found is not None and found.partial else None
         if found is not None:
             if not found.partial:
                 header, previous = found, line
+                rows_since_header = 0
                 used.add(id(line))
             continue
         if header is None:
             continue
         if _outside_table(line, header):
             header = None
+            continue
+        if not rows_since_header and _cell_roles(line.cells or (Cell(line.text, line.x0, line.x1),)):
+            used.add(id(line))  # the header's wrapped titles in a row of their own ("Date" under "Approval")
             continue
         values, starts_row = split_line(line, header)
         if starts_row and find_date(values[DATE]) is None:
@@ -304,9 +357,12 @@ def _table_rows(doc: Document, warnings: list[str]) -> tuple[list[_Row], set[int
                 f"(row text: {line.text.replace(chr(9), ' ')[:80]!r})"
             )
             continue
+        if starts_row and rows and not line.is_row and ends_unfinished(previous.text):
+            starts_row, values = False, {SUMMARY: line.text}  # a date inside a wrapped sentence
         if starts_row:
             rows.append(_Row(line=line))
-        elif not rows or _ends_table(line, previous, header):
+            rows_since_header += 1
+        elif not rows or _ends_table(line, previous, header, doc.format == "text"):
             header = None
             continue
         rows[-1].add(values)
@@ -319,11 +375,13 @@ def _dated_list_rows(section: Section, warnings: list[str]) -> list[_Row]:
     """A revisions section without a table header: each line that starts with a date starts a row."""
     rows: list[_Row] = []
     skipped: list[str] = []
+    previous = ""
     for line in section.lines:
         text = line.text.replace("\t", " ")
         found = find_date(text)
         lead = text[: found[1].start()].strip() if found else ""
-        if found and len(lead.split()) <= MAX_WORDS_BEFORE_DATE and not _SENTENCE_PUNCTUATION.search(lead):
+        after = text[found[1].end() :].lstrip()[:1] if found else ""
+        if found and is_row_lead(lead) and after not in DATE_ENDS_SENTENCE and not ends_unfinished(previous):
             row = _Row(line=line)
             row.add({DATE: found[1].group(0), SUMMARY: text[found[1].end() :].strip(" :-–"), TYPE: lead})
             rows.append(row)
@@ -331,6 +389,7 @@ def _dated_list_rows(section: Section, warnings: list[str]) -> list[_Row]:
             rows[-1].add({SUMMARY: text})
         else:
             skipped.append(text)
+        previous = text
     if rows and skipped:
         warnings.append(
             f"revision log '{section.heading}': text before its first dated entry not read as a revision: "
@@ -339,14 +398,53 @@ def _dated_list_rows(section: Section, warnings: list[str]) -> list[_Row]:
     return rows
 
 
+def _headed_logs(doc: Document, sections: list[Section]) -> list[Section]:
+    """Revision logs under a heading the section detector did not take for one: the lines from the
+    heading to the next known heading, as a revisions section."""
+    in_logs = {id(line) for section in sections if section.kind == "revisions" for line in section.lines}
+    log_headings = {section.heading for section in sections if section.kind == "revisions"}
+    logs: list[Section] = []
+    for at, line in enumerate(doc.lines):
+        if id(line) in in_logs or line.text in log_headings or not is_log_heading(line):
+            continue
+        logs.append(
+            Section(kind="revisions", heading=line.text, level=1, lines=_log_lines(doc.lines[at + 1 :]))
+        )
+    return logs
+
+
+def _log_lines(lines: list[Line]) -> list[Line]:
+    """The lines of a log from its heading to the next known heading after its first dated row (a
+    header stacked one title a line, 'Policy' / 'Effective Date', comes before that row)."""
+    dated = False
+    for at, line in enumerate(lines):
+        if dated and line.text[:1].isupper() and phrase_kind(line) is not None:  # not a wrapped summary
+            return lines[:at]
+        dated = dated or find_date(line.text) is not None
+    return lines
+
+
+def _once_each(revisions: list[Revision]) -> list[Revision]:
+    """The rows without the ones printed again where a table restarts on the next page (same date, same
+    summary as a row above)."""
+    seen: set[tuple[str | None, str]] = set()
+    kept: list[Revision] = []
+    for revision in revisions:
+        key = (revision.date, revision.summary)
+        if key not in seen:
+            seen.add(key)
+            kept.append(revision)
+    return kept
+
+
 def parse_revisions(doc: Document, sections: list[Section]) -> tuple[list[Revision], list[str]]:
     warnings: list[str] = []
     rows, used = _table_rows(doc, warnings)
     if not rows:
-        for section in sections:
+        for section in [*sections, *_headed_logs(doc, sections)]:
             if section.kind == "revisions" and not any(id(line) in used for line in section.lines):
                 rows.extend(_dated_list_rows(section, warnings))
-    revisions = [_revision(row, doc, warnings) for row in rows]
+    revisions = _once_each([_revision(row, doc, warnings) for row in rows])
     for section in sections:
         if section.kind == "revisions" and section.lines and not rows:
             warnings.append(

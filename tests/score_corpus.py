@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from policydiff.extract.errors import ExtractError
-from scoring import score_criteria, score_items, score_metadata
+from scoring import score_criteria, score_items, score_metadata, score_tables
 
 from corpus import (
     ALL_DOCUMENTS,
@@ -30,9 +30,12 @@ from corpus import (
 
 EXPECTED = Path(__file__).resolve().parent / "expected"
 LIST_FIELDS = ("codes", "revisions", "references")
+COUNT_KEYS = ("expected", "extracted", "codes_expected", "codes_got", "revisions_expected", "revisions_got")
 
 
 def score_field(field: str, expected, actual) -> dict[str, float]:
+    if field == "tables":  # the whole record: codes and revision rows together
+        return score_tables(expected, actual)
     if field == "criteria":
         return score_criteria(expected, actual)
     if field == "metadata":
@@ -42,8 +45,7 @@ def score_field(field: str, expected, actual) -> dict[str, float]:
 
 def line(name: str, field: str, scores: dict[str, float]) -> str:
     figures = " ".join(
-        f"{key} {value:.0f}" if key in ("expected", "extracted") else f"{key} {value:.2f}"
-        for key, value in scores.items()
+        f"{key} {value:.0f}" if key in COUNT_KEYS else f"{key} {value:.2f}" for key, value in scores.items()
     )
     return f"  {name:58} {field:10} {figures}"
 
@@ -65,7 +67,8 @@ def main() -> None:
             field = expected_file.stem
             expected = json.loads(expected_file.read_text(encoding="utf-8"))
             try:
-                actual = project(extracted(path).to_json_dict(), field)
+                record = extracted(path).to_json_dict()
+                actual = record if field == "tables" else project(record, field)
             except ExtractError as error:
                 print(f"  {doc_id(path):58} {field:10} not read: {error.problem}")
                 continue

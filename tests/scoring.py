@@ -6,6 +6,8 @@ first; then kind, coverage, logic and parent are compared on the matched pairs.
 score_items: codes, revision rows and references, matched one to one by a key (exact, or by
 normalized text similarity); then the named fields are compared on the matched pairs.
 score_metadata: field by field equality.
+score_tables: a document's code count (distinct code entries, within CODE_COUNT_TOLERANCE), its sample codes
+with their status, and its revision-row count, against hand-read figures (tests/expected/<doc>/tables.json).
 """
 
 from __future__ import annotations
@@ -137,3 +139,37 @@ def score_metadata(expected: dict, actual: dict) -> dict[str, float]:
         else:
             scores[key] = float(actual.get(key) == value)
     return scores
+
+
+# A code count within this fraction of the document's is right: a wrapped row read twice or a code missed
+# in a list of hundreds is a small error, a table not read at all is not.
+CODE_COUNT_TOLERANCE = 0.05
+
+
+def distinct_codes(codes: list[dict]) -> set[tuple[str, str | None]]:
+    """The distinct code entries of a record (a code listed under several headings is one entry)."""
+    return {(code["code"], code.get("code_end")) for code in codes}
+
+
+def score_tables(expected: dict, record: dict) -> dict[str, float]:
+    """Code count, sample codes with status, and revision rows of a record against a tables.json."""
+    got = len(distinct_codes(record.get("codes", [])))
+    want = expected["code_count"]
+    statuses: dict[tuple[str, str | None], set[str]] = {}
+    for code in record.get("codes", []):
+        statuses.setdefault((code["code"], code.get("code_end")), set()).add(code.get("status"))
+    samples = expected["codes"]
+    samples_ok = sum(
+        sample["status"] in statuses.get((sample["code"], sample.get("code_end")), set())
+        for sample in samples
+    )
+    revisions = len(record.get("revisions", []))
+    return {
+        "codes_expected": float(want),
+        "codes_got": float(got),
+        "count_ok": float(abs(got - want) <= CODE_COUNT_TOLERANCE * want),
+        "samples": samples_ok / len(samples) if samples else 1.0,
+        "revisions_expected": float(expected["revision_count"]),
+        "revisions_got": float(revisions),
+        "revisions_ok": float(revisions == expected["revision_count"]),
+    }
