@@ -101,7 +101,7 @@ def read_bytes(data: bytes, path: str, limits: Limits, pdf_text: str, read: Call
 
 def record_and_text(doc: Document) -> tuple[Policy, list[Passage]]:
     """The record and the policy's own text, sentence by sentence (for a complete, honest diff)."""
-    return extract_document(doc), passages(segment(doc))
+    return extract_document(doc), passages(segment(doc), doc.furniture)
 
 
 def diff_files(old_path: str | Path, new_path: str | Path) -> DiffResult:
