@@ -404,7 +404,7 @@ def test_text_output_lists_substantive_changes_first():
     text = render("diff.txt.j2", result=result)
     assert text.index("SUBSTANTIVE CHANGES") < text.index("criterion I.2") < text.index("COSMETIC CHANGES")
     assert text.index("COSMETIC CHANGES") < text.index("criterion I.1")
-    assert '- "four or more times" + "twice"' in text
+    assert "The member has been testing [-four or more times-]{+twice+} a day; and," in text
     assert "2 changes: 1 substantive" in text
 
 
