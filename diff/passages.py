@@ -17,9 +17,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from policydiff.diff.direction import NEUTRAL, Verdict, wording_direction
+from policydiff.diff.direction import (
+    NEUTRAL,
+    Verdict,
+    direction_rules,
+    listed_item_direction,
+    wording_direction,
+)
 from policydiff.diff.significance import reasons_of, word_ops
 from policydiff.diff.words import is_word, key, runs
+from policydiff.extract.criteria import coverage_of
 from policydiff.extract.document import Line
 from policydiff.extract.document import Section as DocumentSection
 from policydiff.model.diff import Change, Section, WordOp
@@ -195,7 +202,7 @@ def item_text(item: object) -> str:
         return " ".join(map(str, item))
     if isinstance(item, dict):
         return " ".join(f"{k} {v}" for k, v in item.items())
-    fields = ("text", "code", "code_end", "description", "summary", "date", "type")
+    fields = ("text", "code", "code_end", "description", "summary")
     return " ".join(str(getattr(item, name)) for name in fields if getattr(item, name, None))
 
 
@@ -329,7 +336,8 @@ def sentence_change(
     place = after or before
     assert place is not None
     section = DIFF_SECTION.get(place.kind, "metadata")
-    verdict = text_verdict(place.kind, ops)
+    whole = None if before and after else place.text
+    verdict = text_verdict(place.kind, ops, whole, added=after is not None)
     kind = "modified" if before and after else ("added" if after else "removed")
     subject = f"text of {place.heading or place.kind}"
     return Change(
@@ -353,10 +361,19 @@ def sentence_change(
     )
 
 
-def text_verdict(kind: str, ops: list[WordOp]) -> Verdict:
-    """Words of the criteria text move coverage as a condition's words do; other sections do not."""
-    if kind != "criteria":
+def text_verdict(kind: str, ops: list[WordOp], whole: str | None, added: bool) -> Verdict:
+    """Words of the criteria text move coverage as a condition's words do; informational sections
+    (background, references, ...) do not.
+
+    A whole sentence added or removed that states a coverage position is a statement added or
+    removed (a new 'is not medically necessary' sentence is stricter).
+    """
+    if kind in direction_rules().informational_sections:
         return NEUTRAL
+    if whole is not None:
+        stated = coverage_of(whole)
+        if stated is not None:
+            return listed_item_direction("statement", stated[0], None, 1, added)
     inserted = [
         op.right for op in ops if op.significance == "substantive" and any(map(is_word, op.right.split()))
     ]
