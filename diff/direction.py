@@ -333,23 +333,21 @@ def wording_direction(inserted: Sequence[str], deleted: Sequence[str]) -> Verdic
     if negations:
         return Verdict("unclear", (reason("negation", words=quoted(negations)),))
     verdicts = []
-    for phrases, added in ((inserted, True), (deleted, False)):
-        verb = "added" if added else "removed"
-        required = matching(rules.requirement_words, phrases)
-        if required:
-            verdicts.append(
-                Verdict(
-                    "stricter" if added else "looser",
-                    (reason(f"requirement_{verb}", words=quoted(required)),),
-                )
-            )
-        widening = matching(rules.widening_words, phrases)
-        if widening:
-            verdicts.append(
-                Verdict(
-                    "looser" if added else "stricter", (reason(f"widening_{verb}", words=quoted(widening)),)
-                )
-            )
+    # A cue counts by how many more times it stands inserted than deleted: 'ovarian or breast' ->
+    # 'ovarian, breast or prostate' moved an 'or', it did not add one.
+    cues = (
+        (rules.requirement_words, "stricter", "requirement"),
+        (rules.widening_words, "looser", "widening"),
+    )
+    for patterns, grows, name in cues:
+        net = cue_count(patterns, inserted) - cue_count(patterns, deleted)
+        if net:
+            phrases = matching(patterns, inserted if net > 0 else deleted)
+            verb = "added" if net > 0 else "removed"
+            direction: Direction = grows if net > 0 else opposite(grows)  # type: ignore[assignment]
+            verdicts.append(Verdict(direction, (reason(f"{name}_{verb}", words=quoted(phrases)),)))
+        elif matching(patterns, [*inserted, *deleted]):
+            verdicts.append(NEUTRAL)
     if verdicts:
         return combine(verdicts)
     if inserted and deleted:
@@ -363,6 +361,10 @@ def wording_direction(inserted: Sequence[str], deleted: Sequence[str]) -> Verdic
     if inserted:
         return Verdict("stricter", (reason("qualifier_added", words=quoted(inserted)),))
     return Verdict("looser", (reason("qualifier_removed", words=quoted(deleted)),))
+
+
+def cue_count(patterns: Sequence[re.Pattern[str]], phrases: Sequence[str]) -> int:
+    return sum(len(pattern.findall(phrase)) for pattern in patterns for phrase in phrases)
 
 
 def quoted(phrases: Sequence[str]) -> str:

@@ -20,13 +20,20 @@ from dataclasses import dataclass
 from policydiff.diff.direction import (
     NEUTRAL,
     Verdict,
+    codes_in_words,
+    combine,
     direction_rules,
     listed_item_direction,
+    logic_direction,
+    polarity,
+    threshold_direction,
+    turned,
     wording_direction,
 )
+from policydiff.diff.quantities import number_changes
 from policydiff.diff.significance import reasons_of, word_ops
 from policydiff.diff.words import is_word, key, runs
-from policydiff.extract.criteria import coverage_of
+from policydiff.extract.criteria import coverage_of, logic_cue
 from policydiff.extract.document import Line
 from policydiff.extract.document import Section as DocumentSection
 from policydiff.model.diff import Change, Section, WordOp
@@ -159,6 +166,8 @@ def covering_texts(changes: Sequence[Change]) -> list[str]:
     """For each structured change, the words it shows: its changed runs, or the item added or removed."""
     texts = []
     for change in changes:
+        if change.section == "metadata" and not (change.field or "").startswith("dates."):
+            continue  # a title or a list of services names words; it says nothing of their coverage
         parts = [op.left + " " + op.right for op in change.edits]
         if change.change in ("added", "removed") or not change.words:
             parts.extend(item_text(item) for item in (change.left, change.right) if item is not None)
@@ -254,12 +263,24 @@ def text_changes(
     `header` holds the running-header phrases (title, number) the word diff treats as furniture.
     """
     texts, furniture = covering_texts(structured), furniture_texts(left, right)
+    # A sentence that states coverage is the policy's text, even where a parser took it into a log row.
+    # (A row added to the log still holds its words: a new row that quotes a statement is bookkeeping.)
+    policy_texts = covering_texts(
+        [
+            change
+            for change in structured
+            if not (change.section == "revisions" and change.change == "modified")
+        ]
+    )
     changes = []
     for lefts, rights in changed_blocks(left, right):
-        if block_covered(lefts, rights, texts, furniture, header):
+        states = any(coverage_of(p.text) for p in [*lefts, *rights])
+        holding = policy_texts if states else texts
+        if block_covered(lefts, rights, holding, furniture, header):
             continue
         for before, after in pair_sentences(lefts, rights):
-            change = sentence_change(before, after, texts, furniture, header)
+            states = any(coverage_of(p.text) for p in (before, after) if p is not None)
+            change = sentence_change(before, after, policy_texts if states else texts, furniture, header)
             if change is not None:
                 changes.append(change)
     return changes
@@ -336,8 +357,9 @@ def sentence_change(
     place = after or before
     assert place is not None
     section = DIFF_SECTION.get(place.kind, "metadata")
-    whole = None if before and after else place.text
-    verdict = text_verdict(place.kind, ops, whole, added=after is not None)
+    if section == "revisions" and coverage_of(place.text):
+        section = "criteria"  # a statement of coverage a segmenter took into the log is the policy's text
+    verdict = text_verdict(place.kind, ops, before.text if before else None, after.text if after else None)
     kind = "modified" if before and after else ("added" if after else "removed")
     subject = f"text of {place.heading or place.kind}"
     return Change(
@@ -361,23 +383,38 @@ def sentence_change(
     )
 
 
-def text_verdict(kind: str, ops: list[WordOp], whole: str | None, added: bool) -> Verdict:
-    """Words of the criteria text move coverage as a condition's words do; informational sections
-    (background, references, ...) do not.
+def text_verdict(kind: str, ops: list[WordOp], before: str | None, after: str | None) -> Verdict:
+    """Which way a changed sentence moved coverage, read from its words.
 
-    A whole sentence added or removed that states a coverage position is a statement added or
-    removed (a new 'is not medically necessary' sentence is stricter).
+    A sentence that states a coverage position is read wherever it stands (a segmenter may have put
+    criteria under another heading); other sentences of informational sections (background,
+    references, ...) have no direction. A whole sentence stating a position is a statement added or
+    removed; a changed 'any/all of the following' is a change of logic; the rest goes by the words
+    inserted and deleted, turned around in a statement of non-coverage.
     """
-    if kind in direction_rules().informational_sections:
+    stated = coverage_of(after or before or "")
+    if stated is None and kind in direction_rules().informational_sections:
         return NEUTRAL
-    if whole is not None:
-        stated = coverage_of(whole)
+    if before is None or after is None:
         if stated is not None:
-            return listed_item_direction("statement", stated[0], None, 1, added)
-    inserted = [
-        op.right for op in ops if op.significance == "substantive" and any(map(is_word, op.right.split()))
-    ]
-    deleted = [
-        op.left for op in ops if op.significance == "substantive" and any(map(is_word, op.left.split()))
-    ]
-    return wording_direction(inserted, deleted)
+            return listed_item_direction("statement", stated[0], None, 1, added=after is not None)
+    elif logic_cue(before) != logic_cue(after):
+        return logic_direction(logic_cue(before), logic_cue(after))
+    sign = polarity("statement", stated[0]) if stated else 1
+    thresholds = [threshold_direction(q.before, q.after) for q in number_changes(ops)]
+    words = [op for op in ops if op.significance == "substantive" and not (thresholds and has_digit(op))]
+    inserted = [op.right for op in words if any(map(is_word, op.right.split()))]
+    deleted = [op.left for op in words if any(map(is_word, op.left.split()))]
+    if (
+        (inserted or deleted)
+        and (codes_in_words(inserted) or not inserted)
+        and (codes_in_words(deleted) or not deleted)
+    ):
+        return wording_direction(
+            inserted, deleted
+        )  # codes listed in the text: their status, not the sentence's
+    return turned(combine([*thresholds, wording_direction(inserted, deleted)]), sign)
+
+
+def has_digit(op: WordOp) -> bool:
+    return any(ch.isdigit() for ch in op.left + op.right)
