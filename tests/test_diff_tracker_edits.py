@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from policydiff import diff_files
 from policydiff.diff.words import key
+from policydiff.extract.errors import ExtractError
 
 from corpus import CORPUS
 
@@ -70,3 +71,35 @@ def test_nothing_else_is_substantive(pair):
         if not any(f" {words} " in shown(change) for words in edits)
     ]
     assert unexplained == []
+
+
+# ------------------------------------------------------------- the tracker's own pairs: no change at all
+
+
+def tracker_pairs() -> list[tuple[Path, Path]]:
+    """Each policy the tracker saved on both dates: (first saved, last saved)."""
+    saved: dict[str, list[Path]] = {}
+    for path in sorted((CORPUS / "tracker").rglob("*")):
+        if path.suffix in (".pdf", ".html"):
+            slug = path.stem.rsplit("_", 2)[0]
+            saved.setdefault(slug, []).append(path)
+    return [(paths[0], paths[-1]) for paths in saved.values() if len(paths) > 1]
+
+
+PAIRS_SAVED = tracker_pairs()
+
+
+@pytest.mark.parametrize(
+    ("older", "newer"), PAIRS_SAVED, ids=[older.stem.rsplit("_", 2)[0] for older, _ in PAIRS_SAVED]
+)
+def test_a_tracker_pair_whose_policy_did_not_change_has_no_change(older, newer):
+    """Byte-identical pairs, and the pairs whose web page around the policy changed (BCBS Tennessee,
+    BCBS North Carolina, Wellmark): no change at all, or both refused alike as no policy."""
+    try:
+        result = diff_files(older, newer)
+    except ExtractError as error:
+        assert older.read_bytes() == newer.read_bytes() or type(error).__name__ == "NotAPolicyError", error
+        with pytest.raises(type(error)):
+            diff_files(newer, newer)
+        return
+    assert [change.summary for change in result.changes if change.significance == "substantive"] == []
