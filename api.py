@@ -116,7 +116,7 @@ def _failures_as_file_errors(path: str, stage: str) -> Iterator[None]:
 
 def record_and_text(doc: Document) -> tuple[Policy, list[Passage]]:
     """The record and the policy's own text, sentence by sentence (for a complete, honest diff)."""
-    return extract_document(doc), passages(segment(doc))
+    return extract_document(doc), passages(segment(doc), doc.furniture)
 
 
 def diff_files(

@@ -46,6 +46,8 @@ class DirectionRules:
     requirement_words: tuple[re.Pattern[str], ...]
     widening_words: tuple[re.Pattern[str], ...]
     negation_words: tuple[re.Pattern[str], ...]
+    code_token: re.Pattern[str]
+    informational_sections: frozenset[str]
     unread_code_status: str
     reasons: dict[str, str]
 
@@ -92,6 +94,13 @@ def _patterns(data: dict, name: str) -> tuple[re.Pattern[str], ...]:
         raise DirectionRulesError(f"rule file diff/rules/direction.toml: '{name}': {error}") from error
 
 
+def _strings(data: dict, name: str) -> list[str]:
+    value = data.get(name)
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise DirectionRulesError(f"rule file diff/rules/direction.toml: '{name}' must be a list of strings")
+    return value
+
+
 @cache
 def direction_rules() -> DirectionRules:
     """diff/rules/direction.toml, checked when loaded: a malformed file fails here, naming the key."""
@@ -115,6 +124,8 @@ def direction_rules() -> DirectionRules:
         requirement_words=_patterns(data, "requirement_words"),
         widening_words=_patterns(data, "widening_words"),
         negation_words=_patterns(data, "negation_words"),
+        code_token=_patterns({"code_token": [data.get("code_token")]}, "code_token")[0],
+        informational_sections=frozenset(_strings(data, "informational_sections")),
         unread_code_status=status,
         reasons=reasons,
     )
@@ -309,27 +320,34 @@ def wording_direction(inserted: Sequence[str], deleted: Sequence[str]) -> Verdic
     deleted = [p for p in deleted if p.strip()]
     if not inserted and not deleted:
         return NEUTRAL
+    added_codes, removed_codes = codes_in_words(inserted), codes_in_words(deleted)
+    if (added_codes is not None or not inserted) and (removed_codes is not None or not deleted):
+        # Only codes changed: codes listed in the text, their status unread.
+        return combine(
+            [
+                *(code_direction(None, True) for _ in added_codes or []),
+                *(code_direction(None, False) for _ in removed_codes or []),
+            ]
+        )
     negations = matching(rules.negation_words, [*inserted, *deleted])
     if negations:
         return Verdict("unclear", (reason("negation", words=quoted(negations)),))
     verdicts = []
-    for phrases, added in ((inserted, True), (deleted, False)):
-        verb = "added" if added else "removed"
-        required = matching(rules.requirement_words, phrases)
-        if required:
-            verdicts.append(
-                Verdict(
-                    "stricter" if added else "looser",
-                    (reason(f"requirement_{verb}", words=quoted(required)),),
-                )
-            )
-        widening = matching(rules.widening_words, phrases)
-        if widening:
-            verdicts.append(
-                Verdict(
-                    "looser" if added else "stricter", (reason(f"widening_{verb}", words=quoted(widening)),)
-                )
-            )
+    # A cue counts by how many more times it stands inserted than deleted: 'ovarian or breast' ->
+    # 'ovarian, breast or prostate' moved an 'or', it did not add one.
+    cues = (
+        (rules.requirement_words, "stricter", "requirement"),
+        (rules.widening_words, "looser", "widening"),
+    )
+    for patterns, grows, name in cues:
+        net = cue_count(patterns, inserted) - cue_count(patterns, deleted)
+        if net:
+            phrases = matching(patterns, inserted if net > 0 else deleted)
+            verb = "added" if net > 0 else "removed"
+            direction: Direction = grows if net > 0 else opposite(grows)  # type: ignore[assignment]
+            verdicts.append(Verdict(direction, (reason(f"{name}_{verb}", words=quoted(phrases)),)))
+        elif matching(patterns, [*inserted, *deleted]):
+            verdicts.append(NEUTRAL)
     if verdicts:
         return combine(verdicts)
     if inserted and deleted:
@@ -345,6 +363,10 @@ def wording_direction(inserted: Sequence[str], deleted: Sequence[str]) -> Verdic
     return Verdict("looser", (reason("qualifier_removed", words=quoted(deleted)),))
 
 
+def cue_count(patterns: Sequence[re.Pattern[str]], phrases: Sequence[str]) -> int:
+    return sum(len(pattern.findall(phrase)) for pattern in patterns for phrase in phrases)
+
+
 def quoted(phrases: Sequence[str]) -> str:
     return ", ".join(f"'{phrase}'" for phrase in phrases)
 
@@ -354,6 +376,14 @@ def quoted(phrases: Sequence[str]) -> str:
 
 def code_status(status: str | None) -> str:
     return status or direction_rules().unread_code_status
+
+
+def codes_in_words(phrases: Sequence[str]) -> list[str] | None:
+    """The codes a run of words names, when every word of it is a code (else None)."""
+    words = [word for phrase in phrases for word in re.findall(r"[0-9A-Za-z]+", phrase)]
+    if not words or not all(direction_rules().code_token.match(word) for word in words):
+        return None
+    return words
 
 
 def code_direction(status: str | None, added: bool) -> Verdict:

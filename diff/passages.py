@@ -17,9 +17,23 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from policydiff.diff.direction import NEUTRAL, Verdict, wording_direction
+from policydiff.diff.direction import (
+    NEUTRAL,
+    Verdict,
+    codes_in_words,
+    combine,
+    direction_rules,
+    listed_item_direction,
+    logic_direction,
+    polarity,
+    threshold_direction,
+    turned,
+    wording_direction,
+)
+from policydiff.diff.quantities import number_changes
 from policydiff.diff.significance import reasons_of, word_ops
 from policydiff.diff.words import is_word, key, runs
+from policydiff.extract.criteria import coverage_of, logic_cue
 from policydiff.extract.document import Line
 from policydiff.extract.document import Section as DocumentSection
 from policydiff.model.diff import Change, Section, WordOp
@@ -27,10 +41,21 @@ from rapidfuzz import fuzz
 
 # A sentence (or a list's lead-in) ends at . ; : ! ? followed by space and a capital, a digit, a
 # bracket or a quote.
-SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z0-9(\[\"“'‘])")
+SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+(?=[*_]*[A-Z0-9(\[\"“'‘])")
 # An outline label opening a sentence ("A.", "2)", "(iv)"): numbering, not the policy's words.
-LEADING_LABEL = re.compile(r"^(?:\(?(?:[0-9]{1,2}|[ivxlcIVXLC]{1,4}|[a-zA-Z])[.)]\s*)+")
+LEADING_LABEL = re.compile(r"^(?:\(?(?:[0-9]{1,2}|[ivxlcIVXLC]{1,4}|[a-zA-Z])[.)](?:\s+|$))+")
+# A label alone inserted or deleted ("18." where a reference's number met the end of another line).
+LONE_LABEL = re.compile(r"\s*(?:\(?[0-9]{1,2}[.)]?|\(?(?:[ivxlcIVXLC]{1,4}|[a-zA-Z])[.)])\s*")
+# A dollar sign before no amount: the delimiter of inline math ("$n = 25$") the text kept.
+MATH_DELIMITER = re.compile(r"\$(?!\s?\d)")
+# An enumerator in parentheses anywhere ("it must 1) be eligible, 2) be ..."): numbering, wherever
+# the lines break.
+ENUMERATOR = re.compile(r"(?<![\w)])\(?(?:[0-9]{1,2}|[a-z]|[ivx]{1,4})\)(?=\s)")
 SIMILAR_SENTENCE = 60
+# A page number line ("Page 2 of 6", "- 2 -"); a bare number may be the policy's own (a line break in "per
+# 30 days"), so it stays.
+PAGE_NUMBER_LINE = re.compile(r"\s*(?:page\s+\d{1,3}(?:\s+of\s+\d{1,3})?|-\s*\d{1,3}\s*-)\s*", re.I)
+FURNITURE = "furniture"  # the kind of passages the loader set aside as page furniture
 ISO_DATE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")  # ratio of two sentences that are one sentence edited
 COVERED_SHARE = 0.8  # share of a one-sided sentence's words that one structured item must hold
 # Section kinds (extract/rules/sections.toml) -> the diff section a change of their text belongs to.
@@ -56,11 +81,17 @@ class Passage:
         return key(self.text)
 
 
-def passages(sections: Sequence[DocumentSection]) -> list[Passage]:
-    """Sentences of every section, in reading order; each table row is a passage of its own."""
-    found: list[Passage] = []
+def passages(sections: Sequence[DocumentSection], furniture: Sequence[Line] = ()) -> list[Passage]:
+    """Sentences of every section, in reading order; each table row is a passage of its own.
+
+    The lines the loader set aside as page furniture come last, as passages of kind FURNITURE: never
+    compared, they tell words that went into a running header from words that were deleted.
+    """
+    found: list[Passage] = [Passage(FURNITURE, "", line.page, line.text) for line in furniture]
     for section in sections:
         heading = section.heading.strip()
+        if heading:  # a heading is the policy's words too (and a line may be taken for one)
+            found.append(Passage(section.kind, heading, section.page, heading))
         for block in blocks(section):
             if block[0].is_row:
                 row = " ".join(cell.text for cell in block[0].cells if cell.text.strip())
@@ -72,9 +103,11 @@ def passages(sections: Sequence[DocumentSection]) -> list[Passage]:
 
 
 def blocks(section: DocumentSection) -> list[list[Line]]:
-    """Runs of running-text lines, and each table row alone."""
+    """Runs of running-text lines, and each table row alone; page numbers the loader left are dropped."""
     found: list[list[Line]] = []
     for line in section.lines:
+        if PAGE_NUMBER_LINE.fullmatch(line.text):
+            continue
         if line.is_row or not found or found[-1][0].is_row:
             found.append([line])
         else:
@@ -83,16 +116,28 @@ def blocks(section: DocumentSection) -> list[list[Line]]:
 
 
 def sentences(kind: str, heading: str, page: int, text: str) -> list[Passage]:
+    text = ENUMERATOR.sub(" ", MATH_DELIMITER.sub("", " ".join(text.split())))
     parts = (LEADING_LABEL.sub("", part) for part in SENTENCE_END.split(" ".join(text.split())))
     return [Passage(kind, heading, page, part) for part in parts if part]
 
 
+def furniture_texts(left: Sequence[Passage], right: Sequence[Passage]) -> list[str]:
+    return [p.key for p in [*left, *right] if p.kind == FURNITURE]
+
+
 def changed_texts(left: Sequence[Passage], right: Sequence[Passage]) -> list[str]:
-    """The words of every sentence that differs between the versions (both sides)."""
-    return [p.key for lefts, rights in changed_blocks(left, right) for p in [*lefts, *rights]]
+    """The words of every sentence that differs between the versions (both sides), except where all
+    that differs went into (or came out of) the page furniture."""
+    furniture = furniture_texts(left, right)
+    return [
+        p.key
+        for lefts, rights in changed_blocks(left, right)
+        if not block_covered(lefts, rights, [], furniture, ())
+        for p in [*lefts, *rights]
+    ]
 
 
-def shown_by_text(change: Change, texts: Sequence[str]) -> bool:
+def shown_by_text(change: Change, texts: Sequence[str], furniture: Sequence[str]) -> bool:
     """Whether the words a structured change shows stand in sentences that changed.
 
     A change whose words stand in no changed sentence is an artefact of how a parser cut the text
@@ -101,12 +146,17 @@ def shown_by_text(change: Change, texts: Sequence[str]) -> bool:
     phrases = [
         key(text) for op in change.edits if op.significance == "substantive" for text in (op.left, op.right)
     ]
-    if change.change in ("added", "removed"):
-        item = change.left if change.left is not None else change.right
+    phrases = [phrase for phrase in phrases if phrase]
+    if phrases and all(furniture_covered(phrase, furniture) for phrase in phrases):
+        return False  # the words went into (or came out of) a running header or footer
+    if change.change in ("added", "removed") or not phrases:
+        # An item added or removed, or one whose words did not change but whose kind, logic or
+        # place did: real only where its own sentence changed.
+        item = change.right if change.right is not None else change.left
         words = key(item_text(item)).split()
         present = set(" ".join(texts).split())
         return not words or sum(word in present for word in words) >= COVERED_SHARE * len(words)
-    return not phrases or any(phrase and phrase_covered(phrase, texts) for phrase in phrases)
+    return any(phrase_covered(phrase, texts) for phrase in phrases)
 
 
 # ------------------------------------------------------------------------------------------- coverage
@@ -116,6 +166,8 @@ def covering_texts(changes: Sequence[Change]) -> list[str]:
     """For each structured change, the words it shows: its changed runs, or the item added or removed."""
     texts = []
     for change in changes:
+        if change.section == "metadata" and not (change.field or "").startswith("dates."):
+            continue  # a title or a list of services names words; it says nothing of their coverage
         parts = [op.left + " " + op.right for op in change.edits]
         if change.change in ("added", "removed") or not change.words:
             parts.extend(item_text(item) for item in (change.left, change.right) if item is not None)
@@ -159,8 +211,33 @@ def item_text(item: object) -> str:
         return " ".join(map(str, item))
     if isinstance(item, dict):
         return " ".join(f"{k} {v}" for k, v in item.items())
-    fields = ("text", "code", "code_end", "description", "summary", "date", "type")
+    fields = ("text", "code", "code_end", "description", "summary")
     return " ".join(str(getattr(item, name)) for name in fields if getattr(item, name, None))
+
+
+def op_covered(op: WordOp, texts: Sequence[str], furniture: Sequence[str]) -> bool:
+    """A differing run some change holds, whole lines of page furniture, or numbering alone."""
+    labels = [LONE_LABEL.fullmatch(text) is not None for text in (op.left, op.right)]
+    # A label alone on one side, against words (or nothing) on the other; two numbers are a change.
+    left, right = (
+        "" if label and not all(labels) else key(text)
+        for label, text in zip(labels, (op.left, op.right), strict=True)
+    )
+    return all(
+        phrase_covered(phrase, texts) or furniture_covered(phrase, furniture) for phrase in (left, right)
+    )
+
+
+def furniture_covered(phrase: str, furniture: Sequence[str]) -> bool:
+    """Words made of whole lines of page furniture (a line break put a running header in a sentence)."""
+    if not phrase:
+        return True
+    remaining = f" {phrase} "
+    for line in sorted(furniture, key=len, reverse=True):
+        remaining = remaining.replace(f" {line} ", " ")
+    if remaining.strip() == phrase:
+        return False  # no furniture line in it
+    return not remaining.strip() or LONE_LABEL.fullmatch(remaining) is not None
 
 
 def phrase_covered(phrase: str, texts: Sequence[str]) -> bool:
@@ -179,14 +256,31 @@ def sentence_covered(sentence: str, texts: Sequence[str]) -> bool:
 
 
 def text_changes(
-    left: Sequence[Passage], right: Sequence[Passage], structured: Sequence[Change], furniture: Sequence[str]
+    left: Sequence[Passage], right: Sequence[Passage], structured: Sequence[Change], header: Sequence[str]
 ) -> list[Change]:
-    """Changes of sentences that no structured change holds, each in its section, with its sentence."""
-    texts = covering_texts(structured)
+    """Changes of sentences that no structured change holds, each in its section, with its sentence.
+
+    `header` holds the running-header phrases (title, number) the word diff treats as furniture.
+    """
+    texts, furniture = covering_texts(structured), furniture_texts(left, right)
+    # A sentence that states coverage is the policy's text, even where a parser took it into a log row.
+    # (A row added to the log still holds its words: a new row that quotes a statement is bookkeeping.)
+    policy_texts = covering_texts(
+        [
+            change
+            for change in structured
+            if not (change.section == "revisions" and change.change == "modified")
+        ]
+    )
     changes = []
     for lefts, rights in changed_blocks(left, right):
+        states = any(coverage_of(p.text) for p in [*lefts, *rights])
+        holding = policy_texts if states else texts
+        if block_covered(lefts, rights, holding, furniture, header):
+            continue
         for before, after in pair_sentences(lefts, rights):
-            change = sentence_change(before, after, texts, furniture)
+            states = any(coverage_of(p.text) for p in (before, after) if p is not None)
+            change = sentence_change(before, after, policy_texts if states else texts, furniture, header)
             if change is not None:
                 changes.append(change)
     return changes
@@ -196,18 +290,36 @@ def changed_blocks(
     left: Sequence[Passage], right: Sequence[Passage]
 ) -> list[tuple[list[Passage], list[Passage]]]:
     """Runs of sentences that differ, aligned by their words (equal sentences are no change)."""
+    left = [p for p in left if p.kind != FURNITURE]
+    right = [p for p in right if p.kind != FURNITURE]
     steps = runs([p.key for p in left], [p.key for p in right])
-    return [
-        (list(left[step.i1 : step.i2]), list(right[step.j1 : step.j2]))
-        for step in steps
-        if step.op != "equal"
-    ]
+    blocks = [(list(left[s.i1 : s.i2]), list(right[s.j1 : s.j2])) for s in steps if s.op != "equal"]
+    # The same words cut into sentences at other places (a mark glued to a word) are no change.
+    return [(lefts, rights) for lefts, rights in blocks if joined(lefts) != joined(rights)]
+
+
+def joined(items: Sequence[Passage]) -> str:
+    return " ".join(passage.key for passage in items)
+
+
+def block_covered(
+    lefts: list[Passage],
+    rights: list[Passage],
+    texts: Sequence[str],
+    furniture: Sequence[str],
+    header: Sequence[str],
+) -> bool:
+    """Every word that differs across the whole run of sentences is held by some change (or furniture)."""
+    ops = word_ops(" ".join(p.text for p in lefts), " ".join(p.text for p in rights), furniture=header)
+    return all(op_covered(op, texts, furniture) for op in ops if op.significance == "substantive")
 
 
 def pair_sentences(
     lefts: list[Passage], rights: list[Passage]
 ) -> list[tuple[Passage | None, Passage | None]]:
     """Edited sentences paired in order by resemblance; the others stand alone (added or removed)."""
+    if len(lefts) == len(rights) == 1:  # one sentence became another: an edit, however deep
+        return [(lefts[0], rights[0])]
     pairs: list[tuple[Passage | None, Passage | None]] = []
     start = 0
     for before in lefts:
@@ -226,25 +338,28 @@ def pair_sentences(
 
 
 def sentence_change(
-    before: Passage | None, after: Passage | None, texts: Sequence[str], furniture: Sequence[str]
+    before: Passage | None,
+    after: Passage | None,
+    texts: Sequence[str],
+    furniture: Sequence[str],
+    header: Sequence[str],
 ) -> Change | None:
-    ops = word_ops(before.text if before else "", after.text if after else "", furniture=furniture)
+    ops = word_ops(before.text if before else "", after.text if after else "", furniture=header)
     substantive, reasons = reasons_of(ops)
     if not substantive:
         return None
     if before is None or after is None:
-        if sentence_covered((before or after).key, texts):  # type: ignore[union-attr]
+        sentence = (before or after).key  # type: ignore[union-attr]
+        if sentence_covered(sentence, texts) or furniture_covered(sentence, furniture):
             return None
-    elif all(
-        phrase_covered(key(op.left), texts) and phrase_covered(key(op.right), texts)
-        for op in ops
-        if op.significance == "substantive"
-    ):
+    elif all(op_covered(op, texts, furniture) for op in ops if op.significance == "substantive"):
         return None
     place = after or before
     assert place is not None
     section = DIFF_SECTION.get(place.kind, "metadata")
-    verdict = text_verdict(place.kind, ops)
+    if section == "revisions" and coverage_of(place.text):
+        section = "criteria"  # a statement of coverage a segmenter took into the log is the policy's text
+    verdict = text_verdict(place.kind, ops, before.text if before else None, after.text if after else None)
     kind = "modified" if before and after else ("added" if after else "removed")
     subject = f"text of {place.heading or place.kind}"
     return Change(
@@ -268,14 +383,38 @@ def sentence_change(
     )
 
 
-def text_verdict(kind: str, ops: list[WordOp]) -> Verdict:
-    """Words of the criteria text move coverage as a condition's words do; other sections do not."""
-    if kind != "criteria":
+def text_verdict(kind: str, ops: list[WordOp], before: str | None, after: str | None) -> Verdict:
+    """Which way a changed sentence moved coverage, read from its words.
+
+    A sentence that states a coverage position is read wherever it stands (a segmenter may have put
+    criteria under another heading); other sentences of informational sections (background,
+    references, ...) have no direction. A whole sentence stating a position is a statement added or
+    removed; a changed 'any/all of the following' is a change of logic; the rest goes by the words
+    inserted and deleted, turned around in a statement of non-coverage.
+    """
+    stated = coverage_of(after or before or "")
+    if stated is None and kind in direction_rules().informational_sections:
         return NEUTRAL
-    inserted = [
-        op.right for op in ops if op.significance == "substantive" and any(map(is_word, op.right.split()))
-    ]
-    deleted = [
-        op.left for op in ops if op.significance == "substantive" and any(map(is_word, op.left.split()))
-    ]
-    return wording_direction(inserted, deleted)
+    if before is None or after is None:
+        if stated is not None:
+            return listed_item_direction("statement", stated[0], None, 1, added=after is not None)
+    elif logic_cue(before) != logic_cue(after):
+        return logic_direction(logic_cue(before), logic_cue(after))
+    sign = polarity("statement", stated[0]) if stated else 1
+    thresholds = [threshold_direction(q.before, q.after) for q in number_changes(ops)]
+    words = [op for op in ops if op.significance == "substantive" and not (thresholds and has_digit(op))]
+    inserted = [op.right for op in words if any(map(is_word, op.right.split()))]
+    deleted = [op.left for op in words if any(map(is_word, op.left.split()))]
+    if (
+        (inserted or deleted)
+        and (codes_in_words(inserted) or not inserted)
+        and (codes_in_words(deleted) or not deleted)
+    ):
+        return wording_direction(
+            inserted, deleted
+        )  # codes listed in the text: their status, not the sentence's
+    return turned(combine([*thresholds, wording_direction(inserted, deleted)]), sign)
+
+
+def has_digit(op: WordOp) -> bool:
+    return any(ch.isdigit() for ch in op.left + op.right)

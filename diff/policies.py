@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from policydiff.diff.codes import code_changes
 from policydiff.diff.criteria import criteria_changes
 from policydiff.diff.documented import document
-from policydiff.diff.passages import Passage, changed_texts, shown_by_text, text_changes
+from policydiff.diff.passages import Passage, changed_texts, furniture_texts, shown_by_text, text_changes
 from policydiff.diff.records import metadata_changes, reference_changes, revision_changes
 from policydiff.diff.words import key
 from policydiff.model import Policy
@@ -23,6 +23,7 @@ from policydiff.model.diff import (
 
 UNCHANGED = "the words of the text are unchanged there"
 VERBATIM = frozenset({"criteria", "references", "revisions"})
+VERBATIM_FIELDS = frozenset({"title", "services", "related_policies"})
 
 
 def side(policy: Policy) -> Side:
@@ -90,16 +91,21 @@ def settled(changes: list[Change], left: Sequence[Passage], right: Sequence[Pass
     Only the sections read from the text verbatim are checked (metadata is normalized: its dates
     are not the words that stand in the text); when no sentence changed at all, none is substantive.
     """
-    texts = changed_texts(left, right)
+    texts, furniture = changed_texts(left, right), furniture_texts(left, right)
     return [
         change.model_copy(
             update={"significance": "cosmetic", "reasons": [*change.reasons, UNCHANGED], "direction": None}
         )
         if change.significance == "substantive"
-        and (not texts or (change.section in VERBATIM and not shown_by_text(change, texts)))
+        and (not texts or (verbatim(change) and not shown_by_text(change, texts, furniture)))
         else change
         for change in changes
     ]
+
+
+def verbatim(change: Change) -> bool:
+    """Changes of items that stand in the text word for word (not dates, payer or number, read from headers)."""
+    return change.section in VERBATIM or (change.section == "metadata" and change.field in VERBATIM_FIELDS)
 
 
 def paged(change: Change) -> Change:

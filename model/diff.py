@@ -112,6 +112,37 @@ class Change(Record):
         """The differing runs of the word-level diff (the equal runs left out)."""
         return [op for op in self.words if op.op != "equal"]
 
+    @property
+    def redline(self) -> str:
+        """The sentence with its changed words marked as `git diff --word-diff` does: [-old-]{+new+}.
+
+        An item added or removed is marked whole; a change without a word diff has no redline.
+        """
+        if not self.words:
+            item = self.right if self.change == "added" else self.left if self.change == "removed" else None
+            text = (
+                item
+                if isinstance(item, str)
+                else next(
+                    (getattr(item, f) for f in ("text", "summary", "description") if getattr(item, f, None)),
+                    None,
+                )
+            )
+            if not text:
+                return ""
+            return f"{{+{text.strip()}+}}" if self.change == "added" else f"[-{text.strip()}-]"
+        parts = []
+        for op in self.words:
+            if op.op == "equal":
+                parts.append(op.right)
+                continue
+            if op.left.strip():
+                parts.append(f"[-{op.left.strip()}-]")
+            if op.right.strip():
+                parts.append(f"{{+{op.right.strip()}+}}")
+            parts.append(" " if op.left[-1:].isspace() or op.right[-1:].isspace() else "")
+        return " ".join("".join(parts).split())
+
 
 class SectionCounts(Record):
     added: int = 0

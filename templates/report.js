@@ -73,6 +73,26 @@
     apply();
   });
 
+  /* Revision report: show only the changes of a section, a significance and a direction. */
+  document.querySelectorAll("[data-change-filters]").forEach(function (panel) {
+    var controls = Array.prototype.slice.call(panel.querySelectorAll("[data-change-filter]"));
+    var count = panel.querySelector("[data-change-count]");
+    function apply() {
+      var items = Array.prototype.slice.call(document.querySelectorAll("article[data-section], tr[data-section]"));
+      var shown = 0;
+      items.forEach(function (item) {
+        var visible = controls.every(function (control) {
+          return !control.value || item.getAttribute("data-" + control.getAttribute("data-change-filter")) === control.value;
+        });
+        item.hidden = !visible;
+        if (visible) shown += 1;
+      });
+      if (count) count.textContent = shown + " of " + items.length + " changes shown";
+    }
+    controls.forEach(function (control) { control.addEventListener("change", apply); });
+    apply();
+  });
+
   var cosmeticSwitch = document.getElementById("hide-cosmetic");
   if (cosmeticSwitch) {
     var applySwitch = function () {

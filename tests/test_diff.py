@@ -318,12 +318,40 @@ def test_changes_no_new_log_row_mentions_are_silent():
     assert result.summary.new_revisions == 1
 
 
-def test_without_a_new_log_row_documentation_cannot_be_told():
+def test_without_a_revision_log_documentation_cannot_be_told():
     after_items = copy.deepcopy(LIST)
     after_items[0]["text"] = "The member has type 1 diabetes mellitus; and,"
     result = diff_policies(cgm_list(LIST), cgm_list(after_items))
     assert [c.documented for c in result.changes] == [None]
     assert result.summary.undetermined == 1 and result.summary.silent == 0
+
+
+def test_a_change_in_a_policy_whose_log_gained_no_row_is_silent():
+    """Silent means silent: the policy keeps a log, and no new row documents the change."""
+    after_items = copy.deepcopy(LIST)
+    after_items[0]["text"] = "The member has type 1 diabetes mellitus; and,"
+    log = [Revision(date="2019-01", summary="Policy created.")]
+    before = cgm_list(LIST).model_copy(update={"revisions": log})
+    after = cgm_list(after_items).model_copy(update={"revisions": log})
+    result = diff_policies(before, after)
+    assert [(c.subject, c.documented) for c in result.changes] == [("criterion I.1", False)]
+    assert (result.summary.silent, result.summary.undetermined, result.summary.new_revisions) == (1, 0, 0)
+
+
+def test_the_policys_own_date_bump_and_log_row_are_bookkeeping_not_counted():
+    log = [Revision(date="2019-01", summary="Policy created.")]
+    new_row = Revision(date="2024-02", summary="Annual review; no change.")
+    before = cgm_list(LIST).model_copy(update={"revisions": log})
+    after = cgm_list(LIST).model_copy(
+        update={
+            "revisions": [*log, new_row],
+            "dates": before.dates.model_copy(update={"last_revised": "2024-02"}),
+        }
+    )
+    result = diff_policies(before, after)
+    assert {c.subject for c in result.bookkeeping_changes} == {"date last revised", "revision 2024-02"}
+    assert (result.summary.substantive, result.summary.bookkeeping, result.summary.silent) == (0, 2, 0)
+    assert result.coverage_changes == []
 
 
 def test_a_log_row_naming_a_section_id_range_documents_its_items():
@@ -404,7 +432,7 @@ def test_text_output_lists_substantive_changes_first():
     text = render("diff.txt.j2", result=result)
     assert text.index("SUBSTANTIVE CHANGES") < text.index("criterion I.2") < text.index("COSMETIC CHANGES")
     assert text.index("COSMETIC CHANGES") < text.index("criterion I.1")
-    assert '- "four or more times" + "twice"' in text
+    assert "The member has been testing [-four or more times-]{+twice+} a day; and," in text
     assert "2 changes: 1 substantive" in text
 
 

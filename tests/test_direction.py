@@ -142,3 +142,9 @@ def test_combine():
     assert combine([looser, logic_direction("all", "all")]).direction == "looser"
     assert combine([looser, stricter]).direction == "unclear"
     assert combine([]).direction == "neutral"
+
+
+def test_codes_inserted_into_the_text_count_as_codes_added():
+    assert wording_direction(["0409U "], []).direction == "looser"  # status unread: a listed code
+    assert wording_direction([], ["81445"]).direction == "stricter"
+    assert wording_direction(["0409U and more"], []).direction == "stricter"  # words, not only codes

@@ -41,6 +41,19 @@ FORBIDDEN = {
 }
 # What diff may take from extract: the shared toolkit (errors, rules), never a parser.
 DIFF_MAY_USE = ("extract.errors", "extract.rules")
+# Known debt, each with its way out; the test fails on any other edge, and on these if they spread.
+# diff.passages cuts the loader's sections into sentences and reads each one's coverage phrase and logic cue
+# with extract.criteria: the sentences belong in the record (issue 19: the model carries what diff needs).
+KNOWN_DEBT = {
+    "diff.passages": {
+        "extract.criteria",
+        "extract.criteria.coverage_of",
+        "extract.criteria.logic_cue",
+        "extract.document",
+        "extract.document.Line",
+        "extract.document.Section",
+    },
+}
 
 
 def modules() -> dict[str, Path]:
@@ -93,7 +106,14 @@ def violations(module: str, imported: set[str]) -> list[str]:
 
 @pytest.mark.parametrize("module", sorted(modules()))
 def test_each_module_imports_only_the_layers_below_it(module):
-    assert violations(module, project_imports(modules()[module])) == []
+    found = violations(module, project_imports(modules()[module]))
+    assert sorted(set(found) - KNOWN_DEBT.get(module, set())) == []
+
+
+def test_known_debt_is_still_owed():
+    # An edge paid off must leave the list, so that it cannot come back unnoticed.
+    for module, edges in KNOWN_DEBT.items():
+        assert edges <= set(violations(module, project_imports(modules()[module]))), module
 
 
 def test_the_checker_sees_a_wrong_import():

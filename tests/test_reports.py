@@ -276,14 +276,38 @@ def test_the_revision_report_counts_are_the_jsons(name):
         node.attributes["data-count"]: int(text_of(node.css_first(".number")))
         for node in page.css(".counts li")
     }
-    assert shown == {key: summary[key] for key in shown}
-    assert set(shown) >= {"total", "substantive", "cosmetic", "silent"}
+    expected = {**summary, **summary["by_direction"]}
+    assert shown == {key: expected[key] for key in shown}
+    assert set(shown) >= {"total", "substantive", "cosmetic", "silent", "stricter", "looser", "bookkeeping"}
     for row in page.css("#section-counts tbody tr"):
         counts = summary["by_section"][row.attributes["data-section"]]
         assert [int(text_of(cell)) for cell in row.css("td")] == [
             counts[key]
             for key in ("added", "removed", "modified", "moved", "substantive", "cosmetic", "silent")
         ]
+
+
+@pytest.mark.parametrize("name", list(DIFF_PAIRS))
+def test_the_revision_report_leads_with_direction_and_filters_by_section_significance_direction(name):
+    result, page = diff_case(name)
+    lead = [node.attributes["data-lead"] for node in page.css(".coverage-changes li")]
+    assert lead == [change.id for change in result.coverage_changes]
+    order = ["stricter", "looser", "unclear", "neutral"]
+    directions = [c.direction for c in result.coverage_changes]
+    assert directions == sorted(directions, key=order.index)
+    filters = {node.attributes["data-change-filter"] for node in page.css("[data-change-filter]")}
+    assert filters == {"section", "significance", "direction"}
+    for node in page.css("[data-change]"):
+        change = next(c for c in result.changes if f"change-{c.id}" == node.attributes["id"])
+        assert node.attributes["data-direction"] == (change.direction or "none")
+        assert node.attributes["data-section"] == change.section
+    for change in result.changes:
+        if change.change == "modified" and change.words and change.section != "codes":
+            sides = page.css_first(f"#change-{change.id} [data-side-by-side]")
+            assert sides is not None
+            before, after = sides.css_first('[data-side="left"]'), sides.css_first('[data-side="right"]')
+            assert bool(before.css("del")) == any(op.left.strip() for op in change.edits)
+            assert bool(after.css("ins")) == any(op.right.strip() for op in change.edits)
 
 
 @pytest.mark.parametrize("name", list(DIFF_PAIRS))
@@ -314,7 +338,11 @@ def test_a_modified_criterion_is_shown_side_by_side_and_as_a_word_redline():
     result, page = diff_case("centene-revised")
     change = next(c for c in result.changes if c.subject == "criterion II.C")
     article = page.css_first(f"#change-{change.id}")
-    before, after = (text_of(side) for side in article.css(".sides .side"))
+    # Each side is its own sentence, its changed words marked (the markers read out to screen readers).
+    before, after = (
+        words(re.sub(r"\[(?:removed|added): ([^\]]*)\]", r"\1", text_of(side)))
+        for side in article.css(".sides .side")
+    )
     assert words(change.left.text) in before and words(change.right.text) in after
     redline = article.css_first("[data-redline]")
     removed = [text_of(node) for node in redline.css("del")]
