@@ -41,7 +41,7 @@ from policydiff.batch import (
 from policydiff.extract.dates import parse_date
 from policydiff.extract.errors import ExtractError
 from policydiff.extract.limits import DEFAULT_LIMITS, Limits
-from policydiff.extract.load import DEFAULT_PDF_TEXT, PDF_TEXT_LAYERS
+from policydiff.extract.load import DEFAULT_PDF_TEXT, PDF_TEXT_LAYERS, is_provenance
 from policydiff.html_report import compare_html, diff_html, digest_html, digest_report_name, policy_html
 from policydiff.model import Comparison, DiffResult, Policy, iter_criteria
 from policydiff.render import render
@@ -87,7 +87,9 @@ def expand_paths(paths: Iterable[str]) -> list[Path]:
                 sorted(
                     p
                     for p in path.rglob("*")
-                    if p.is_file() and not any(part.startswith(".") for part in p.parts)
+                    if p.is_file()
+                    and not any(part.startswith(".") for part in p.parts)
+                    and not is_provenance(p)
                 )
             )
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 from pathlib import Path
 from types import ModuleType
 
@@ -15,6 +16,9 @@ from policydiff.extract.limits import check_page_count
 # extract/pdf_chars.py, which gives the same words (tests/test_fast_path.py).
 PDF_TEXT_LAYERS = ("pdfplumber", "fast")
 DEFAULT_PDF_TEXT = "pdfplumber"
+
+# A policy tracker saves `<stem>.meta.json` beside each file it fetched: provenance, not a policy.
+PROVENANCE_SUFFIX = ".meta.json"
 
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<div", b"<p>", b"<table", b"<h1")
 
@@ -52,13 +56,31 @@ def load_bytes(
     sha256 = hashlib.sha256(data).hexdigest()
     fmt = sniff_format(data)
     if fmt == "pdf":
-        return loader_module(fmt).load_pdf(data, path, sha256, max_pages, pdf_text)
-    if fmt == "html":
-        return loader_module(fmt).load_html(data, path, sha256)
-    doc = loader_module(fmt).load_text_bytes(data, path, sha256)
-    # Form feeds are a text file's page breaks; counting them needs no more than reading the text.
-    check_page_count(path, doc.page_count, max_pages)
+        doc = loader_module(fmt).load_pdf(data, path, sha256, max_pages, pdf_text)
+    elif fmt == "html":
+        doc = loader_module(fmt).load_html(data, path, sha256)
+    else:
+        doc = loader_module(fmt).load_text_bytes(data, path, sha256)
+        # Form feeds are a text file's page breaks; counting them needs no more than reading the text.
+        check_page_count(path, doc.page_count, max_pages)
+    doc.source_url = source_url_beside(path) or doc.source_url
     return doc
+
+
+def is_provenance(path: Path) -> bool:
+    """Whether a file is a tracker's provenance sidecar (read with its policy, never as one)."""
+    return path.name.endswith(PROVENANCE_SUFFIX)
+
+
+def source_url_beside(path: str) -> str | None:
+    """The `sourceUrl` of the provenance sidecar saved beside `path`, if there is a readable one."""
+    sidecar = Path(path).with_suffix(PROVENANCE_SUFFIX)
+    try:
+        url = json.loads(sidecar.read_text(encoding="utf-8")).get("sourceUrl")
+    except (OSError, ValueError, AttributeError):
+        # No sidecar, or not one a tracker wrote: the policy is read without its provenance.
+        return None
+    return url if isinstance(url, str) and url.strip() else None
 
 
 def read_file(path: str | Path) -> bytes:

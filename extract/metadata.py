@@ -7,6 +7,7 @@ label on the same line or, where the label ends its line, on the next one.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -18,6 +19,10 @@ from policydiff.model import Dates
 
 # Lines of the first pages searched for labelled fields: metadata sits in the front matter.
 FRONT_MATTER_LINES = 60
+# The page-1 lines that can hold a header naming the payer (logo text, plan name).
+HEADER_LINES = 15
+# A copyright notice: "©2025 EviCore", "Copyright 2026 United HealthCare Services, Inc.".
+_COPYRIGHT = re.compile(r"©|\bcopyright\s*(?:©\s*)?\d{4}", re.I)
 # A label's value printed below it is looked for in this many following lines.
 VALUE_BELOW_LINES = 2
 # A date is a label's value when it starts at most this many characters after the label (": ", "# "),
@@ -72,13 +77,24 @@ def _rules() -> dict:
 
 
 @cache
-def _payer_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    patterns = []
+def _payer_names() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern of every payer's aliases and web domains, longest first (so "EviCore by Evernorth" is
+    read whole, not as a shorter alias inside it), and the payer each lower-cased name stands for."""
+    owner: dict[str, str] = {}
     for name, entry in load_rules("payers").items():
-        aliases = string_list(entry, "aliases", "payers")
-        alternatives = "|".join(re.escape(alias) for alias in sorted(aliases, key=len, reverse=True))
-        patterns.append((name, re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)))
-    return patterns
+        for alias in string_list(entry, "aliases", "payers") + string_list(entry, "domains", "payers"):
+            if owner.setdefault(alias.lower(), name) != name:
+                raise RuleFileError(
+                    f"rule file payers.toml: {alias!r} names both {owner[alias.lower()]} and {name}"
+                )
+    alternatives = "|".join(re.escape(alias) for alias in sorted(owner, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I), owner
+
+
+def payers_named(text: str) -> list[str]:
+    """The payers a text names, one entry per mention."""
+    pattern, owner = _payer_names()
+    return [owner[match.group(0).lower()] for match in pattern.finditer(text)]
 
 
 def _front_lines(doc: Document) -> list[Line]:
@@ -181,21 +197,27 @@ def _starts_longer_label(text: str, match: re.Match[str], date_field: str) -> bo
     return False
 
 
+def _payer_evidence(doc: Document) -> list[list[str]]:
+    """Texts where a document names its own publisher, strongest first: the page-1 header, the running
+    headers and footers, copyright lines, then where it was published (source address, site name). The
+    body is no evidence: it cites other organisations (a Medicare NCD, an NCCN guideline)."""
+    header = [line.text for line in doc.furniture if line.page == 1]
+    header += [line.text for line in doc.lines[:HEADER_LINES] if line.page == 1]
+    running = [line.text for line in doc.furniture]
+    copyright_lines = [line.text for line in [*doc.furniture, *doc.lines] if _COPYRIGHT.search(line.text)]
+    published = [text for text in (doc.source_url, doc.site_name) if text]
+    return [header, running, copyright_lines, published]
+
+
 def find_payer(doc: Document) -> str | None:
-    """The payer named most in the front matter, furniture and copyright lines (weighted) and body."""
-    scores: dict[str, float] = {}
-    front = {id(line) for line in _front_lines(doc)}
-    for line in [*doc.furniture, *doc.lines]:
-        weight = 1.0
-        if id(line) in front or line in doc.furniture:
-            weight = 3.0
-        if "©" in line.text or "copyright" in line.text.lower() or "®" in line.text:
-            weight += 2.0
-        for name, pattern in _payer_patterns():
-            hits = len(pattern.findall(line.text))
-            if hits:
-                scores[name] = scores.get(name, 0.0) + weight * hits
-    return max(scores, key=scores.__getitem__) if scores else None
+    """The payer named most at the strongest place of evidence that names one payer more than any other;
+    None when no place decides (no name, or a tie everywhere)."""
+    for texts in _payer_evidence(doc):
+        counts = Counter(name for text in texts for name in payers_named(text))
+        ranked = counts.most_common(2)
+        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            return ranked[0][0]
+    return None
 
 
 def find_title(doc: Document, sections: list[Section], policy_number: str | None) -> str:
@@ -257,7 +279,7 @@ def _title_like(text: str) -> bool:
     words = text.split()
     if not 1 <= len(words) <= 20 or "\t" in text:
         return False
-    if any(pattern.search(text) for _, pattern in _payer_patterns()) and len(words) <= 6:
+    if payers_named(text) and len(words) <= 6:
         return False
     if re.search(r"\b(?:page \d|medical (?:coverage )?policy$|clinical policy$)", text, re.I):
         return False
@@ -335,7 +357,10 @@ def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
         related_policies=find_related(doc, sections),
     )
     if metadata.payer is None:
-        metadata.warnings.append("payer not found: no known payer name in the document (rules/payers.toml)")
+        metadata.warnings.append(
+            "payer not identified: no payer of rules/payers.toml is named more than another in the"
+            " header, running headers and footers, copyright lines or source address"
+        )
     if policy_number is None:
         metadata.warnings.append("policy number not found")
     if not metadata.title:
