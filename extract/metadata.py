@@ -19,10 +19,14 @@ from policydiff.model import Dates
 
 # Lines of the first pages searched for labelled fields: metadata sits in the front matter.
 FRONT_MATTER_LINES = 60
+# A line of a header (label and value, a version line) has at most this many words; a sentence more.
+HEADER_LINE_WORDS = 12
 # The page-1 lines that can hold a header naming the payer (logo text, plan name).
 HEADER_LINES = 15
 # A copyright notice: "©2025 EviCore", "Copyright 2026 United HealthCare Services, Inc.".
 _COPYRIGHT = re.compile(r"©|\bcopyright\s*(?:©\s*)?\d{4}", re.I)
+# "1  /1/26": a text extraction's spaces inside a date.
+_SPACED_DATE_SLASH = re.compile(r"(?<=\d)\s+/(?=\s*\d)")
 # A label's value printed below it is looked for in this many following lines.
 VALUE_BELOW_LINES = 2
 # A date is a label's value when it starts at most this many characters after the label (": ", "# "),
@@ -51,7 +55,7 @@ def _label_pattern(labels: list[str]) -> re.Pattern[str]:
     alternatives = "|".join(
         re.escape(label).replace(r"\ ", r"\s*") for label in sorted(labels, key=len, reverse=True)
     )
-    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![a-z])\s*[:#]?\s*", re.I)
+    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![a-z])\s*[:#.]?\s*", re.I)
 
 
 @cache
@@ -60,6 +64,7 @@ def _rules() -> dict:
     compiled = {
         "number_label": _label_pattern(string_list(rules["policy_number"], "labels", "metadata")),
         "number_value": re.compile(rules["policy_number"]["value_pattern"]),
+        "other_number_label": _label_pattern(string_list(rules["policy_number"], "not_labels", "metadata")),
         "number_shapes": [
             re.compile(p) for p in string_list(rules["policy_number"], "unlabelled_patterns", "metadata")
         ],
@@ -69,10 +74,17 @@ def _rules() -> dict:
         ),
         "dates": {},
     }
-    for date_field, labels in rules["dates"].items():
-        compiled["dates"][date_field] = _label_pattern(string_list(rules["dates"], date_field, "metadata"))
-        if not labels:
-            raise RuleFileError(f"rule file metadata.toml: dates.{date_field} is empty")
+    compiled["date_tiers"] = {}
+    for date_field in rules["dates"]:
+        labels = string_list(rules["dates"], date_field, "metadata")
+        compiled["dates"][date_field] = _label_pattern(labels)
+        bare = [label for label in labels if " " not in label.strip()]
+        specific = [label for label in labels if label not in bare]
+        compiled["date_tiers"][date_field] = [
+            (_label_pattern(tier), tier is bare) for tier in (specific, bare) if tier
+        ]
+    cues = string_list(rules["header_dates"], "code_row_cues", "metadata")
+    compiled["code_row"] = re.compile(rf"\b(?:{'|'.join(re.escape(cue) for cue in cues)})\s*$", re.I)
     return compiled
 
 
@@ -140,13 +152,18 @@ def _labelled_value(lines: list[Line], label: re.Pattern[str]) -> tuple[str, int
 def find_policy_number(doc: Document) -> str | None:
     rules = _rules()
     front = _front_lines(doc)
-    for line in front:
-        texts = [cell.text for cell in line.cells] or [line.text]
-        for text in texts:
+    for index, line in enumerate(front):
+        for text, x0, x1 in _texts(line):
             for label in rules["number_label"].finditer(text):
-                value = rules["number_value"].match(text[label.end() :].strip())
+                if _inside(label, rules["other_number_label"], text):
+                    continue
+                rest = text[label.end() :]
+                if not rest.strip():
+                    rest = _value_below(front, index, x0, x1)
+                words = _until_next_label(rest).split()
+                value = rules["number_value"].fullmatch(words[0].rstrip(".-,;")) if words else None
                 if value:
-                    return value.group(0).rstrip(".-")
+                    return value.group(0)
     everything = front + doc.furniture
     for shape in rules["number_shapes"]:
         for line in everything:
@@ -156,33 +173,68 @@ def find_policy_number(doc: Document) -> str | None:
     return None
 
 
+def _inside(match: re.Match[str], other: re.Pattern[str], text: str) -> bool:
+    """Whether `match` is part of a longer label of `other` ("Publication Number" holds "Number")."""
+    return any(
+        found.start() <= match.start() and match.end() <= found.end() and found.group(0) != match.group(0)
+        for found in other.finditer(text)
+    )
+
+
+def _until_next_label(text: str) -> str:
+    """A label's value ends where the next label begins ("GENE.00059Publish Date: 07/06/2022")."""
+    rules = _rules()
+    starts = [
+        match.start()
+        for pattern in (rules["number_label"], rules["title_label"], *rules["dates"].values())
+        for match in [pattern.search(text, 1)]
+        if match
+    ]
+    return text[: min(starts)] if starts else text
+
+
 def find_dates(doc: Document) -> Dates:
+    """Each date from its label in the front matter: a label of several words ("Publish Date") anywhere
+    in it before a bare one ("effective"), which a sentence of the body may hold."""
     found: dict[str, str] = {}
     front = _front_lines(doc)
-    for date_field, label in _rules()["dates"].items():
-        for index, line in enumerate(front):
-            for text, x0, x1 in _texts(line):
-                for match in label.finditer(text):
-                    # A longer label of another field at the same place wins ("Original Effective Date"
-                    # must not be read as "Effective Date").
-                    if _starts_longer_label(text, match, date_field):
-                        continue
-                    rest = text[match.end() :]
-                    if rest.strip():
-                        date = find_date(rest[:DATE_AFTER_LABEL_CHARS])
-                        near = date is not None and date[1].start() <= MAX_GAP_AFTER_LABEL
-                    else:
-                        # The value below may follow a short lead-in ("For services performed on or after").
-                        date = find_date(_value_below(front, index, x0, x1)[:DATE_AFTER_LABEL_CHARS])
-                        near = date is not None
-                    if near and date is not None:
-                        found.setdefault(date_field, date[0])
-                        break
-                if date_field in found:
-                    break
-            if date_field in found:
+    for date_field, tiers in _rules()["date_tiers"].items():
+        for label, is_bare in tiers:
+            # A bare word ("effective") labels a date only in a header-like line, not in a sentence.
+            lines = (
+                front
+                if not is_bare
+                else [line for line in front if len(line.text.split()) <= HEADER_LINE_WORDS]
+            )
+            date = _labelled_date(lines, label, date_field)
+            if date is not None:
+                found[date_field] = date
                 break
     return Dates(**{key: value for key, value in found.items() if key in Dates.model_fields})
+
+
+def _labelled_date(front: list[Line], label: re.Pattern[str], date_field: str) -> str | None:
+    for index, line in enumerate(front):
+        for text, x0, x1 in _texts(line):
+            text = _SPACED_DATE_SLASH.sub("/", text)
+            for match in label.finditer(text):
+                # A longer label of another field at the same place wins ("Original Effective Date"
+                # must not be read as "Effective Date"); a code row's date is no date of the policy.
+                if _starts_longer_label(text, match, date_field) or _rules()["code_row"].search(
+                    text[: match.start()]
+                ):
+                    continue
+                rest = text[match.end() :]
+                if rest.strip():
+                    date = find_date(rest[:DATE_AFTER_LABEL_CHARS])
+                    near = date is not None and date[1].start() <= MAX_GAP_AFTER_LABEL
+                else:
+                    # The value below may follow a short lead-in ("For services performed on or after").
+                    date = find_date(_value_below(front, index, x0, x1)[:DATE_AFTER_LABEL_CHARS])
+                    near = date is not None
+                if near and date is not None:
+                    return date[0]
+    return None
 
 
 def _starts_longer_label(text: str, match: re.Match[str], date_field: str) -> bool:
