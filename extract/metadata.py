@@ -13,12 +13,16 @@ from functools import cache
 
 from policydiff.extract.dates import find_date
 from policydiff.extract.document import Document, Line, Section
-from policydiff.extract.rules import RuleFileError, load_rules, string_list
+from policydiff.extract.rules import RuleFileError, load_rules, regex_list, string_list
 from policydiff.extract.sections import PREAMBLE, heading_phrases, normalize_heading
 from policydiff.model import Dates
 
 # Lines of the first pages searched for labelled fields: metadata sits in the front matter.
 FRONT_MATTER_LINES = 60
+# A title broken over lines spans at most this many; a line with a date and at most this many words is
+# a date line ("Effective Date: January 1, 2026", "Status: Revised Effective Date: 10/05/2025").
+TITLE_MAX_LINES = 5
+DATE_LINE_WORDS = 10
 # A line of a header (label and value, a version line) has at most this many words; a sentence more.
 HEADER_LINE_WORDS = 12
 # The page-1 lines that can hold a header naming the payer (logo text, plan name).
@@ -69,6 +73,8 @@ def _rules() -> dict:
             re.compile(p) for p in string_list(rules["policy_number"], "unlabelled_patterns", "metadata")
         ],
         "title_label": _label_pattern(string_list(rules["title"], "labels", "metadata")),
+        "banners": regex_list(rules["title"], "banners", "metadata"),
+        "not_title": regex_list(rules["title"], "never", "metadata"),
         "related_cue": re.compile(
             "|".join(re.escape(cue) for cue in string_list(rules["related"], "cues", "metadata")), re.I
         ),
@@ -134,18 +140,26 @@ def _value_below(lines: list[Line], index: int, x0: float, x1: float) -> str:
     return following[0].text.strip() if following else ""
 
 
-def _labelled_value(lines: list[Line], label: re.Pattern[str]) -> tuple[str, int] | None:
-    """The text after `label` at the start of a line or cell (same cell, or the value below), and the index."""
+def _labelled_value(
+    lines: list[Line], label: re.Pattern[str], not_labels: set[int] | None = None
+) -> tuple[str, int] | None:
+    """The text after `label` at the start of a line or cell (same cell, or the value below), and the index
+    of the line that holds it. Lines whose id is in `not_labels` (a running header: a banner such as
+    "CLINICAL POLICY", not a label) can hold a value, not a label."""
     for index, line in enumerate(lines):
+        if not_labels and id(line) in not_labels:
+            continue
         for text, x0, x1 in _texts(line):
             match = label.match(text.strip())
             if not match:
                 continue
             rest = text.strip()[match.end() :].strip()
+            at = index
             if not rest:
                 rest = _value_below(lines, index, x0, x1)
+                at = next((i for i in range(index + 1, len(lines)) if rest and rest in lines[i].text), index)
             if rest and not _is_label_line(rest):
-                return rest, index
+                return rest, at
     return None
 
 
@@ -275,41 +289,117 @@ def find_payer(doc: Document) -> str | None:
 def find_title(doc: Document, sections: list[Section], policy_number: str | None) -> str:
     rules = _rules()
     # Labels are read from the body only: a running header ("CLINICAL POLICY") is a banner, not a label.
-    labelled = _labelled_value(
-        [line for line in doc.lines[:FRONT_MATTER_LINES] if line.page == 1], rules["title_label"]
-    )
+    # The page-1 running header joins them in reading order: it may be the only copy of a value below its
+    # label (a text extraction keeps "Somatic Tumor Testing" under "Appropriate Use Criteria:" once per page).
+    page_one_body = _reading_order([*doc.lines[:FRONT_MATTER_LINES], *doc.furniture], page=1)
+    labelled = _labelled_value(page_one_body, rules["title_label"], {id(line) for line in doc.furniture})
     if labelled:
-        return _clean_title(labelled[0])
+        value, index = labelled
+        first = _until_next_label(value)
+        return _clean_title(" ".join([first, *_continuation(page_one_body, index)]))
     # Typography: the largest text on the first page that is neither a payer banner nor a label.
     page_one = [line for line in doc.lines if line.page == 1 and line.size]
     if page_one:
-        candidates = [line for line in page_one if _title_like(line.text)]
+        candidates = [line for line in page_one if _title_like(line.text) and not _is_label_line(line.text)]
         if candidates:
             biggest = max(line.size for line in candidates)
             if biggest > doc.body_size + 1:
                 title_lines = [line for line in candidates if abs(line.size - biggest) < 0.2]
                 return _clean_title(" ".join(line.text for line in title_lines[:3]))
-    # Plain text: the first title-like line after the policy number, before the first section.
+    # Plain text: the title-like lines next to the policy number, else the first run of title-cased
+    # lines, in the front matter before the first section (the page-1 running header included: a
+    # text extraction keeps it inline, where it may be the title's only copy).
+    # The policy number anchors its title anywhere in the front matter; a title-cased run is looked for
+    # only before the first section heading.
     preamble = next((section for section in sections if section.kind == PREAMBLE), None)
-    # Only the front matter before the first section heading can hold an unlabelled title.
-    lines = preamble.lines if preamble else []
-    after_number = False
-    for line in lines:
-        if policy_number and policy_number in line.text:
-            # "NCD 100.1: Bariatric Surgery ...": the number heads the title line itself.
-            rest = line.text.split(policy_number, 1)[1]
-            if re.match(r"\s*[:–-]\s+\S", rest) and _title_like(rest) and not _is_label_line(line.text):
-                return _clean_title(line.text)
-            after_number = True
+    by_number = _title_by_number(
+        _reading_order([*doc.lines[:FRONT_MATTER_LINES], *doc.furniture], 1), policy_number
+    )
+    before_sections = _reading_order([*(preamble.lines if preamble else []), *doc.furniture], page=1)
+    return _clean_title(by_number or _title_cased_run(before_sections, policy_number))
+
+
+def _reading_order(lines: list[Line], page: int) -> list[Line]:
+    """A page's lines, body and furniture together, top to bottom."""
+    return sorted((line for line in lines if line.page == page), key=lambda line: line.top)
+
+
+def _continuation(lines: list[Line], index: int) -> list[str]:
+    """The lines after lines[index] that go on with a title broken over several lines."""
+    following: list[str] = []
+    for line in lines[index + 1 : index + 1 + TITLE_MAX_LINES]:
+        if line.page != lines[index].page or (line.size and abs(line.size - lines[index].size) > 0.2):
+            break
+        if not _title_line(line.text) or not _title_cased(line.text):
+            break
+        following.append(line.text)
+    return following
+
+
+def _title_line(text: str) -> bool:
+    """Whether a line can be (part of) a title: no label, heading, sentence, date line or banner."""
+    return _title_like(text) and not _is_label_line(text) and not _never_title(text) and not _numbered(text)
+
+
+def _numbered(text: str) -> bool:
+    """Whether a line gives a number after a number label ("BCBSA Reference Number: 2.04.141")."""
+    rules = _rules()
+    return any(
+        rules["number_value"].match(text[label.end() :].strip())
+        for label in rules["number_label"].finditer(text)
+    )
+
+
+def _number_at(text: str, policy_number: str) -> re.Match[str] | None:
+    return re.search(rf"(?<![\w.]){re.escape(policy_number)}(?![\w])", text)
+
+
+def _title_by_number(lines: list[Line], policy_number: str | None) -> str:
+    """The title printed next to the policy number: on its line ("NCD 100.1: Bariatric Surgery"), in the
+    title-like lines right above it, else right below it (label lines between skipped)."""
+    if not policy_number:
+        return ""
+    at = next((i for i, line in enumerate(lines) if _number_at(line.text, policy_number)), None)
+    if at is None:
+        return ""
+    rest = lines[at].text[_number_at(lines[at].text, policy_number).end() :]
+    if re.match(r"\s*[:–-]\s+\S", rest) and _title_like(rest) and not _is_label_line(lines[at].text):
+        return lines[at].text
+    above: list[str] = []
+    for line in reversed(lines[max(0, at - TITLE_MAX_LINES) : at]):
+        if not _title_line(line.text):
+            break
+        above.insert(0, line.text)
+    if above:
+        return " ".join(above)
+    for index in range(at + 1, min(len(lines), at + 1 + TITLE_MAX_LINES)):
+        text = lines[index].text
+        if _is_label_line(text) or _number_at(text, policy_number):
             continue
-        if after_number and _title_like(line.text) and not _is_label_line(line.text):
-            return _clean_title(line.text)
-    # Last resort, with no label, no typography and no policy number to anchor on: a line set like a
-    # title (mostly capitalized words), never the first sentence of the body.
-    for line in lines:
-        if _title_like(line.text) and not _is_label_line(line.text) and _title_cased(line.text):
-            return _clean_title(line.text)
+        if _title_line(text):
+            return " ".join([text, *_continuation(lines, index)])
+        break
     return ""
+
+
+def _title_cased_run(lines: list[Line], policy_number: str | None) -> str:
+    """Last resort, with no label, no typography and nothing next to the policy number: the first run
+    of lines set like a title (mostly capitalized words), never the first sentence of the body."""
+    for index, line in enumerate(lines):
+        if policy_number and _number_at(line.text, policy_number):
+            continue
+        if _title_line(line.text) and _title_cased(line.text):
+            return " ".join([line.text, *_continuation(lines, index)])
+    return ""
+
+
+def _never_title(text: str) -> bool:
+    """A date line, an address, a copyright, a sentence, a banner or site navigation is never a title."""
+    if _COPYRIGHT.search(text) or text.rstrip().endswith((".", ";", ",")) or _BULLET_MARK.search(text):
+        return True
+    if find_date(text) is not None and len(text.split()) <= DATE_LINE_WORDS:
+        return True
+    return any(pattern.search(text) for pattern in _rules()["not_title"])
 
 
 _MINOR_WORDS = {"a", "an", "and", "or", "of", "the", "for", "to", "in", "on", "with", "by", "at", "vs", "vs."}
@@ -333,7 +423,7 @@ def _title_like(text: str) -> bool:
         return False
     if payers_named(text) and len(words) <= 6:
         return False
-    if re.search(r"\b(?:page \d|medical (?:coverage )?policy$|clinical policy$)", text, re.I):
+    if re.search(r"\bpage \d", text, re.I) or any(banner.match(text) for banner in _rules()["banners"]):
         return False
     return sum(ch.isalpha() for ch in text) >= 4
 
