@@ -54,6 +54,11 @@ class Document:
     # The full text of removed page furniture, kept so metadata (payer names, copyright lines,
     # policy numbers in running headers) can still be read from it.
     furniture: list[Line] = field(default_factory=list)
+    # Where the document was published, when known: a sibling provenance file's `sourceUrl`, or the
+    # page's own <link rel="canonical"> / og:url. Evidence of the payer, never text of the policy.
+    source_url: str | None = None
+    # The site's own name (HTML og:site_name), evidence of the payer like the source URL.
+    site_name: str | None = None
 
     @property
     def body_size(self) -> float:

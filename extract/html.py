@@ -253,4 +253,22 @@ def load_html(data: bytes, path: str, sha256: str) -> Document:
     lines = builder.lines
     if title_node is not None and _text(title_node) and not any(line.heading_level for line in lines[:3]):
         lines.insert(0, Line(text=_text(title_node), page=1, top=-1.0, bold=True, heading_level=1))
-    return Document(path=path, format="html", sha256=sha256, page_count=1, lines=lines, warnings=warnings)
+    return Document(
+        path=path,
+        format="html",
+        sha256=sha256,
+        page_count=1,
+        lines=lines,
+        warnings=warnings,
+        source_url=_head_value(tree, 'link[rel="canonical"]', "href")
+        or _head_value(tree, 'meta[property="og:url"]', "content"),
+        site_name=_head_value(tree, 'meta[property="og:site_name"]', "content"),
+    )
+
+
+def _head_value(tree: LexborHTMLParser, selector: str, attribute: str) -> str | None:
+    """An attribute of the page's first element matching `selector` (the page's own canonical address,
+    its site name), or None."""
+    node = tree.css_first(selector)
+    value = node.attributes.get(attribute) if node is not None else None
+    return value.strip() if value and value.strip() else None

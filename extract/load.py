@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import re
 import stat
@@ -26,6 +27,8 @@ OPENING_LINES = 3
 MIN_REPEATED_LINES = 10
 REPEAT_SHARE = 0.9
 _SPACES = re.compile(r"\s+")
+# A policy tracker saves `<stem>.meta.json` beside each file it fetched: provenance, not a policy.
+PROVENANCE_SUFFIX = ".meta.json"
 
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<div", b"<p>", b"<table", b"<h1")
 
@@ -70,6 +73,7 @@ def load_bytes(
         doc = loader_module(fmt).load_text_bytes(data, path, sha256)
         # Form feeds are a text file's page breaks; counting them needs no more than reading the text.
         check_page_count(path, doc.page_count, max_pages)
+    doc.source_url = source_url_beside(path) or doc.source_url
     start = second_copy_start([line.text for line in doc.lines])
     if start is not None:
         where = f"on page {doc.lines[start].page}" if doc.page_count > 1 else "part-way through"
@@ -99,6 +103,17 @@ def second_copy_start(texts: list[str]) -> int | None:
         ):
             return start
     return None
+
+
+def source_url_beside(path: str) -> str | None:
+    """The `sourceUrl` of the provenance sidecar saved beside `path`, if there is a readable one."""
+    sidecar = Path(path).with_suffix(PROVENANCE_SUFFIX)
+    try:
+        url = json.loads(sidecar.read_text(encoding="utf-8")).get("sourceUrl")
+    except (OSError, ValueError, AttributeError):
+        # No sidecar, or not one a tracker wrote: the policy is read without its provenance.
+        return None
+    return url if isinstance(url, str) and url.strip() else None
 
 
 def read_file(path: str | Path, max_bytes: int | None = None) -> bytes:

@@ -7,17 +7,30 @@ label on the same line or, where the label ends its line, on the next one.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
 from policydiff.extract.dates import find_date
 from policydiff.extract.document import Document, Line, Section
-from policydiff.extract.rules import RuleFileError, load_rules, string_list
+from policydiff.extract.rules import RuleFileError, load_rules, regex_list, string_list
 from policydiff.extract.sections import PREAMBLE, heading_phrases, normalize_heading
 from policydiff.model import Dates
 
 # Lines of the first pages searched for labelled fields: metadata sits in the front matter.
 FRONT_MATTER_LINES = 60
+# A title broken over lines spans at most this many; a line with a date and at most this many words is
+# a date line ("Effective Date: January 1, 2026", "Status: Revised Effective Date: 10/05/2025").
+TITLE_MAX_LINES = 5
+DATE_LINE_WORDS = 10
+# A line of a header (label and value, a version line) has at most this many words; a sentence more.
+HEADER_LINE_WORDS = 12
+# The page-1 lines that can hold a header naming the payer (logo text, plan name).
+HEADER_LINES = 15
+# A copyright notice: "©2025 EviCore", "Copyright 2026 United HealthCare Services, Inc.".
+_COPYRIGHT = re.compile(r"©|\bcopyright\s*(?:©\s*)?\d{4}", re.I)
+# "1  /1/26": a text extraction's spaces inside a date.
+_SPACED_DATE_SLASH = re.compile(r"(?<=\d)\s+/(?=\s*\d)")
 # A label's value printed below it is looked for in this many following lines.
 VALUE_BELOW_LINES = 2
 # A date is a label's value when it starts at most this many characters after the label (": ", "# "),
@@ -46,7 +59,7 @@ def _label_pattern(labels: list[str]) -> re.Pattern[str]:
     alternatives = "|".join(
         re.escape(label).replace(r"\ ", r"\s*") for label in sorted(labels, key=len, reverse=True)
     )
-    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![a-z])\s*[:#]?\s*", re.I)
+    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![a-z])\s*[:#.]?\s*", re.I)
 
 
 @cache
@@ -55,30 +68,51 @@ def _rules() -> dict:
     compiled = {
         "number_label": _label_pattern(string_list(rules["policy_number"], "labels", "metadata")),
         "number_value": re.compile(rules["policy_number"]["value_pattern"]),
+        "other_number_label": _label_pattern(string_list(rules["policy_number"], "not_labels", "metadata")),
         "number_shapes": [
             re.compile(p) for p in string_list(rules["policy_number"], "unlabelled_patterns", "metadata")
         ],
         "title_label": _label_pattern(string_list(rules["title"], "labels", "metadata")),
+        "banners": regex_list(rules["title"], "banners", "metadata"),
+        "not_title": regex_list(rules["title"], "never", "metadata"),
         "related_cue": re.compile(
             "|".join(re.escape(cue) for cue in string_list(rules["related"], "cues", "metadata")), re.I
         ),
         "dates": {},
     }
-    for date_field, labels in rules["dates"].items():
-        compiled["dates"][date_field] = _label_pattern(string_list(rules["dates"], date_field, "metadata"))
-        if not labels:
-            raise RuleFileError(f"rule file metadata.toml: dates.{date_field} is empty")
+    compiled["date_tiers"] = {}
+    for date_field in rules["dates"]:
+        labels = string_list(rules["dates"], date_field, "metadata")
+        compiled["dates"][date_field] = _label_pattern(labels)
+        bare = [label for label in labels if " " not in label.strip()]
+        specific = [label for label in labels if label not in bare]
+        compiled["date_tiers"][date_field] = [
+            (_label_pattern(tier), tier is bare) for tier in (specific, bare) if tier
+        ]
+    cues = string_list(rules["header_dates"], "code_row_cues", "metadata")
+    compiled["code_row"] = re.compile(rf"\b(?:{'|'.join(re.escape(cue) for cue in cues)})\s*$", re.I)
     return compiled
 
 
 @cache
-def _payer_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    patterns = []
+def _payer_names() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern of every payer's aliases and web domains, longest first (so "EviCore by Evernorth" is
+    read whole, not as a shorter alias inside it), and the payer each lower-cased name stands for."""
+    owner: dict[str, str] = {}
     for name, entry in load_rules("payers").items():
-        aliases = string_list(entry, "aliases", "payers")
-        alternatives = "|".join(re.escape(alias) for alias in sorted(aliases, key=len, reverse=True))
-        patterns.append((name, re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)))
-    return patterns
+        for alias in string_list(entry, "aliases", "payers") + string_list(entry, "domains", "payers"):
+            if owner.setdefault(alias.lower(), name) != name:
+                raise RuleFileError(
+                    f"rule file payers.toml: {alias!r} names both {owner[alias.lower()]} and {name}"
+                )
+    alternatives = "|".join(re.escape(alias) for alias in sorted(owner, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I), owner
+
+
+def payers_named(text: str) -> list[str]:
+    """The payers a text names, one entry per mention."""
+    pattern, owner = _payer_names()
+    return [owner[match.group(0).lower()] for match in pattern.finditer(text)]
 
 
 def _front_lines(doc: Document) -> list[Line]:
@@ -106,31 +140,44 @@ def _value_below(lines: list[Line], index: int, x0: float, x1: float) -> str:
     return following[0].text.strip() if following else ""
 
 
-def _labelled_value(lines: list[Line], label: re.Pattern[str]) -> tuple[str, int] | None:
-    """The text after `label` at the start of a line or cell (same cell, or the value below), and the index."""
+def _labelled_value(
+    lines: list[Line], label: re.Pattern[str], not_labels: set[int] | None = None
+) -> tuple[str, int] | None:
+    """The text after `label` at the start of a line or cell (same cell, or the value below), and the index
+    of the line that holds it. Lines whose id is in `not_labels` (a running header: a banner such as
+    "CLINICAL POLICY", not a label) can hold a value, not a label."""
     for index, line in enumerate(lines):
+        if not_labels and id(line) in not_labels:
+            continue
         for text, x0, x1 in _texts(line):
             match = label.match(text.strip())
             if not match:
                 continue
             rest = text.strip()[match.end() :].strip()
+            at = index
             if not rest:
                 rest = _value_below(lines, index, x0, x1)
+                at = next((i for i in range(index + 1, len(lines)) if rest and rest in lines[i].text), index)
             if rest and not _is_label_line(rest):
-                return rest, index
+                return rest, at
     return None
 
 
 def find_policy_number(doc: Document) -> str | None:
     rules = _rules()
     front = _front_lines(doc)
-    for line in front:
-        texts = [cell.text for cell in line.cells] or [line.text]
-        for text in texts:
+    for index, line in enumerate(front):
+        for text, x0, x1 in _texts(line):
             for label in rules["number_label"].finditer(text):
-                value = rules["number_value"].match(text[label.end() :].strip())
+                if _inside(label, rules["other_number_label"], text):
+                    continue
+                rest = text[label.end() :]
+                if not rest.strip():
+                    rest = _value_below(front, index, x0, x1)
+                words = _until_next_label(rest).split()
+                value = rules["number_value"].fullmatch(words[0].rstrip(".-,;")) if words else None
                 if value:
-                    return value.group(0).rstrip(".-")
+                    return value.group(0)
     everything = front + doc.furniture
     for shape in rules["number_shapes"]:
         for line in everything:
@@ -140,33 +187,68 @@ def find_policy_number(doc: Document) -> str | None:
     return None
 
 
+def _inside(match: re.Match[str], other: re.Pattern[str], text: str) -> bool:
+    """Whether `match` is part of a longer label of `other` ("Publication Number" holds "Number")."""
+    return any(
+        found.start() <= match.start() and match.end() <= found.end() and found.group(0) != match.group(0)
+        for found in other.finditer(text)
+    )
+
+
+def _until_next_label(text: str) -> str:
+    """A label's value ends where the next label begins ("GENE.00059Publish Date: 07/06/2022")."""
+    rules = _rules()
+    starts = [
+        match.start()
+        for pattern in (rules["number_label"], rules["title_label"], *rules["dates"].values())
+        for match in [pattern.search(text, 1)]
+        if match
+    ]
+    return text[: min(starts)] if starts else text
+
+
 def find_dates(doc: Document) -> Dates:
+    """Each date from its label in the front matter: a label of several words ("Publish Date") anywhere
+    in it before a bare one ("effective"), which a sentence of the body may hold."""
     found: dict[str, str] = {}
     front = _front_lines(doc)
-    for date_field, label in _rules()["dates"].items():
-        for index, line in enumerate(front):
-            for text, x0, x1 in _texts(line):
-                for match in label.finditer(text):
-                    # A longer label of another field at the same place wins ("Original Effective Date"
-                    # must not be read as "Effective Date").
-                    if _starts_longer_label(text, match, date_field):
-                        continue
-                    rest = text[match.end() :]
-                    if rest.strip():
-                        date = find_date(rest[:DATE_AFTER_LABEL_CHARS])
-                        near = date is not None and date[1].start() <= MAX_GAP_AFTER_LABEL
-                    else:
-                        # The value below may follow a short lead-in ("For services performed on or after").
-                        date = find_date(_value_below(front, index, x0, x1)[:DATE_AFTER_LABEL_CHARS])
-                        near = date is not None
-                    if near and date is not None:
-                        found.setdefault(date_field, date[0])
-                        break
-                if date_field in found:
-                    break
-            if date_field in found:
+    for date_field, tiers in _rules()["date_tiers"].items():
+        for label, is_bare in tiers:
+            # A bare word ("effective") labels a date only in a header-like line, not in a sentence.
+            lines = (
+                front
+                if not is_bare
+                else [line for line in front if len(line.text.split()) <= HEADER_LINE_WORDS]
+            )
+            date = _labelled_date(lines, label, date_field)
+            if date is not None:
+                found[date_field] = date
                 break
     return Dates(**{key: value for key, value in found.items() if key in Dates.model_fields})
+
+
+def _labelled_date(front: list[Line], label: re.Pattern[str], date_field: str) -> str | None:
+    for index, line in enumerate(front):
+        for text, x0, x1 in _texts(line):
+            text = _SPACED_DATE_SLASH.sub("/", text)
+            for match in label.finditer(text):
+                # A longer label of another field at the same place wins ("Original Effective Date"
+                # must not be read as "Effective Date"); a code row's date is no date of the policy.
+                if _starts_longer_label(text, match, date_field) or _rules()["code_row"].search(
+                    text[: match.start()]
+                ):
+                    continue
+                rest = text[match.end() :]
+                if rest.strip():
+                    date = find_date(rest[:DATE_AFTER_LABEL_CHARS])
+                    near = date is not None and date[1].start() <= MAX_GAP_AFTER_LABEL
+                else:
+                    # The value below may follow a short lead-in ("For services performed on or after").
+                    date = find_date(_value_below(front, index, x0, x1)[:DATE_AFTER_LABEL_CHARS])
+                    near = date is not None
+                if near and date is not None:
+                    return date[0]
+    return None
 
 
 def _starts_longer_label(text: str, match: re.Match[str], date_field: str) -> bool:
@@ -181,61 +263,143 @@ def _starts_longer_label(text: str, match: re.Match[str], date_field: str) -> bo
     return False
 
 
+def _payer_evidence(doc: Document) -> list[list[str]]:
+    """Texts where a document names its own publisher, strongest first: the page-1 header, the running
+    headers and footers, copyright lines, then where it was published (source address, site name). The
+    body is no evidence: it cites other organisations (a Medicare NCD, an NCCN guideline)."""
+    header = [line.text for line in doc.furniture if line.page == 1]
+    header += [line.text for line in doc.lines[:HEADER_LINES] if line.page == 1]
+    running = [line.text for line in doc.furniture]
+    copyright_lines = [line.text for line in [*doc.furniture, *doc.lines] if _COPYRIGHT.search(line.text)]
+    published = [text for text in (doc.source_url, doc.site_name) if text]
+    return [header, running, copyright_lines, published]
+
+
 def find_payer(doc: Document) -> str | None:
-    """The payer named most in the front matter, furniture and copyright lines (weighted) and body."""
-    scores: dict[str, float] = {}
-    front = {id(line) for line in _front_lines(doc)}
-    for line in [*doc.furniture, *doc.lines]:
-        weight = 1.0
-        if id(line) in front or line in doc.furniture:
-            weight = 3.0
-        if "©" in line.text or "copyright" in line.text.lower() or "®" in line.text:
-            weight += 2.0
-        for name, pattern in _payer_patterns():
-            hits = len(pattern.findall(line.text))
-            if hits:
-                scores[name] = scores.get(name, 0.0) + weight * hits
-    return max(scores, key=scores.__getitem__) if scores else None
+    """The payer named most at the strongest place of evidence that names one payer more than any other;
+    None when no place decides (no name, or a tie everywhere)."""
+    for texts in _payer_evidence(doc):
+        counts = Counter(name for text in texts for name in payers_named(text))
+        ranked = counts.most_common(2)
+        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            return ranked[0][0]
+    return None
 
 
 def find_title(doc: Document, sections: list[Section], policy_number: str | None) -> str:
     rules = _rules()
     # Labels are read from the body only: a running header ("CLINICAL POLICY") is a banner, not a label.
-    labelled = _labelled_value(
-        [line for line in doc.lines[:FRONT_MATTER_LINES] if line.page == 1], rules["title_label"]
-    )
+    # The page-1 running header joins them in reading order: it may be the only copy of a value below its
+    # label (a text extraction keeps "Somatic Tumor Testing" under "Appropriate Use Criteria:" once per page).
+    page_one_body = _reading_order([*doc.lines[:FRONT_MATTER_LINES], *doc.furniture], page=1)
+    labelled = _labelled_value(page_one_body, rules["title_label"], {id(line) for line in doc.furniture})
     if labelled:
-        return _clean_title(labelled[0])
+        value, index = labelled
+        first = _until_next_label(value)
+        return _clean_title(" ".join([first, *_continuation(page_one_body, index)]))
     # Typography: the largest text on the first page that is neither a payer banner nor a label.
     page_one = [line for line in doc.lines if line.page == 1 and line.size]
     if page_one:
-        candidates = [line for line in page_one if _title_like(line.text)]
+        candidates = [line for line in page_one if _title_like(line.text) and not _is_label_line(line.text)]
         if candidates:
             biggest = max(line.size for line in candidates)
             if biggest > doc.body_size + 1:
                 title_lines = [line for line in candidates if abs(line.size - biggest) < 0.2]
                 return _clean_title(" ".join(line.text for line in title_lines[:3]))
-    # Plain text: the first title-like line after the policy number, before the first section.
+    # Plain text: the title-like lines next to the policy number, else the first run of title-cased
+    # lines, in the front matter before the first section (the page-1 running header included: a
+    # text extraction keeps it inline, where it may be the title's only copy).
+    # The policy number anchors its title anywhere in the front matter; a title-cased run is looked for
+    # only before the first section heading.
     preamble = next((section for section in sections if section.kind == PREAMBLE), None)
-    # Only the front matter before the first section heading can hold an unlabelled title.
-    lines = preamble.lines if preamble else []
-    after_number = False
-    for line in lines:
-        if policy_number and policy_number in line.text:
-            # "NCD 100.1: Bariatric Surgery ...": the number heads the title line itself.
-            rest = line.text.split(policy_number, 1)[1]
-            if re.match(r"\s*[:–-]\s+\S", rest) and _title_like(rest) and not _is_label_line(line.text):
-                return _clean_title(line.text)
-            after_number = True
+    by_number = _title_by_number(
+        _reading_order([*doc.lines[:FRONT_MATTER_LINES], *doc.furniture], 1), policy_number
+    )
+    before_sections = _reading_order([*(preamble.lines if preamble else []), *doc.furniture], page=1)
+    return _clean_title(by_number or _title_cased_run(before_sections, policy_number))
+
+
+def _reading_order(lines: list[Line], page: int) -> list[Line]:
+    """A page's lines, body and furniture together, top to bottom."""
+    return sorted((line for line in lines if line.page == page), key=lambda line: line.top)
+
+
+def _continuation(lines: list[Line], index: int) -> list[str]:
+    """The lines after lines[index] that go on with a title broken over several lines."""
+    following: list[str] = []
+    for line in lines[index + 1 : index + 1 + TITLE_MAX_LINES]:
+        if line.page != lines[index].page or (line.size and abs(line.size - lines[index].size) > 0.2):
+            break
+        if not _title_line(line.text) or not _title_cased(line.text):
+            break
+        following.append(line.text)
+    return following
+
+
+def _title_line(text: str) -> bool:
+    """Whether a line can be (part of) a title: no label, heading, sentence, date line or banner."""
+    return _title_like(text) and not _is_label_line(text) and not _never_title(text) and not _numbered(text)
+
+
+def _numbered(text: str) -> bool:
+    """Whether a line gives a number after a number label ("BCBSA Reference Number: 2.04.141")."""
+    rules = _rules()
+    return any(
+        rules["number_value"].match(text[label.end() :].strip())
+        for label in rules["number_label"].finditer(text)
+    )
+
+
+def _number_at(text: str, policy_number: str) -> re.Match[str] | None:
+    return re.search(rf"(?<![\w.]){re.escape(policy_number)}(?![\w])", text)
+
+
+def _title_by_number(lines: list[Line], policy_number: str | None) -> str:
+    """The title printed next to the policy number: on its line ("NCD 100.1: Bariatric Surgery"), in the
+    title-like lines right above it, else right below it (label lines between skipped)."""
+    if not policy_number:
+        return ""
+    at = next((i for i, line in enumerate(lines) if _number_at(line.text, policy_number)), None)
+    if at is None:
+        return ""
+    rest = lines[at].text[_number_at(lines[at].text, policy_number).end() :]
+    if re.match(r"\s*[:–-]\s+\S", rest) and _title_like(rest) and not _is_label_line(lines[at].text):
+        return lines[at].text
+    above: list[str] = []
+    for line in reversed(lines[max(0, at - TITLE_MAX_LINES) : at]):
+        if not _title_line(line.text):
+            break
+        above.insert(0, line.text)
+    if above:
+        return " ".join(above)
+    for index in range(at + 1, min(len(lines), at + 1 + TITLE_MAX_LINES)):
+        text = lines[index].text
+        if _is_label_line(text) or _number_at(text, policy_number):
             continue
-        if after_number and _title_like(line.text) and not _is_label_line(line.text):
-            return _clean_title(line.text)
-    # Last resort, with no label, no typography and no policy number to anchor on: a line set like a
-    # title (mostly capitalized words), never the first sentence of the body.
-    for line in lines:
-        if _title_like(line.text) and not _is_label_line(line.text) and _title_cased(line.text):
-            return _clean_title(line.text)
+        if _title_line(text):
+            return " ".join([text, *_continuation(lines, index)])
+        break
     return ""
+
+
+def _title_cased_run(lines: list[Line], policy_number: str | None) -> str:
+    """Last resort, with no label, no typography and nothing next to the policy number: the first run
+    of lines set like a title (mostly capitalized words), never the first sentence of the body."""
+    for index, line in enumerate(lines):
+        if policy_number and _number_at(line.text, policy_number):
+            continue
+        if _title_line(line.text) and _title_cased(line.text):
+            return " ".join([line.text, *_continuation(lines, index)])
+    return ""
+
+
+def _never_title(text: str) -> bool:
+    """A date line, an address, a copyright, a sentence, a banner or site navigation is never a title."""
+    if _COPYRIGHT.search(text) or text.rstrip().endswith((".", ";", ",")) or _BULLET_MARK.search(text):
+        return True
+    if find_date(text) is not None and len(text.split()) <= DATE_LINE_WORDS:
+        return True
+    return any(pattern.search(text) for pattern in _rules()["not_title"])
 
 
 _MINOR_WORDS = {"a", "an", "and", "or", "of", "the", "for", "to", "in", "on", "with", "by", "at", "vs", "vs."}
@@ -257,9 +421,9 @@ def _title_like(text: str) -> bool:
     words = text.split()
     if not 1 <= len(words) <= 20 or "\t" in text:
         return False
-    if any(pattern.search(text) for _, pattern in _payer_patterns()) and len(words) <= 6:
+    if payers_named(text) and len(words) <= 6:
         return False
-    if re.search(r"\b(?:page \d|medical (?:coverage )?policy$|clinical policy$)", text, re.I):
+    if re.search(r"\bpage \d", text, re.I) or any(banner.match(text) for banner in _rules()["banners"]):
         return False
     return sum(ch.isalpha() for ch in text) >= 4
 
@@ -335,7 +499,10 @@ def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
         related_policies=find_related(doc, sections),
     )
     if metadata.payer is None:
-        metadata.warnings.append("payer not found: no known payer name in the document (rules/payers.toml)")
+        metadata.warnings.append(
+            "payer not identified: no payer of rules/payers.toml is named more than another in the"
+            " header, running headers and footers, copyright lines or source address"
+        )
     if policy_number is None:
         metadata.warnings.append("policy number not found")
     if not metadata.title:
