@@ -161,8 +161,14 @@ def _page_words(page) -> list[Word]:
 
 
 def _mostly_bold_chars(chars: list[dict]) -> bool:
-    bold = sum(1 for char in chars if _BOLD_FONT.search(char.get("fontname") or ""))
+    bold = sum(1 for char in chars if _is_bold_font(char.get("fontname") or ""))
     return bold * 2 > len(chars)
+
+
+@cache
+def _is_bold_font(fontname: str) -> bool:
+    # Once per font name, not per character: a page has thousands of characters and a few fonts.
+    return _BOLD_FONT.search(fontname) is not None
 
 
 def _inside(word: Word, bbox: tuple[float, float, float, float]) -> bool:
