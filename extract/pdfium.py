@@ -3,11 +3,12 @@ handed to the same word grouping, table finder and line building as the pdfplumb
 
 pdfplumber reads a page through pdfminer, in Python: its interpretation of the content stream and its
 conversion of every layout object are nearly all of an extraction's time. pdfium reads the same page in
-C. Each pdfium page becomes a `PdfiumPage` with what extract/pdf.py asks of a pdfplumber page: `chars`
-(dicts with pdfminer's geometry: x from the glyph's origin and advance, bottom at the font's descent,
-top one font size above, size = the font size times the text matrix), `extract_words` (pdfplumber's own
-word grouping), `find_tables` (pdfplumber's own TableFinder over the edges of pdfium's path objects, cut
-as pdfminer cuts paths into lines, rectangles and curves), `height` and `close`.
+C. Each pdfium page becomes a `PdfiumPage` with what extract/pdf.py asks of a pdfplumber page:
+`extract_words` (words by pdfplumber's WordExtractor rules, `group_words`, over characters with
+pdfminer's geometry: x from the glyph's origin and advance, bottom at the font's descent, top one font
+size above, size = the font size times the text matrix), `find_tables` (pdfplumber's own TableFinder
+over the edges of pdfium's path objects, cut as pdfminer cuts paths into lines, rectangles and curves),
+`height` and `close`.
 
 pdfium's text page is its reading of the glyphs, not the glyphs themselves. Undone here: characters are
 put back in content-stream order (pdfium sorts text objects along a line, which splits a word in two
