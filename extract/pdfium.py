@@ -54,7 +54,6 @@ _count_chars = _c_function("FPDFText_CountChars", _INT, _VP)
 _get_text = _c_function("FPDFText_GetText", _INT, _VP, _INT, _INT, ctypes.c_char_p)
 _text_object_of = _c_function("FPDFText_GetTextObject", _VP, _VP, _INT)
 _loose_box = _c_function("FPDFText_GetLooseCharBox", _INT, _VP, _INT, _VP)  # into an array: an address
-_is_generated = _c_function("FPDFText_IsGenerated", _INT, _VP, _INT)
 _char_matrix = _c_function("FPDFText_GetMatrix", _INT, _VP, _INT, _MATRIX)
 _font_of = _c_function("FPDFTextObj_GetFont", _VP, _VP)
 _font_size_of = _c_function("FPDFTextObj_GetFontSize", _INT, _VP, ctypes.POINTER(_FLOAT))
