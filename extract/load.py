@@ -16,9 +16,10 @@ from policydiff.extract.document import Document
 from policydiff.extract.errors import ExtractError
 from policydiff.extract.limits import check_page_count, file_too_large
 
-# How a PDF's text layer is read: pdfplumber's conversion (the reference) or the fast route of
-# extract/pdf_chars.py, which gives the same words (tests/test_fast_path.py).
-PDF_TEXT_LAYERS = ("pdfplumber", "fast")
+# How a PDF's text layer is read: pdfplumber's conversion (the reference), the fast route of
+# extract/pdf_chars.py, which gives the same words (tests/test_fast_path.py), or pdfium's text page
+# (extract/pdfium.py), which gives records equal in substance (tests/test_pdfium_route.py).
+PDF_TEXT_LAYERS = ("pdfplumber", "fast", "pdfium")
 DEFAULT_PDF_TEXT = "pdfplumber"
 
 # A document printed twice into one file (second_copy_start): its opening lines come again, at least

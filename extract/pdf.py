@@ -34,6 +34,7 @@ from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.errors import ExtractError
 from policydiff.extract.limits import check_page_count, checkpoint
 from policydiff.extract.pdf_chars import read_text_layer
+from policydiff.extract.pdfium import open_pdfium
 from policydiff.extract.text import strip_citation_marks
 from policydiff.extract.wrap import join_wrapped
 
@@ -124,11 +125,9 @@ pdftypes.zlib = _InflateInSteps  # type: ignore[attr-defined]
 def load_pdf(
     data: bytes, path: str, sha256: str, max_pages: int | None = None, pdf_text: str = "pdfplumber"
 ) -> Document:
-    """`pdf_text`: how the text layer is read, "pdfplumber" or "fast" (extract/pdf_chars.py: the same
-    words, faster)."""
-    with _reading(path):
-        pdf = pdfplumber.open(io.BytesIO(data))
-    try:
+    """`pdf_text`: how the text layer is read, "pdfplumber", "fast" (extract/pdf_chars.py: the same
+    words, faster) or "pdfium" (extract/pdfium.py: the same record in substance, far faster)."""
+    with _opened(data, path, pdf_text) as pdf:
         with _reading(path):
             page_count = len(pdf.pages)
         check_page_count(path, page_count, max_pages)
@@ -138,8 +137,6 @@ def load_pdf(
             lines, height = _closed_after(page, number, pdf_text, path)
             pages.append(lines)
             page_heights.append(height)
-    finally:
-        _close(pdf)
     if page_count == 0:
         raise ExtractError(path, "PDF has no pages")
     if not any(pages):
@@ -150,6 +147,21 @@ def load_pdf(
     return Document(
         path=path, format="pdf", sha256=sha256, page_count=page_count, lines=body, furniture=furniture
     )
+
+
+@contextmanager
+def _opened(data: bytes, path: str, pdf_text: str) -> Iterator[object]:
+    """The PDF opened by the chosen text layer's reader, closed after; the reader's failures are the file's."""
+    if pdf_text == "pdfium":
+        with open_pdfium(data, path) as pdf:
+            yield pdf
+        return
+    with _reading(path):
+        pdf = pdfplumber.open(io.BytesIO(data))
+    try:
+        yield pdf
+    finally:
+        _close(pdf)
 
 
 @contextmanager
@@ -230,8 +242,14 @@ def _page_words(page) -> list[Word]:
 
 
 def _mostly_bold_chars(chars: list[dict]) -> bool:
-    bold = sum(1 for char in chars if _BOLD_FONT.search(char.get("fontname") or ""))
+    bold = sum(1 for char in chars if _is_bold_font(char.get("fontname") or ""))
     return bold * 2 > len(chars)
+
+
+@cache
+def _is_bold_font(fontname: str) -> bool:
+    # Once per font name, not per character: a page has thousands of characters and a few fonts.
+    return _BOLD_FONT.search(fontname) is not None
 
 
 def _inside(word: Word, bbox: tuple[float, float, float, float]) -> bool:

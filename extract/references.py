@@ -193,7 +193,9 @@ def _unnumbered_blocks(lines: list[Line]) -> list[_Block]:
 def _numbered_blocks(lines: list[Line], warnings: list[str]) -> list[_Block]:
     labelled = [line for line in lines if (label := _label(_line_text(line))) and label.number is not None]
     label_x = labelled[0].x0
-    plain = [line for line in lines if line not in labelled]
+    # By identity: `in` on a list of Line dataclasses compares field by field, quadratic in lines.
+    labelled_ids = {id(line) for line in labelled}
+    plain = [line for line in lines if id(line) not in labelled_ids]
     # Geometry tells labels from wrapped text only when wrapped lines sit at their own indent.
     geometric = any(line.x0 > label_x + COLUMN_TOLERANCE for line in plain)
     blocks: list[_Block] = []

@@ -97,5 +97,7 @@ def test_cli_option_gives_the_same_record(run, char_conversions):
 
 
 def test_unknown_text_layer_is_refused():
-    with pytest.raises(ValueError, match=r"unknown PDF text layer 'pdfium' \(choose from pdfplumber, fast\)"):
-        load_bytes(CENTENE_PDF.read_bytes(), str(CENTENE_PDF), pdf_text="pdfium")
+    with pytest.raises(
+        ValueError, match=r"unknown PDF text layer 'pymupdf' \(choose from pdfplumber, fast, pdfium\)"
+    ):
+        load_bytes(CENTENE_PDF.read_bytes(), str(CENTENE_PDF), pdf_text="pymupdf")
