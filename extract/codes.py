@@ -242,6 +242,11 @@ def labelled_row(text: str) -> tuple[tuple[str, ...], str] | None:
     return systems, rest
 
 
+# How far back before a new line of prose a status cue that ends in it may start (characters): longer
+# than any cue phrase of rules/codes.toml [status] with its trailing clause.
+CUE_REACH = 2000
+
+
 def status_of(text: str) -> str | None:
     """The status the last cue of a run of prose gives the codes that follow it, if any cue is there."""
     best: tuple[int, int, str] | None = None
@@ -346,7 +351,11 @@ class Reader:
             is_prose = True
             self._end_table()
             self.prose.append(whole)
-            self._set_status(" ".join(self.prose))
+            prose = " ".join(self.prose)
+            # Only a cue reaching into the new line can change the status: the last cue of the run before
+            # it stands otherwise. Scanning the whole run again for every line was quadratic (a 2,000-line
+            # codes section of prose took 15 s).
+            self._set_status(prose[max(0, len(prose) - len(whole) - CUE_REACH) :])
         if not is_prose:
             self.prose = []
 
