@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import signal
 import sqlite3
 import sys
@@ -25,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -573,11 +575,24 @@ def add_show_command(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_show)
 
 
-def iso_date(text: str) -> str:
-    """A date as printed in any form the extractor reads (2025-05-15, 5/15/2025, May 2025) -> ISO."""
+# An ISO date at year, month or day precision: what `--since` compares at.
+ISO_PREFIX = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def since_date(text: str) -> str:
+    """A --since date: YYYY, YYYY-MM or YYYY-MM-DD kept at its precision, or a date in any form the
+    extractor reads (5/15/2025, May 2025) -> ISO."""
+    match = ISO_PREFIX.fullmatch(text.strip())
+    if match:
+        year, month, day = (int(part) if part else 1 for part in match.groups())
+        try:
+            date(year, month, day)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a calendar date") from None
+        return match.group(0)
     iso = parse_date(text)
     if iso is None:
-        raise argparse.ArgumentTypeError(f"cannot read {text!r} as a date")
+        raise argparse.ArgumentTypeError(f"cannot read {text!r} as a date (YYYY, YYYY-MM or YYYY-MM-DD)")
     return iso
 
 
@@ -620,9 +635,9 @@ def add_changes_command(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--since",
-        type=iso_date,
+        type=since_date,
         metavar="DATE",
-        help="only versions dated on or after DATE (the document's effective date, else revised, else ingested)",
+        help="only versions dated on or after DATE: YYYY, YYYY-MM or YYYY-MM-DD, compared at the precision the version's date has (its effective date, else revised, else ingested)",
     )
     parser.add_argument("--payer", metavar="NAME", help="only this payer (any case)")
     _add_db_option(parser)

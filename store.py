@@ -439,12 +439,21 @@ def show(
     return chosen, _record(conn, chosen.id)
 
 
+def on_or_after(date: str, since: str) -> bool:
+    """Whether an ISO date of any precision (2024, 2024-09, 2024-09-15) is on or after `since`, compared
+    at the coarser of the two precisions: a version revised "2024-09" is on or after 2024-09-15, since
+    the document does not say which day of September it means."""
+    precision = min(len(date), len(since))
+    return date[:precision] >= since[:precision]
+
+
 def change_feed(
     conn: sqlite3.Connection, since: str | None = None, payer: str | None = None
 ) -> list[FeedEntry]:
     """The substantive changes between consecutive versions, newest version date first.
 
-    `since` keeps diffs whose newer version is dated on or after it (ISO; see Version.date);
+    `since` keeps diffs whose newer version is dated on or after it (ISO of any precision, compared at
+    the coarser of the two: see on_or_after; Version.date);
     `payer` keeps one payer (any case).
     """
     query = (
@@ -458,7 +467,7 @@ def change_feed(
         if policy_id not in orders:
             orders[policy_id] = {v.id: v for v in _ordered_versions(conn, policy_id)}
         newer, older = orders[policy_id][newer_id], orders[policy_id][older_id]
-        if since and newer.date < since:
+        if since and not on_or_after(newer.date, since):
             continue
         diff = DiffResult.model_validate_json(diff_json)
         entries.append(
