@@ -651,7 +651,38 @@ def add_changes_command(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_changes)
 
 
-COMMANDS.extend([add_ingest_command, add_history_command, add_show_command, add_changes_command])
+def run_list(args: argparse.Namespace) -> int:
+    db = store.database_path(args.db)
+    try:
+        with _reading(args) as conn:
+            policies = store.stored_policies(conn, payer=args.payer)
+    except store.StoreError as error:
+        say(error)
+        return error.exit_code
+    if args.format == "json":
+        text = json_text([asdict(policy) for policy in policies]) + "\n"
+    else:
+        text = render("list.txt.j2", policies=policies, payer=args.payer, db=db)
+    emit(text, None)
+    return EXIT_OK
+
+
+def add_list_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "list",
+        help="the policies the store holds, with their latest version",
+        description="Every stored policy by payer and number: its number of versions, its latest "
+        "version's date (effective, else revised, else ingested) and title.",
+    )
+    parser.add_argument("--payer", metavar="NAME", help="only this payer (any case)")
+    _add_db_option(parser)
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    parser.set_defaults(handler=run_list)
+
+
+COMMANDS.extend(
+    [add_ingest_command, add_list_command, add_history_command, add_show_command, add_changes_command]
+)
 
 
 # -------------------------------------------------------------------------------------------------- diff

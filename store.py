@@ -35,7 +35,8 @@ from typing import Literal
 from policydiff.extract.errors import ExtractError
 from policydiff.model import Policy
 from policydiff.model.diff import DiffResult
-from policydiff.model.feed import FeedEntry, HistoryEntry, Version
+from policydiff.model.feed import FeedEntry, HistoryEntry, StoredPolicy, Version
+from rapidfuzz import fuzz, process
 
 # Computes the stored diff between two versions: the ingest service passes the diff engine in, so the
 # store persists and never diffs (nor reads, nor extracts) itself.
@@ -398,13 +399,89 @@ def store_record(
 # ------------------------------------------------------------------------------------------- reading
 
 
+# How many stored names a "not in the store" message suggests, and how alike (rapidfuzz WRatio, 0-100)
+# one must be to be suggested: below it a suggestion is noise.
+SUGGESTIONS = 3
+SUGGESTION_CUTOFF = 60
+
+
+def nearest(wanted: str, stored: list[str]) -> list[str]:
+    """The stored names most like `wanted` (a mistyped payer or policy number), best first."""
+    found = process.extract(
+        wanted,
+        stored,
+        scorer=fuzz.WRatio,
+        processor=str.casefold,
+        limit=SUGGESTIONS,
+        score_cutoff=SUGGESTION_CUTOFF,
+    )
+    return [name for name, _, _ in found]
+
+
+def _not_stored(what: str, wanted: str, stored: list[str]) -> NotStoredError:
+    """`what` is not in the store, with the nearest stored names (or what the store holds, if few)."""
+    suggestions = nearest(wanted, stored)
+    if suggestions:
+        return NotStoredError(f"no {what} in the store; nearest stored: {', '.join(suggestions)}")
+    if stored:
+        return NotStoredError(f"no {what} in the store (run `policydiff list` to see what it holds)")
+    return NotStoredError(f"no {what} in the store (it holds no policies yet)")
+
+
+def _stored_payers(conn: sqlite3.Connection) -> list[str]:
+    return [payer for (payer,) in conn.execute("SELECT DISTINCT payer FROM policies ORDER BY payer")]
+
+
+def check_payer(conn: sqlite3.Connection, payer: str) -> None:
+    """Raise NotStoredError, naming the nearest stored payers, when no policy of `payer` is stored."""
+    if not conn.execute("SELECT 1 FROM policies WHERE payer = ?", (payer,)).fetchone():
+        raise _not_stored(f"payer {payer}", payer, _stored_payers(conn))
+
+
 def _policy_id(conn: sqlite3.Connection, payer: str, number: str) -> int:
     row = conn.execute(
         "SELECT id FROM policies WHERE payer = ? AND policy_number = ?", (payer, number)
     ).fetchone()
-    if row is None:
-        raise NotStoredError(f"no policy {payer} {number} in the store")
-    return row[0]
+    if row is not None:
+        return row[0]
+    # Among every stored policy: the number may be right and the payer mistyped, or the reverse.
+    keys = [
+        f"{stored_payer} {stored_number}"
+        for stored_payer, stored_number in conn.execute(
+            "SELECT payer, policy_number FROM policies ORDER BY payer, policy_number"
+        )
+    ]
+    raise _not_stored(f"policy {payer} {number}", f"{payer} {number}", keys)
+
+
+def stored_policies(conn: sqlite3.Connection, payer: str | None = None) -> list[StoredPolicy]:
+    """Every stored policy (of `payer`, any case), by payer then number, with its latest version."""
+    if payer:
+        check_payer(conn, payer)
+    rows = conn.execute(
+        "SELECT id, payer, policy_number FROM policies"
+        + (" WHERE payer = ?" if payer else "")
+        + " ORDER BY payer COLLATE NOCASE, policy_number COLLATE NOCASE",
+        (payer,) if payer else (),
+    ).fetchall()
+    listed = []
+    for policy_id, key_payer, key_number in rows:
+        ordered = _ordered_versions(conn, policy_id)
+        if not ordered:
+            continue
+        latest = ordered[-1]
+        listed.append(
+            StoredPolicy(
+                key_payer,
+                key_number,
+                latest.title,
+                len(ordered),
+                latest.date,
+                latest.effective,
+                latest.last_revised,
+            )
+        )
+    return listed
 
 
 def versions(conn: sqlite3.Connection, payer: str, number: str) -> list[Version]:
@@ -460,6 +537,8 @@ def change_feed(
         "SELECT p.id, p.payer, p.policy_number, d.newer_id, d.older_id, d.diff "
         "FROM diffs d JOIN versions v ON v.id = d.newer_id JOIN policies p ON p.id = v.policy_id"
     )
+    if payer:
+        check_payer(conn, payer)
     rows = conn.execute(query + (" WHERE p.payer = ?" if payer else ""), (payer,) if payer else ()).fetchall()
     entries = []
     orders: dict[int, dict[int, Version]] = {}

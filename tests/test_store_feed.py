@@ -54,3 +54,53 @@ def test_on_or_after_takes_the_coarser_precision():
     assert not on_or_after("2024-08-31", "2024-09")
     assert not on_or_after("2023", "2024-01-01")
     assert on_or_after("2024-01-01", "2024")
+
+
+@pytest.fixture
+def two_payer_store(tmp_path: Path, run) -> Path:
+    """Cigna 0261 in two versions (2025-05-15, 2026-05-15), Cigna 0262 and Centene CP.MP.101 in one."""
+    db = tmp_path / "store.sqlite"
+    revised = test_store.cigna_variant(tmp_path, "cigna-2026.txt", effective="5/15/2026", threshold="<90%")
+    other = test_store.cigna_variant(tmp_path, "cigna-0262.txt", number="0262")
+    assert run("ingest", CIGNA, CENTENE, revised, other, "--db", db)[0] == 0
+    return db
+
+
+def test_list_shows_every_stored_policy_with_its_latest_version(two_payer_store, run):
+    code, out, err = run("list", "--db", two_payer_store, "--format", "json")
+    assert code == 0, err
+    listed = {(p["payer"], p["policy_number"]): p for p in json.loads(out)}
+    assert list(listed) == [("Centene", "CP.MP.101"), ("Cigna", "0261"), ("Cigna", "0262")]
+    assert (listed["Cigna", "0261"]["versions"], listed["Cigna", "0261"]["latest"]) == (2, "2026-05-15")
+    assert (listed["Cigna", "0262"]["versions"], listed["Cigna", "0262"]["latest"]) == (1, "2025-05-15")
+    assert "Donor Lymphocyte Infusion" in listed["Centene", "CP.MP.101"]["title"]
+
+    code, out, _ = run("list", "--db", two_payer_store, "--payer", "cigna")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split("\t")[:4] == ["Cigna", "0261", "2 versions", "latest 2026-05-15"]
+    assert lines[-1].startswith("2 policies of cigna in ")
+
+
+@pytest.mark.parametrize(
+    "command, suggested",
+    [
+        (("list", "--payer", "Cigan"), "nearest stored: Cigna"),
+        (("changes", "--payer", "Centine"), "nearest stored: Centene"),
+        (("history", "Cigna", "261"), "nearest stored: Cigna 0261"),
+        (("show", "Cigan", "0262"), "nearest stored: Cigna 0262"),
+        (("history", "Centene", "CP.MP.110"), "nearest stored: Centene CP.MP.101"),
+    ],
+)
+def test_an_unknown_payer_or_number_names_the_nearest_stored_ones(two_payer_store, run, command, suggested):
+    # Issue 21: a wrong payer or number got "no changes" with no hint.
+    code, out, err = run(*command, "--db", two_payer_store)
+    assert (code, out) == (1, "")
+    assert suggested in err, err
+
+
+def test_a_name_like_nothing_stored_points_to_list(two_payer_store, run):
+    code, _, err = run("changes", "--payer", "Zzyzx Health", "--db", two_payer_store)
+    assert code == 1
+    assert "no payer Zzyzx Health in the store" in err
+    assert "policydiff list" in err
