@@ -88,6 +88,71 @@ MIGRATIONS: list[tuple[str, ...]] = [
             ingested_at TEXT NOT NULL
         )""",
     ),
+    (
+        # The store as rows, for plain SQL (sqlite3, sqlite-utils, Datasette): read-only views over the
+        # stored records, so nothing is stored twice. `version` numbers versions as _ordered_versions
+        # does (document date: effective, else revised, else the ingest day; then revised, ingest time).
+        """CREATE VIEW policy_versions AS
+        SELECT p.id AS policy_id, p.payer, p.policy_number,
+            ROW_NUMBER() OVER (
+                PARTITION BY v.policy_id
+                ORDER BY COALESCE(NULLIF(v.effective, ''), NULLIF(v.last_revised, ''),
+                                  substr(v.ingested_at, 1, 10)),
+                         COALESCE(v.last_revised, ''), v.ingested_at, v.id
+            ) AS version,
+            COUNT(*) OVER (PARTITION BY v.policy_id) AS versions,
+            COALESCE(NULLIF(v.effective, ''), NULLIF(v.last_revised, ''), substr(v.ingested_at, 1, 10))
+                AS date,
+            v.effective, v.last_revised, v.title, v.format, v.source_path, v.sha256, v.ingested_at,
+            v.id AS version_id
+        FROM versions v JOIN policies p ON p.id = v.policy_id""",
+        # One row per criterion at any depth (json_tree walks the children).
+        """CREATE VIEW criteria AS
+        SELECT pv.payer, pv.policy_number, pv.version, pv.version = pv.versions AS latest, pv.date,
+            json_extract(t.value, '$.page') AS page,
+            json_extract(t.value, '$.id') AS criterion,
+            json_extract(t.value, '$.label') AS label,
+            json_extract(t.value, '$.kind') AS kind,
+            json_extract(t.value, '$.coverage') AS coverage,
+            json_extract(t.value, '$.logic') AS logic,
+            json_extract(t.value, '$.service') AS service,
+            json_extract(t.value, '$.text') AS text,
+            pv.version_id
+        FROM policy_versions pv JOIN versions v ON v.id = pv.version_id,
+            json_tree(v.record, '$.criteria') t
+        WHERE t.type = 'object' AND (t.path = '$.criteria' OR t.path LIKE '%.children')""",
+        """CREATE VIEW codes AS
+        SELECT pv.payer, pv.policy_number, pv.version, pv.version = pv.versions AS latest, pv.date,
+            json_extract(c.value, '$.page') AS page,
+            json_extract(c.value, '$.system') AS system,
+            json_extract(c.value, '$.code') AS code,
+            json_extract(c.value, '$.code_end') AS code_end,
+            json_extract(c.value, '$.status') AS status,
+            json_extract(c.value, '$.description') AS description,
+            pv.version_id
+        FROM policy_versions pv JOIN versions v ON v.id = pv.version_id, json_each(v.record, '$.codes') c""",
+        # One row per change between a version and the one before; `status` is documented / silent /
+        # undetermined for a substantive change (see DiffSummary), NULL for a cosmetic one.
+        """CREATE VIEW changes AS
+        SELECT newer.payer, newer.policy_number, older.version AS older_version, newer.version,
+            newer.date, newer.version = newer.versions AS latest,
+            COALESCE(json_extract(c.value, '$.right.page'), json_extract(c.value, '$.left.page')) AS page,
+            json_extract(c.value, '$.section') AS section,
+            json_extract(c.value, '$.change') AS change,
+            json_extract(c.value, '$.subject') AS subject,
+            json_extract(c.value, '$.significance') AS significance,
+            CASE WHEN json_extract(c.value, '$.significance') != 'substantive' THEN NULL
+                 WHEN json_extract(c.value, '$.documented') = 1 THEN 'documented'
+                 WHEN json_extract(c.value, '$.documented') = 0 THEN 'silent'
+                 ELSE 'undetermined' END AS status,
+            json_extract(c.value, '$.direction') AS direction,
+            json_extract(c.value, '$.summary') AS summary,
+            newer.version_id
+        FROM diffs d
+            JOIN policy_versions newer ON newer.version_id = d.newer_id
+            JOIN policy_versions older ON older.version_id = d.older_id,
+            json_each(d.diff, '$.changes') c""",
+    ),
 ]
 
 Status = Literal["new", "new_version", "unchanged"]

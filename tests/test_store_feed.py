@@ -104,3 +104,53 @@ def test_a_name_like_nothing_stored_points_to_list(two_payer_store, run):
     assert code == 1
     assert "no payer Zzyzx Health in the store" in err
     assert "policydiff list" in err
+
+
+# The README's query: which policies list a code, and with what status (latest versions only).
+CODE_QUERY = """
+SELECT payer, policy_number, version, page, status FROM codes
+WHERE system = 'CPT' AND code = ? AND latest ORDER BY payer, policy_number
+"""
+
+
+def test_plain_sql_over_the_store_rows_answers_which_policies_list_a_code(two_payer_store):
+    # Cigna 0261 lists 38242 under "Considered Medically Necessary when criteria ... are met"; Centene
+    # CP.MP.101 lists it in a bare code table (no coverage statement): related.
+    rows = test_store.query(two_payer_store, CODE_QUERY.replace("?", "'38242'"))
+    assert [(payer, number, version, status) for payer, number, version, _, status in rows] == [
+        ("Centene", "CP.MP.101", 1, "related"),
+        ("Cigna", "0261", 2, "covered"),
+        ("Cigna", "0262", 1, "covered"),
+    ]
+
+
+def test_the_views_number_versions_as_the_store_does_and_hold_one_row_per_criterion_and_change(
+    two_payer_store, run
+):
+    rows = test_store.query(
+        two_payer_store,
+        "SELECT version, date FROM policy_versions WHERE payer = 'Cigna' AND policy_number = '0261' "
+        "ORDER BY version",
+    )
+    assert rows == [(1, "2025-05-15"), (2, "2026-05-15")]
+    # Criteria at every depth, each with its page: Centene CP.MP.101 has I, I.A, I.B, I.C and I.C.1...
+    ids = [
+        row[0]
+        for row in test_store.query(
+            two_payer_store, "SELECT criterion FROM criteria WHERE payer = 'Centene' AND page IS NOT NULL"
+        )
+    ]
+    assert {"I", "I.A", "I.B", "I.C", "I.C.1"} <= set(ids)
+    # The threshold edit of Cigna 0261 v2 (<100% -> <90%) is a substantive criteria change, as the feed says.
+    feed = json.loads(run("changes", "--db", two_payer_store, "--format", "json")[1])
+    (entry,) = feed
+    rows = test_store.query(
+        two_payer_store,
+        "SELECT older_version, version, summary FROM changes WHERE significance = 'substantive' "
+        "AND section = 'criteria'",
+    )
+    assert rows
+    assert {summary for _, _, summary in rows} == {
+        c["summary"] for c in entry["changes"] if c["section"] == "criteria"
+    }
+    assert {(older, newer) for older, newer, _ in rows} == {(1, 2)}
