@@ -667,6 +667,94 @@ def run_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_fetch(args: argparse.Namespace) -> int:
+    from policydiff import fetch  # the HTTP client is loaded only by the command that uses it
+
+    try:
+        targets = [fetch.Target(url, args.payer, args.number) for url in args.urls]
+        if args.watch:
+            targets += fetch.read_watch_list(Path(args.watch))
+    except ExtractError as error:
+        return report_error(error)
+    if not targets:
+        say("no URLs (give URLs or --watch FILE)")
+        return EXIT_USAGE
+    db = store.database_path(args.db)
+    try:
+        conn = store.connect(db)
+    except store.StoreError as error:
+        say(error)
+        return error.exit_code
+    settings = fetch.FetchSettings(
+        timeout=args.http_timeout, host_delay=args.host_delay, max_bytes=args.max_download_mb * 1024 * 1024
+    )
+    counts = {"new": 0, "new_version": 0, "unchanged": 0, "not_modified": 0}
+    exit_code = EXIT_OK
+    engine = open_engine(1, "process", None, limits_from(args), args.pdf_text)
+    try:
+        folder = Path(args.download_dir) if args.download_dir else db.parent / "fetched"
+        for target, outcome in fetch.fetch(conn, targets, engine, folder, settings):
+            if isinstance(outcome, ExtractError):
+                exit_code = max(exit_code, report_error(outcome))
+                continue
+            status = outcome.status if outcome else "not_modified"
+            counts[status] += 1
+            if args.verbose:
+                fields = (
+                    status,
+                    *((outcome.payer, outcome.policy_number, f"v{outcome.version}") if outcome else ()),
+                )
+                print(*map(inert, (*fields, target.url)), sep="\t", flush=True)
+    finally:
+        engine.close()
+        conn.close()
+    failed = len(targets) - sum(counts.values())
+    print(
+        f"{len(targets)} URLs into {db}: {counts['new']} new, {counts['new_version']} new version, "
+        f"{counts['unchanged']} unchanged, {counts['not_modified']} not modified (304), {failed} failed"
+    )
+    return exit_code
+
+
+def add_fetch_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "fetch",
+        help="download policies from payer sites and store each new version",
+        description="Download each URL (conditional requests, retries with backoff, a delay per host, a "
+        "size cap) and ingest it: a new version is stored only when the policy's content changed.",
+    )
+    parser.add_argument("urls", nargs="*", metavar="URL", help="policy URLs")
+    parser.add_argument(
+        "--watch", metavar="FILE", help="watch list: TOML [[policy]] or CSV of url, payer, number"
+    )
+    _add_db_option(parser)
+    parser.add_argument("--payer", help="payer to file the URLs' records under when the document names none")
+    parser.add_argument("--number", help="policy number to file the URLs' records under when none is printed")
+    parser.add_argument(
+        "--download-dir", metavar="DIR", help="where downloads are kept (default: fetched/ beside the store)"
+    )
+    parser.add_argument(
+        "--http-timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="seconds per connect or read (default 30)",
+    )
+    parser.add_argument(
+        "--host-delay",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="seconds between requests to one host (default 1)",
+    )
+    parser.add_argument(
+        "--max-download-mb", type=int, default=50, metavar="MB", help="size cap of one download (default 50)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="one line per URL on stdout")
+    add_reading_options(parser)
+    parser.set_defaults(handler=run_fetch)
+
+
 def add_list_command(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "list",
@@ -681,7 +769,14 @@ def add_list_command(commands: argparse._SubParsersAction) -> None:
 
 
 COMMANDS.extend(
-    [add_ingest_command, add_list_command, add_history_command, add_show_command, add_changes_command]
+    [
+        add_ingest_command,
+        add_fetch_command,
+        add_list_command,
+        add_history_command,
+        add_show_command,
+        add_changes_command,
+    ]
 )
 
 

@@ -153,6 +153,21 @@ MIGRATIONS: list[tuple[str, ...]] = [
             JOIN policy_versions older ON older.version_id = d.older_id,
             json_each(d.diff, '$.changes') c""",
     ),
+    (
+        # Fetching (fetch.py): the validators of each URL's last download, for conditional requests.
+        """CREATE TABLE fetch_state (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            checked_at TEXT NOT NULL
+        )""",
+        # Where and when each downloaded file came from: join versions (or same_content_files) on sha256.
+        """CREATE TABLE fetched_files (
+            sha256 TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            fetched_at TEXT NOT NULL
+        )""",
+    ),
 ]
 
 Status = Literal["new", "new_version", "unchanged"]
@@ -459,6 +474,39 @@ def store_record(
         raise ExtractError(name, f"not stored: database error ({error})") from error
     status: Status = "new_version" if stored_versions else "new"
     return Ingested(name, status, key_payer, key_number, number_of[version_id])
+
+
+# ------------------------------------------------------------------------------------------- fetching
+
+
+def fetch_validators(conn: sqlite3.Connection, url: str) -> dict[str, str]:
+    """The conditional-request headers for `url` from its last download (none before the first)."""
+    row = conn.execute("SELECT etag, last_modified FROM fetch_state WHERE url = ?", (url,)).fetchone()
+    if row is None:
+        return {}
+    etag, last_modified = row
+    headers = {"If-None-Match": etag} if etag else {}
+    return headers | ({"If-Modified-Since": last_modified} if last_modified else {})
+
+
+def record_fetch(
+    conn: sqlite3.Connection, url: str, sha256: str | None, etag: str | None, last_modified: str | None
+) -> None:
+    """Remember a check of `url`: with `sha256`, a download (its validators, and its bytes' URL and
+    time); without, a 304 (only the time of the check)."""
+    now = _now()
+    with transaction(conn):
+        if sha256 is None:
+            conn.execute("UPDATE fetch_state SET checked_at = ? WHERE url = ?", (now, url))
+            return
+        conn.execute(
+            "INSERT OR REPLACE INTO fetch_state (url, etag, last_modified, checked_at) VALUES (?, ?, ?, ?)",
+            (url, etag, last_modified, now),
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO fetched_files (sha256, url, fetched_at) VALUES (?, ?, ?)",
+            (sha256, url, now),
+        )
 
 
 # ------------------------------------------------------------------------------------------- reading
