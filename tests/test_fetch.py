@@ -163,3 +163,28 @@ def test_a_watch_list_in_toml_or_csv_files_pages_under_its_payer_and_number(tmp_
     code, _, err = fetch(run, db, "--watch", bad)
     assert code == 2
     assert "watch list entry 1 has no url" in err
+
+
+def test_requests_to_one_host_are_spaced_by_the_host_delay_and_other_hosts_do_not_wait():
+    from policydiff.fetch import Polite
+
+    polite = Polite(0.3)
+    started = time.monotonic()
+    polite.wait("http://a.example/one")
+    polite.wait("http://b.example/one")
+    assert time.monotonic() - started < 0.1
+    polite.wait("http://a.example/two")
+    assert time.monotonic() - started >= 0.29
+
+
+def test_last_modified_is_sent_back_as_if_modified_since(tmp_path):
+    from contextlib import closing
+
+    from policydiff import store
+
+    with closing(store.connect(tmp_path / "store.sqlite")) as conn:
+        assert store.fetch_validators(conn, "http://a.example/p") == {}
+        store.record_fetch(conn, "http://a.example/p", "ab" * 32, None, "Wed, 21 Oct 2026 07:28:00 GMT")
+        assert store.fetch_validators(conn, "http://a.example/p") == {
+            "If-Modified-Since": "Wed, 21 Oct 2026 07:28:00 GMT"
+        }
