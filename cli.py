@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import io
+import re
 import signal
 import sqlite3
 import sys
@@ -26,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -614,11 +616,24 @@ def add_show_command(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_show)
 
 
-def iso_date(text: str) -> str:
-    """A date as printed in any form the extractor reads (2025-05-15, 5/15/2025, May 2025) -> ISO."""
+# An ISO date at year, month or day precision: what `--since` compares at.
+ISO_PREFIX = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def since_date(text: str) -> str:
+    """A --since date: YYYY, YYYY-MM or YYYY-MM-DD kept at its precision, or a date in any form the
+    extractor reads (5/15/2025, May 2025) -> ISO."""
+    match = ISO_PREFIX.fullmatch(text.strip())
+    if match:
+        year, month, day = (int(part) if part else 1 for part in match.groups())
+        try:
+            date(year, month, day)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a calendar date") from None
+        return match.group(0)
     iso = parse_date(text)
     if iso is None:
-        raise argparse.ArgumentTypeError(f"cannot read {text!r} as a date")
+        raise argparse.ArgumentTypeError(f"cannot read {text!r} as a date (YYYY, YYYY-MM or YYYY-MM-DD)")
     return iso
 
 
@@ -661,9 +676,9 @@ def add_changes_command(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--since",
-        type=iso_date,
+        type=since_date,
         metavar="DATE",
-        help="only versions dated on or after DATE (the document's effective date, else revised, else ingested)",
+        help="only versions dated on or after DATE: YYYY, YYYY-MM or YYYY-MM-DD, compared at the precision the version's date has (its effective date, else revised, else ingested)",
     )
     parser.add_argument("--payer", metavar="NAME", help="only this payer (any case)")
     _add_db_option(parser)
@@ -677,7 +692,133 @@ def add_changes_command(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_changes)
 
 
-COMMANDS.extend([add_ingest_command, add_history_command, add_show_command, add_changes_command])
+def run_list(args: argparse.Namespace) -> int:
+    db = store.database_path(args.db)
+    try:
+        with _reading(args) as conn:
+            policies = store.stored_policies(conn, payer=args.payer)
+    except store.StoreError as error:
+        say(error)
+        return error.exit_code
+    if args.format == "json":
+        text = json_text([asdict(policy) for policy in policies]) + "\n"
+    else:
+        text = render("list.txt.j2", policies=policies, payer=args.payer, db=db)
+    emit(text, None)
+    return EXIT_OK
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    from policydiff import fetch  # the HTTP client is loaded only by the command that uses it
+
+    try:
+        targets = [fetch.Target(url, args.payer, args.number) for url in args.urls]
+        if args.watch:
+            targets += fetch.read_watch_list(Path(args.watch))
+    except ExtractError as error:
+        return report_error(error)
+    if not targets:
+        say("no URLs (give URLs or --watch FILE)")
+        return EXIT_USAGE
+    db = store.database_path(args.db)
+    try:
+        conn = store.connect(db)
+    except store.StoreError as error:
+        say(error)
+        return error.exit_code
+    settings = fetch.FetchSettings(
+        timeout=args.http_timeout, host_delay=args.host_delay, max_bytes=args.max_download_mb * 1024 * 1024
+    )
+    counts = {"new": 0, "new_version": 0, "unchanged": 0, "not_modified": 0}
+    exit_code = EXIT_OK
+    engine = open_engine(1, "process", None, limits_from(args), args.pdf_text)
+    try:
+        folder = Path(args.download_dir) if args.download_dir else db.parent / "fetched"
+        for target, outcome in fetch.fetch(conn, targets, engine, folder, settings):
+            if isinstance(outcome, ExtractError):
+                exit_code = max(exit_code, report_error(outcome))
+                continue
+            status = outcome.status if outcome else "not_modified"
+            counts[status] += 1
+            if args.verbose:
+                fields = (
+                    status,
+                    *((outcome.payer, outcome.policy_number, f"v{outcome.version}") if outcome else ()),
+                )
+                print(*map(inert, (*fields, target.url)), sep="\t", flush=True)
+    finally:
+        engine.close()
+        conn.close()
+    failed = len(targets) - sum(counts.values())
+    print(
+        f"{len(targets)} URLs into {db}: {counts['new']} new, {counts['new_version']} new version, "
+        f"{counts['unchanged']} unchanged, {counts['not_modified']} not modified (304), {failed} failed"
+    )
+    return exit_code
+
+
+def add_fetch_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "fetch",
+        help="download policies from payer sites and store each new version",
+        description="Download each URL (conditional requests, retries with backoff, a delay per host, a "
+        "size cap) and ingest it: a new version is stored only when the policy's content changed.",
+    )
+    parser.add_argument("urls", nargs="*", metavar="URL", help="policy URLs")
+    parser.add_argument(
+        "--watch", metavar="FILE", help="watch list: TOML [[policy]] or CSV of url, payer, number"
+    )
+    _add_db_option(parser)
+    parser.add_argument("--payer", help="payer to file the URLs' records under when the document names none")
+    parser.add_argument("--number", help="policy number to file the URLs' records under when none is printed")
+    parser.add_argument(
+        "--download-dir", metavar="DIR", help="where downloads are kept (default: fetched/ beside the store)"
+    )
+    parser.add_argument(
+        "--http-timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="seconds per connect or read (default 30)",
+    )
+    parser.add_argument(
+        "--host-delay",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="seconds between requests to one host (default 1)",
+    )
+    parser.add_argument(
+        "--max-download-mb", type=int, default=50, metavar="MB", help="size cap of one download (default 50)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="one line per URL on stdout")
+    add_reading_options(parser)
+    parser.set_defaults(handler=run_fetch)
+
+
+def add_list_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "list",
+        help="the policies the store holds, with their latest version",
+        description="Every stored policy by payer and number: its number of versions, its latest "
+        "version's date (effective, else revised, else ingested) and title.",
+    )
+    parser.add_argument("--payer", metavar="NAME", help="only this payer (any case)")
+    _add_db_option(parser)
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    parser.set_defaults(handler=run_list)
+
+
+COMMANDS.extend(
+    [
+        add_ingest_command,
+        add_fetch_command,
+        add_list_command,
+        add_history_command,
+        add_show_command,
+        add_changes_command,
+    ]
+)
 
 
 # -------------------------------------------------------------------------------------------------- diff

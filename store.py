@@ -35,7 +35,8 @@ from typing import Literal
 from policydiff.extract.errors import ExtractError
 from policydiff.model import Policy
 from policydiff.model.diff import DiffResult
-from policydiff.model.feed import FeedEntry, HistoryEntry, Version
+from policydiff.model.feed import FeedEntry, HistoryEntry, StoredPolicy, Version
+from rapidfuzz import fuzz, process
 
 # Computes the stored diff between two versions: the ingest service passes the diff engine in, so the
 # store persists and never diffs (nor reads, nor extracts) itself.
@@ -85,6 +86,86 @@ MIGRATIONS: list[tuple[str, ...]] = [
             version_id INTEGER NOT NULL REFERENCES versions(id),
             source_path TEXT NOT NULL,
             ingested_at TEXT NOT NULL
+        )""",
+    ),
+    (
+        # The store as rows, for plain SQL (sqlite3, sqlite-utils, Datasette): read-only views over the
+        # stored records, so nothing is stored twice. `version` numbers versions as _ordered_versions
+        # does (document date: effective, else revised, else the ingest day; then revised, ingest time).
+        """CREATE VIEW policy_versions AS
+        SELECT p.id AS policy_id, p.payer, p.policy_number,
+            ROW_NUMBER() OVER (
+                PARTITION BY v.policy_id
+                ORDER BY COALESCE(NULLIF(v.effective, ''), NULLIF(v.last_revised, ''),
+                                  substr(v.ingested_at, 1, 10)),
+                         COALESCE(v.last_revised, ''), v.ingested_at, v.id
+            ) AS version,
+            COUNT(*) OVER (PARTITION BY v.policy_id) AS versions,
+            COALESCE(NULLIF(v.effective, ''), NULLIF(v.last_revised, ''), substr(v.ingested_at, 1, 10))
+                AS date,
+            v.effective, v.last_revised, v.title, v.format, v.source_path, v.sha256, v.ingested_at,
+            v.id AS version_id
+        FROM versions v JOIN policies p ON p.id = v.policy_id""",
+        # One row per criterion at any depth (json_tree walks the children).
+        """CREATE VIEW criteria AS
+        SELECT pv.payer, pv.policy_number, pv.version, pv.version = pv.versions AS latest, pv.date,
+            json_extract(t.value, '$.page') AS page,
+            json_extract(t.value, '$.id') AS criterion,
+            json_extract(t.value, '$.label') AS label,
+            json_extract(t.value, '$.kind') AS kind,
+            json_extract(t.value, '$.coverage') AS coverage,
+            json_extract(t.value, '$.logic') AS logic,
+            json_extract(t.value, '$.service') AS service,
+            json_extract(t.value, '$.text') AS text,
+            pv.version_id
+        FROM policy_versions pv JOIN versions v ON v.id = pv.version_id,
+            json_tree(v.record, '$.criteria') t
+        WHERE t.type = 'object' AND (t.path = '$.criteria' OR t.path LIKE '%.children')""",
+        """CREATE VIEW codes AS
+        SELECT pv.payer, pv.policy_number, pv.version, pv.version = pv.versions AS latest, pv.date,
+            json_extract(c.value, '$.page') AS page,
+            json_extract(c.value, '$.system') AS system,
+            json_extract(c.value, '$.code') AS code,
+            json_extract(c.value, '$.code_end') AS code_end,
+            json_extract(c.value, '$.status') AS status,
+            json_extract(c.value, '$.description') AS description,
+            pv.version_id
+        FROM policy_versions pv JOIN versions v ON v.id = pv.version_id, json_each(v.record, '$.codes') c""",
+        # One row per change between a version and the one before; `status` is documented / silent /
+        # undetermined for a substantive change (see DiffSummary), NULL for a cosmetic one.
+        """CREATE VIEW changes AS
+        SELECT newer.payer, newer.policy_number, older.version AS older_version, newer.version,
+            newer.date, newer.version = newer.versions AS latest,
+            COALESCE(json_extract(c.value, '$.right.page'), json_extract(c.value, '$.left.page')) AS page,
+            json_extract(c.value, '$.section') AS section,
+            json_extract(c.value, '$.change') AS change,
+            json_extract(c.value, '$.subject') AS subject,
+            json_extract(c.value, '$.significance') AS significance,
+            CASE WHEN json_extract(c.value, '$.significance') != 'substantive' THEN NULL
+                 WHEN json_extract(c.value, '$.documented') = 1 THEN 'documented'
+                 WHEN json_extract(c.value, '$.documented') = 0 THEN 'silent'
+                 ELSE 'undetermined' END AS status,
+            json_extract(c.value, '$.direction') AS direction,
+            json_extract(c.value, '$.summary') AS summary,
+            newer.version_id
+        FROM diffs d
+            JOIN policy_versions newer ON newer.version_id = d.newer_id
+            JOIN policy_versions older ON older.version_id = d.older_id,
+            json_each(d.diff, '$.changes') c""",
+    ),
+    (
+        # Fetching (fetch.py): the validators of each URL's last download, for conditional requests.
+        """CREATE TABLE fetch_state (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            checked_at TEXT NOT NULL
+        )""",
+        # Where and when each downloaded file came from: join versions (or same_content_files) on sha256.
+        """CREATE TABLE fetched_files (
+            sha256 TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            fetched_at TEXT NOT NULL
         )""",
     ),
 ]
@@ -395,16 +476,125 @@ def store_record(
     return Ingested(name, status, key_payer, key_number, number_of[version_id])
 
 
+# ------------------------------------------------------------------------------------------- fetching
+
+
+def fetch_validators(conn: sqlite3.Connection, url: str) -> dict[str, str]:
+    """The conditional-request headers for `url` from its last download (none before the first)."""
+    row = conn.execute("SELECT etag, last_modified FROM fetch_state WHERE url = ?", (url,)).fetchone()
+    if row is None:
+        return {}
+    etag, last_modified = row
+    headers = {"If-None-Match": etag} if etag else {}
+    return headers | ({"If-Modified-Since": last_modified} if last_modified else {})
+
+
+def record_fetch(
+    conn: sqlite3.Connection, url: str, sha256: str | None, etag: str | None, last_modified: str | None
+) -> None:
+    """Remember a check of `url`: with `sha256`, a download (its validators, and its bytes' URL and
+    time); without, a 304 (only the time of the check)."""
+    now = _now()
+    with transaction(conn):
+        if sha256 is None:
+            conn.execute("UPDATE fetch_state SET checked_at = ? WHERE url = ?", (now, url))
+            return
+        conn.execute(
+            "INSERT OR REPLACE INTO fetch_state (url, etag, last_modified, checked_at) VALUES (?, ?, ?, ?)",
+            (url, etag, last_modified, now),
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO fetched_files (sha256, url, fetched_at) VALUES (?, ?, ?)",
+            (sha256, url, now),
+        )
+
+
 # ------------------------------------------------------------------------------------------- reading
+
+
+# How many stored names a "not in the store" message suggests, and how alike (rapidfuzz WRatio, 0-100)
+# one must be to be suggested: below it a suggestion is noise.
+SUGGESTIONS = 3
+SUGGESTION_CUTOFF = 60
+
+
+def nearest(wanted: str, stored: list[str]) -> list[str]:
+    """The stored names most like `wanted` (a mistyped payer or policy number), best first."""
+    found = process.extract(
+        wanted,
+        stored,
+        scorer=fuzz.WRatio,
+        processor=str.casefold,
+        limit=SUGGESTIONS,
+        score_cutoff=SUGGESTION_CUTOFF,
+    )
+    return [name for name, _, _ in found]
+
+
+def _not_stored(what: str, wanted: str, stored: list[str]) -> NotStoredError:
+    """`what` is not in the store, with the nearest stored names (or what the store holds, if few)."""
+    suggestions = nearest(wanted, stored)
+    if suggestions:
+        return NotStoredError(f"no {what} in the store; nearest stored: {', '.join(suggestions)}")
+    if stored:
+        return NotStoredError(f"no {what} in the store (run `policydiff list` to see what it holds)")
+    return NotStoredError(f"no {what} in the store (it holds no policies yet)")
+
+
+def _stored_payers(conn: sqlite3.Connection) -> list[str]:
+    return [payer for (payer,) in conn.execute("SELECT DISTINCT payer FROM policies ORDER BY payer")]
+
+
+def check_payer(conn: sqlite3.Connection, payer: str) -> None:
+    """Raise NotStoredError, naming the nearest stored payers, when no policy of `payer` is stored."""
+    if not conn.execute("SELECT 1 FROM policies WHERE payer = ?", (payer,)).fetchone():
+        raise _not_stored(f"payer {payer}", payer, _stored_payers(conn))
 
 
 def _policy_id(conn: sqlite3.Connection, payer: str, number: str) -> int:
     row = conn.execute(
         "SELECT id FROM policies WHERE payer = ? AND policy_number = ?", (payer, number)
     ).fetchone()
-    if row is None:
-        raise NotStoredError(f"no policy {payer} {number} in the store")
-    return row[0]
+    if row is not None:
+        return row[0]
+    # Among every stored policy: the number may be right and the payer mistyped, or the reverse.
+    keys = [
+        f"{stored_payer} {stored_number}"
+        for stored_payer, stored_number in conn.execute(
+            "SELECT payer, policy_number FROM policies ORDER BY payer, policy_number"
+        )
+    ]
+    raise _not_stored(f"policy {payer} {number}", f"{payer} {number}", keys)
+
+
+def stored_policies(conn: sqlite3.Connection, payer: str | None = None) -> list[StoredPolicy]:
+    """Every stored policy (of `payer`, any case), by payer then number, with its latest version."""
+    if payer:
+        check_payer(conn, payer)
+    rows = conn.execute(
+        "SELECT id, payer, policy_number FROM policies"
+        + (" WHERE payer = ?" if payer else "")
+        + " ORDER BY payer COLLATE NOCASE, policy_number COLLATE NOCASE",
+        (payer,) if payer else (),
+    ).fetchall()
+    listed = []
+    for policy_id, key_payer, key_number in rows:
+        ordered = _ordered_versions(conn, policy_id)
+        if not ordered:
+            continue
+        latest = ordered[-1]
+        listed.append(
+            StoredPolicy(
+                key_payer,
+                key_number,
+                latest.title,
+                len(ordered),
+                latest.date,
+                latest.effective,
+                latest.last_revised,
+            )
+        )
+    return listed
 
 
 def versions(conn: sqlite3.Connection, payer: str, number: str) -> list[Version]:
@@ -439,18 +629,29 @@ def show(
     return chosen, _record(conn, chosen.id)
 
 
+def on_or_after(date: str, since: str) -> bool:
+    """Whether an ISO date of any precision (2024, 2024-09, 2024-09-15) is on or after `since`, compared
+    at the coarser of the two precisions: a version revised "2024-09" is on or after 2024-09-15, since
+    the document does not say which day of September it means."""
+    precision = min(len(date), len(since))
+    return date[:precision] >= since[:precision]
+
+
 def change_feed(
     conn: sqlite3.Connection, since: str | None = None, payer: str | None = None
 ) -> list[FeedEntry]:
     """The substantive changes between consecutive versions, newest version date first.
 
-    `since` keeps diffs whose newer version is dated on or after it (ISO; see Version.date);
+    `since` keeps diffs whose newer version is dated on or after it (ISO of any precision, compared at
+    the coarser of the two: see on_or_after; Version.date);
     `payer` keeps one payer (any case).
     """
     query = (
         "SELECT p.id, p.payer, p.policy_number, d.newer_id, d.older_id, d.diff "
         "FROM diffs d JOIN versions v ON v.id = d.newer_id JOIN policies p ON p.id = v.policy_id"
     )
+    if payer:
+        check_payer(conn, payer)
     rows = conn.execute(query + (" WHERE p.payer = ?" if payer else ""), (payer,) if payer else ()).fetchall()
     entries = []
     orders: dict[int, dict[int, Version]] = {}
@@ -458,7 +659,7 @@ def change_feed(
         if policy_id not in orders:
             orders[policy_id] = {v.id: v for v in _ordered_versions(conn, policy_id)}
         newer, older = orders[policy_id][newer_id], orders[policy_id][older_id]
-        if since and newer.date < since:
+        if since and not on_or_after(newer.date, since):
             continue
         diff = DiffResult.model_validate_json(diff_json)
         entries.append(

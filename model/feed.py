@@ -25,6 +25,19 @@ class Version:
 
 
 @dataclass(frozen=True)
+class StoredPolicy:
+    """One policy the store holds, as `list` shows it: its latest version's title and date."""
+
+    payer: str
+    policy_number: str
+    title: str
+    versions: int
+    latest: str  # the latest version's date (see Version.date)
+    effective: str | None
+    last_revised: str | None
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     version: Version
     # Changes against the version before (None for the first version).
