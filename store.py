@@ -36,7 +36,6 @@ from policydiff.extract.errors import ExtractError
 from policydiff.model import Policy
 from policydiff.model.diff import DiffResult
 from policydiff.model.feed import FeedEntry, HistoryEntry, StoredPolicy, Version
-from rapidfuzz import fuzz, process
 
 # Computes the stored diff between two versions: the ingest service passes the diff engine in, so the
 # store persists and never diffs (nor reads, nor extracts) itself.
@@ -389,7 +388,7 @@ def _known(conn: sqlite3.Connection, sha256: str) -> tuple[str, str, int] | None
 
 
 # What a record says, as opposed to how one file of it was read.
-_READING_KEYS = frozenset({"source", "warnings", "page", "box"})
+_READING_KEYS = frozenset({"source", "warnings", "page", "box", "coverage"})
 
 
 def policy_content(record: dict) -> object:
@@ -520,6 +519,8 @@ SUGGESTION_CUTOFF = 60
 
 def nearest(wanted: str, stored: list[str]) -> list[str]:
     """The stored names most like `wanted` (a mistyped payer or policy number), best first."""
+    from rapidfuzz import fuzz, process  # only when a name is not in the store: reads stay light
+
     found = process.extract(
         wanted,
         stored,
