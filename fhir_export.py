@@ -156,10 +156,14 @@ def _codings(criterion: Criterion) -> list[dict]:
 def _items(policy: Policy, criterion: Criterion) -> Iterator[dict]:
     link = _page_link(policy, criterion.page)
     text = f"{criterion.label} {criterion.text}" if criterion.label else criterion.text
-    if criterion.kind == "note":
-        yield {"linkId": criterion.id, "type": "display", "text": text, "extension": link or None}
-        return
     children = [item for child in criterion.children for item in _items(policy, child)]
+    if criterion.kind == "note":
+        if children:  # a display item holds no items: a note over a list is a group of its own
+            note = {"linkId": criterion.id, "type": "group", "text": text, "code": _codings(criterion)}
+            yield note | {"extension": link or None, "item": children}
+        else:
+            yield {"linkId": criterion.id, "type": "display", "text": text, "extension": link or None}
+        return
     item = {"linkId": criterion.id, "text": text, "code": _codings(criterion)}
     if decisive_children(criterion):
         met = {

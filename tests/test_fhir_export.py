@@ -125,7 +125,8 @@ def _criteria_outline(criteria: list[Criterion], parent: str | None = None) -> l
     rows = []
     for criterion in criteria:
         decisive = [child for child in criterion.children if child.kind != "note"]
-        logic = (criterion.logic or "all") if decisive else None
+        # A note decides nothing: its items are shown under it, with no logic of their own.
+        logic = (criterion.logic or "all") if decisive and criterion.kind != "note" else None
         rows.append((criterion.id, criterion.kind, logic, parent))
         rows.extend(_criteria_outline(criterion.children, criterion.id))
     return rows
