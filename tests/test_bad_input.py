@@ -265,7 +265,11 @@ def test_an_encrypted_pdf_with_an_empty_password_is_read_like_any_other():
 def test_other_encodings_read_to_the_same_record(tmp_path, name):
     policy = api.extract_file(make_input(tmp_path, name))
     utf8 = api.extract_file(CENTENE_TXT)
-    assert policy.model_dump(exclude={"source"}) == utf8.model_dump(exclude={"source"})
+    # The reading account quotes the unread text as the file has it: superscript marks cp1252 cannot
+    # encode are missing there; every field read is the same.
+    assert policy.model_dump(exclude={"source", "coverage"}) == utf8.model_dump(
+        exclude={"source", "coverage"}
+    )
     assert {"é", "ü", "“", "–"} <= set(json.dumps(policy.to_json_dict(), ensure_ascii=False))
 
 
@@ -279,11 +283,13 @@ def test_one_byte_that_is_not_utf8_leaves_the_file_utf8_and_is_said(tmp_path):
     # Every quote, dash and é as in the UTF-8 file (read as cp1252 they were mojibake: “ as â€œ); only
     # the one bad byte is U+FFFD.
     assert content(policy) == content(utf8).replace("’", "\ufffd")
-    assert policy.warnings == [
-        *utf8.warnings,
-        f"1 byte not valid UTF-8 replaced by U+FFFD (the first at byte {APOSTROPHE_AT}, line 123); "
-        "the rest of the file read as UTF-8",
-    ]
+    assert sorted(policy.warnings) == sorted(
+        [
+            *utf8.warnings,
+            f"1 byte not valid UTF-8 replaced by U+FFFD (the first at byte {APOSTROPHE_AT}, line 123); "
+            "the rest of the file read as UTF-8",
+        ]
+    )
 
 
 def test_a_code_printed_with_a_lookalike_letter_is_read_as_the_code_and_said(tmp_path):

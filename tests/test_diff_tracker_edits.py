@@ -4,6 +4,7 @@ substantive; byte-identical tracker pairs have no change at all."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -34,7 +35,12 @@ def shown(change) -> str:
     if change.change in ("added", "removed") or not change.words:
         for item in (change.left, change.right):
             if item is not None:
-                parts.append(item if isinstance(item, str) else item.model_dump_json())
+                if isinstance(item, str):
+                    parts.append(item)
+                elif hasattr(item, "model_dump_json"):
+                    parts.append(item.model_dump_json())
+                else:  # a metadata value: a list of services, related policies ...
+                    parts.append(json.dumps(item, default=str))
     return f" {key(' '.join(parts))} "
 
 
@@ -43,6 +49,10 @@ def pair(request, tmp_path_factory):
     source = ROOT / request.param["source"]
     copy = tmp_path_factory.mktemp(request.param["name"]) / source.name
     copy.write_text(edited(source, request.param["edit"]), encoding="utf-8")
+    # The edited copy keeps the original's provenance (the tracker's sidecar names where it was published).
+    sidecar = source.with_suffix(".meta.json")
+    if sidecar.exists():
+        copy.with_suffix(".meta.json").write_bytes(sidecar.read_bytes())
     return request.param, diff_files(source, copy)
 
 
