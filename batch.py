@@ -132,8 +132,14 @@ class SerialEngine:
 
 def _start_worker(parent: int) -> None:
     """Ctrl-C is the parent's to handle (it stops the batch after the files in hand), and a worker
-    whose parent was killed exits instead of holding the parent's output pipes open."""
+    whose parent was killed exits instead of holding the parent's output pipes open.
+
+    SIGTERM gets its default action back: a forked worker inherits the CLI's handler that turns it into
+    an exception, and a pool ends its workers with SIGTERM when one of them died. A worker that caught
+    it as an exception lived on, and the pool's manager thread waited for it forever, holding up the
+    parent's exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
 
 
@@ -180,6 +186,7 @@ class ProcessEngine:
         try:
             future = self.pool.submit(self.job, data, path)
         except BrokenProcessPool:  # a worker died on an earlier file: the batch goes on in a new pool
+            self.pool.shutdown(wait=False)  # its manager thread ends its workers on its own
             self.pool = self._new_pool()
             future = self.pool.submit(self.job, data, path)
         return _Survived(future, path)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sqlite3
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -15,6 +17,8 @@ from corpus import CORPUS
 CIGNA = CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.txt"
 CENTENE = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
 CENTENE_PDF = CORPUS / "seeds" / "centene-cp-mp-101-dli.pdf"
+# Generous for a busy machine: a terminated worker ends in milliseconds.
+WORKERS_END_WITHIN_S = 20
 L33822_2020 = CORPUS / "real" / "medicare-cms" / "l33822-versions" / "L33822_2020.txt"
 
 
@@ -106,6 +110,12 @@ def test_a_worker_that_dies_fails_the_files_in_flight_and_the_batch_goes_on(tmp_
     assert err.startswith(f"policydiff: {CENTENE}: a worker process died")
     # Files submitted after the crash go to a new pool of workers.
     assert len(out.splitlines()) >= 5
+    # Every worker of both pools has ended: one that lived on (it took the pool's SIGTERM for the CLI's
+    # Terminated) kept the pool's manager thread waiting, and this process could never exit.
+    deadline = time.monotonic() + WORKERS_END_WITHIN_S
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert multiprocessing.active_children() == []
 
 
 def test_a_scheduler_without_dask_or_dask_without_a_scheduler_is_a_usage_error(run):
