@@ -55,11 +55,11 @@ class Metadata:
     warnings: list[str] = field(default_factory=list)
 
 
-def _label_pattern(labels: list[str]) -> re.Pattern[str]:
+def _label_pattern(labels: list[str], separator: str = r"\s*[:#.]?\s*") -> re.Pattern[str]:
     alternatives = "|".join(
         re.escape(label).replace(r"\ ", r"\s*") for label in sorted(labels, key=len, reverse=True)
     )
-    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![a-z])\s*[:#.]?\s*", re.I)
+    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![a-z]){separator}", re.I)
 
 
 @cache
@@ -73,6 +73,10 @@ def _rules() -> dict:
             re.compile(p) for p in string_list(rules["policy_number"], "unlabelled_patterns", "metadata")
         ],
         "title_label": _label_pattern(string_list(rules["title"], "labels", "metadata")),
+        # Other fields' labels count only with their ':' ("Section: Laboratory", not "Section 1862").
+        "other_label": _label_pattern(
+            string_list(rules["other_labels"], "labels", "metadata"), separator=r"\s*#?\s*:\s*"
+        ),
         "banners": regex_list(rules["title"], "banners", "metadata"),
         "not_title": regex_list(rules["title"], "never", "metadata"),
         "related_cue": re.compile(
@@ -200,7 +204,12 @@ def _until_next_label(text: str) -> str:
     rules = _rules()
     starts = [
         match.start()
-        for pattern in (rules["number_label"], rules["title_label"], *rules["dates"].values())
+        for pattern in (
+            rules["number_label"],
+            rules["title_label"],
+            rules["other_label"],
+            *rules["dates"].values(),
+        )
         for match in [pattern.search(text, 1)]
         if match
     ]
@@ -412,7 +421,9 @@ def _title_cased(text: str) -> bool:
 
 def _is_label_line(text: str) -> bool:
     rules = _rules()
-    if rules["number_label"].match(text) or any(label.match(text) for label in rules["dates"].values()):
+    if rules["number_label"].match(text) or rules["other_label"].match(text):
+        return True
+    if any(label.match(text) for label in rules["dates"].values()):
         return True
     return normalize_heading(text) in heading_phrases()
 

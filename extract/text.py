@@ -13,6 +13,7 @@ from collections import Counter
 
 from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.errors import ExtractError
+from policydiff.extract.reflow import FLATTENED_WARNING, is_flattened, reflow
 
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _CARET_MARK = re.compile(r"\^\{[^}]*\}|\^[0-9]+")
@@ -133,7 +134,12 @@ def _line_from_raw(raw: str, page: int, index: int) -> Line | None:
 
 def _furniture_keys(lines: list[Line]) -> set[str]:
     """Short lines repeated through the document: running headers and footers of the source PDF."""
-    counts = Counter(line.text for line in lines if len(line.text.split()) <= FURNITURE_MAX_WORDS)
+    # A marked heading is the document's own, however often it repeats.
+    counts = Counter(
+        line.text
+        for line in lines
+        if len(line.text.split()) <= FURNITURE_MAX_WORDS and line.heading_level is None
+    )
     keys = {text for text, count in counts.items() if count >= FURNITURE_MIN_REPEATS}
     # A header whose two lines were glued together by the text extraction ("CLINICAL POLICYDonor ...").
     glued = {a + b for a in keys for b in keys if a != b} | {
@@ -143,6 +149,9 @@ def _furniture_keys(lines: list[Line]) -> set[str]:
 
 
 def load_text(text: str, path: str, sha256: str) -> Document:
+    flattened = is_flattened(text)
+    if flattened:
+        text = "\n".join(reflow(text))
     pages = text.replace("\r\n", "\n").replace("\r", "\n").split("\f")
     lines: list[Line] = []
     for page_number, page_text in enumerate(pages, start=1):
@@ -154,7 +163,13 @@ def load_text(text: str, path: str, sha256: str) -> Document:
     body = [line for line in lines if line.text not in keys]
     furniture = [line for line in lines if line.text in keys]
     return Document(
-        path=path, format="text", sha256=sha256, page_count=len(pages), lines=body, furniture=furniture
+        path=path,
+        format="text",
+        sha256=sha256,
+        page_count=len(pages),
+        lines=body,
+        furniture=furniture,
+        warnings=[FLATTENED_WARNING] if flattened else [],
     )
 
 

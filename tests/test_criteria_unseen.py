@@ -42,8 +42,9 @@ FLOORS: dict[str, dict[str, float]] = {
     "anthem_anthem-gene-59_2026-02-05_404195f9e6bf.pdf": dict(
         recall=1.0, precision=0.5, kind=1.0, coverage=1.0, logic=1.0, parent=1.0
     ),
+    # A flattened page (tests/test_reflow.py), refused before: nothing was read.
     "anthem_anthem-lab-00015_2026-02-05_185474c0c32a.html": dict(
-        recall=0.0, precision=1.0, kind=0.0, coverage=0.0, logic=0.0, parent=0.0
+        recall=1.0, precision=0.5, kind=1.0, coverage=1.0, logic=1.0, parent=1.0
     ),
     "bcbsm_bcbsm-ctdna_2026-02-05_00cdf7069ec7.pdf": dict(
         recall=0.07, precision=1.0, kind=1.0, coverage=1.0, logic=1.0, parent=1.0
@@ -54,11 +55,13 @@ FLOORS: dict[str, dict[str, float]] = {
     "bcbsma_bcbsma-ctdna-797_2026-02-05_e4bfb11dc3a5.pdf": dict(
         recall=1.0, precision=0.42, kind=0.78, coverage=1.0, logic=0.92, parent=0.85
     ),
+    # A flattened page (tests/test_reflow.py), refused before: nothing was read.
     "bcbsnc_bcbsnc-liquid-biopsy-g2054_2026-02-05_97c8003af937.html": dict(
-        recall=0.0, precision=1.0, kind=0.0, coverage=0.0, logic=0.0, parent=0.0
+        recall=0.73, precision=0.63, kind=0.84, coverage=0.94, logic=0.94, parent=0.42
     ),
+    # A flattened page (tests/test_reflow.py), refused before: nothing was read.
     "bcbst_bcbst-ctdna-liquid-biopsy_2026-02-05_d05542ad08ef.html": dict(
-        recall=0.0, precision=1.0, kind=0.0, coverage=0.0, logic=0.0, parent=0.0
+        recall=0.66, precision=0.8, kind=0.75, coverage=0.75, logic=1.0, parent=1.0
     ),
     "carelon_carelon-liquid-biopsy-2025_2026-02-05_7b656afb3d46.pdf": dict(
         recall=0.1, precision=0.1, kind=0.4, coverage=1.0, logic=1.0, parent=1.0
@@ -72,14 +75,17 @@ FLOORS: dict[str, dict[str, float]] = {
     "evicore_evicore-mced-2026_2026-02-05_c7436f8f60e4.pdf": dict(
         recall=0.75, precision=0.08, kind=1.0, coverage=0.33, logic=0.66, parent=0.33
     ),
+    # A flattened page (tests/test_reflow.py), refused before: nothing was read.
     "highmark_highmark-l113_2026-02-05_d4e017a69857.html": dict(
-        recall=0.0, precision=1.0, kind=0.0, coverage=0.0, logic=0.0, parent=0.0
+        recall=0.07, precision=0.5, kind=0.6, coverage=0.8, logic=0.8, parent=1.0
     ),
+    # A flattened page (tests/test_reflow.py), refused before: nothing was read.
     "highmark_highmark-l123_2026-02-05_68af5f8c67c3.html": dict(
-        recall=0.0, precision=1.0, kind=0.0, coverage=0.0, logic=0.0, parent=0.0
+        recall=0.33, precision=0.14, kind=1.0, coverage=1.0, logic=1.0, parent=1.0
     ),
+    # A flattened page (tests/test_reflow.py), refused before: nothing was read.
     "highmark_highmark-l267-navdx_2026-03-22_66bdeb4a45d0.html": dict(
-        recall=0.0, precision=1.0, kind=0.0, coverage=0.0, logic=0.0, parent=0.0
+        recall=1.0, precision=1.0, kind=1.0, coverage=1.0, logic=1.0, parent=1.0
     ),
     "regence_regence-lab46_2026-02-05_f122c3a56cb1.pdf": dict(
         recall=0.0, precision=1.0, kind=0.0, coverage=0.0, logic=0.0, parent=0.0
@@ -91,7 +97,10 @@ FLOORS: dict[str, dict[str, float]] = {
 
 # Pooled over every labelled document (matched nodes over all expected / all extracted nodes; the
 # accuracies over all matched pairs).
-POOLED_FLOORS = dict(recall=0.44, precision=0.4, kind=0.89, coverage=0.97, logic=0.93, parent=0.91)
+# Six flattened pages read (they were refused): recall 0.45 -> 0.52 and precision 0.41 -> 0.43; kind,
+# coverage and parent, accuracies over matched pairs, fell (0.90 -> 0.88, 0.97 -> 0.96, 0.91 -> 0.88) only
+# because the new pages' matches joined the pool: no document already read scores lower.
+POOLED_FLOORS = dict(recall=0.51, precision=0.42, kind=0.87, coverage=0.95, logic=0.93, parent=0.87)
 
 
 def _expected(name: str) -> list[dict]:

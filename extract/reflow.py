@@ -1,0 +1,259 @@
+"""Flattened pages: a web page's text saved with its line breaks lost, the whole policy on one line.
+
+A scraper or a copy-paste often hands a user this: headings, header labels, list items and sentences run
+together ("... medical records. Policy Position Coverage is subject to ..."). The words still show where
+lines were: a section heading (sections.toml) or a run of capitals standing between two sentences, a header
+label (metadata.toml) before its value, a list's lead-in ("... ALL of the following are met:")
+before its items, a sentence's end. `reflow` rebuilds lines from these, in the text loader's own line
+syntax (`## ` a heading, `• ` a list item), so the rest of the pipeline reads the page as any text.
+
+What cannot be rebuilt is said in the record's warnings: items of a list that were neither separated by
+';' nor started with a capital stay joined.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+
+from policydiff.extract.rules import RuleFileError, load_rules, string_list
+from policydiff.extract.sections import heading_phrases, normalize_heading
+
+# A text is flattened when a line this long stands in a text of this many characters per line on average.
+FLATTENED_MIN_CHARS = 2000
+FLATTENED_CHARS_PER_LINE = 1000
+FLATTENED_WARNING = (
+    "flattened page: the text had no line breaks; its lines were rebuilt from headings, labels, list "
+    "lead-ins and sentence ends, and list items not separated by ';' or a capital may be joined"
+)
+
+REFERENCES = "references"
+# The longest block of lines looked for as repeated right after itself.
+REPEATED_BLOCK_MAX_LINES = 40
+_TAG = re.compile(r"<[^<>]{0,300}>")
+# A tag whose '<' went missing when the page was saved as text: its attributes and '>' remain.
+_TAG_RESIDUE = re.compile(r"[^\s<>]*(?:\s+[\w:-]+=\\?\"[^\"]*\")+\s*/?>")
+_ESCAPED_BREAK = re.compile(r"(?:\\[rnt])+")
+_SPACES = re.compile(r"\s+")
+# Where a sentence may end: a period, '!' or '?', closing quotes or brackets, then a space and a capital,
+# a digit or an opening bracket.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
+_WORD_BEFORE = re.compile(r"(\S+)$")
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z&/\-]*[A-Z](?:\s+(?:[A-Z][A-Z&/\-]*[A-Z]|OF|AND|FOR|THE|TO|IN|ON|&))*\b")
+# What follows a heading: a sentence's first word, or a code ("Procedure Codes 81201, 81210").
+_SENTENCE_START = re.compile(r"\s+(?:[\"“(]?[A-Z][A-Za-z]|[A-Z]?[0-9])")
+# Four words or more, then the same words again at once (any number of times).
+_REPEATED_RUN = re.compile(r"\b((?:\S+\s+){3,30}?\S+)(?:\s+\1\b)+")
+_VALUE_END = re.compile(r"[0-9]\s+$")
+_SEMICOLON_ITEM = re.compile(r";\s*(?:(?:and|or)\s+)?", re.I)
+_CAPITAL_ITEM = re.compile(r"(?<=[a-z0-9%)®™])\s+(?=[A-Z][a-z])")
+
+
+@dataclass(frozen=True)
+class ReflowRules:
+    abbreviations: frozenset[str]
+    label: re.Pattern[str]
+    heading: re.Pattern[str]
+    lead_in: re.Pattern[str]
+    position_label: re.Pattern[str]
+    caps_min_letters: int
+
+
+def _alternation(phrases: list[str]) -> str:
+    """Phrases as a regular expression alternation, longest first, any run of spaces between words."""
+    ordered = sorted({phrase.strip().lower() for phrase in phrases}, key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(word) for word in phrase.split()) for phrase in ordered)
+
+
+@cache
+def reflow_rules() -> ReflowRules:
+    rules = load_rules("reflow")
+    metadata = load_rules("metadata")
+    labels = string_list(metadata["other_labels"], "labels", "metadata")
+    labels += string_list(metadata["policy_number"], "labels", "metadata")
+    labels += string_list(metadata["title"], "labels", "metadata")
+    for key in ("effective", "original_effective", "last_revised", "last_reviewed", "next_review"):
+        labels += string_list(metadata["dates"], key, "metadata")
+    minimum = rules.get("caps_heading_min_letters")
+    if not isinstance(minimum, int) or minimum < 1:
+        raise RuleFileError("rule file reflow.toml: 'caps_heading_min_letters' must be a positive integer")
+    return ReflowRules(
+        abbreviations=frozenset(word.lower() for word in string_list(rules, "abbreviations", "reflow")),
+        # A label is printed capitalised and followed by ':' (or '#:'); a lower-case one is prose.
+        label=re.compile(rf"(?<![\w#])(?=[A-Z])(?i:{_alternation(labels)})\s*#?\s*:(?=\s)"),
+        heading=re.compile(rf"(?<!\w)(?i:{_alternation(list(heading_phrases()))})(?![\w:])"),
+        lead_in=_pattern(rules, "list_lead_in"),
+        position_label=_pattern(rules, "position_label"),
+        caps_min_letters=minimum,
+    )
+
+
+def _pattern(rules: dict, key: str) -> re.Pattern[str]:
+    value = rules.get(key)
+    if not isinstance(value, str):
+        raise RuleFileError(f"rule file reflow.toml: '{key}' must be a regular expression")
+    try:
+        return re.compile(value, re.I)
+    except re.error as error:
+        raise RuleFileError(f"rule file reflow.toml: '{key}' {value!r}: {error}") from error
+
+
+def is_flattened(text: str) -> bool:
+    lengths = [len(line) for line in text.splitlines() if line.strip()]
+    return (
+        bool(lengths)
+        and max(lengths) >= FLATTENED_MIN_CHARS
+        and sum(lengths) / len(lengths) >= (FLATTENED_CHARS_PER_LINE)
+    )
+
+
+def reflow(text: str) -> list[str]:
+    """A flattened page's text -> its lines, in the text loader's syntax."""
+    rules = reflow_rules()
+    lines: list[str] = []
+    kind = None
+    seen: set[str] = set()
+    for sentence in _sentences(_clean(text), rules):
+        for piece, is_heading in _headings(sentence, rules, seen):
+            if is_heading:
+                lines.append(f"## {piece}")
+                kind = heading_phrases().get(normalize_heading(piece))
+                seen.add(kind or "")
+            elif kind == REFERENCES and lines and not lines[-1].startswith("## "):
+                # Citations are cut by the references parser, which reads them run together; a cut at
+                # each period would break every citation at its author list.
+                lines[-1] = f"{lines[-1]} {piece}"
+            else:
+                position = rules.position_label.match(piece)
+                if position and _is_capitalised(position.group()):
+                    lines.append(position.group().strip())
+                    piece = piece[position.end() :]
+                for labelled in _split_before_labels(piece, rules):
+                    lines.extend(_list_items(labelled, rules))
+    return _without_immediate_repeats([_without_repeated_runs(line) for line in lines])
+
+
+def _without_repeated_runs(line: str) -> str:
+    """A run of words said again and again in a row ("Medical Policy Manual Click here to see this page in
+    full context Medical Policy Manual Click here ...", a banner saved once per page frame) said once."""
+    return _REPEATED_RUN.sub(r"\1", line)
+
+
+def _without_immediate_repeats(lines: list[str]) -> list[str]:
+    """Lines with each block that repeats the block right before it dropped: a saved page may hold each
+    element's text twice (a script's copy beside the rendered one), which would list every criterion twice."""
+    kept: list[str] = []
+    for line in lines:
+        kept.append(line)
+        for size in range(1, min(REPEATED_BLOCK_MAX_LINES, len(kept) // 2) + 1):
+            if kept[-size:] == kept[-2 * size : -size]:
+                del kept[-size:]
+                break
+    return kept
+
+
+def _clean(text: str) -> str:
+    """Markup that a saved page kept as text (tags, entities, escaped line breaks) removed."""
+    text = _ESCAPED_BREAK.sub(" ", text)
+    text = _TAG_RESIDUE.sub(" ", _TAG.sub(" ", text))
+    return _SPACES.sub(" ", html.unescape(text).replace("\u00a0", " ")).strip()
+
+
+def _sentences(text: str, rules: ReflowRules) -> list[str]:
+    """The text cut after each sentence's end (an abbreviation or an initial ends none)."""
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        word = _WORD_BEFORE.search(text, 0, match.start())
+        before = word.group(1).lstrip('("“').lower() if word else ""
+        if (
+            before in rules.abbreviations
+            or re.fullmatch(r"[a-z]\.", before)
+            or _open_brackets(text[start : match.start()])
+        ):
+            continue
+        pieces.append(text[start : match.end()].strip())
+        start = match.end()
+    pieces.append(text[start:].strip())
+    return [piece for piece in pieces if piece]
+
+
+def _open_brackets(text: str) -> bool:
+    return text.count("(") > text.count(")")
+
+
+def _headings(sentence: str, rules: ReflowRules, seen: set[str]) -> list[tuple[str, bool]]:
+    """A sentence cut around the headings it holds: a known heading phrase at its start, or a run of
+    capitals anywhere, each followed by the start of a sentence. A one-word phrase of a section kind
+    already `seen` is a sentence's first word ("... to the title of the policy. Policy Title changed")."""
+    cuts: list[tuple[int, int]] = []
+    for phrase in rules.heading.finditer(sentence):
+        # At the sentence's start, or right after a value that ends in a number ("Last Review: 11/2025
+        # Description of Procedure or Service The National Cancer Institute ...").
+        at_boundary = phrase.start() == 0 or _VALUE_END.search(sentence, 0, phrase.start())
+        words = phrase.group().split()
+        repeated = len(words) == 1 and heading_phrases().get(normalize_heading(phrase.group())) in seen
+        if (
+            at_boundary
+            and not repeated
+            and _is_capitalised(phrase.group())
+            and _SENTENCE_START.match(sentence, phrase.end())
+        ):
+            cuts.append(phrase.span())
+    for run in _CAPS_RUN.finditer(sentence):
+        if cuts and run.start() < cuts[-1][1]:
+            continue
+        letters = sum(ch.isalpha() for ch in run.group())
+        known = rules.heading.fullmatch(run.group()) is not None
+        long_enough = letters >= rules.caps_min_letters and " " in run.group()
+        if (known or long_enough) and _SENTENCE_START.match(sentence, run.end()):
+            cuts.append(run.span())
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    for start, end in cuts:
+        if sentence[position:start].strip():
+            pieces.append((sentence[position:start].strip(), False))
+        pieces.append((sentence[start:end].strip(), True))
+        position = end
+    if sentence[position:].strip():
+        pieces.append((sentence[position:].strip(), False))
+    return pieces
+
+
+def _is_capitalised(text: str) -> bool:
+    """Every word of more than three letters starts with a capital (a heading, not prose)."""
+    return all(word[0].isupper() for word in re.findall(r"[A-Za-z]{4,}", text))
+
+
+def _split_before_labels(text: str, rules: ReflowRules) -> list[str]:
+    starts = [match.start() for match in rules.label.finditer(text) if match.start() > 0]
+    bounds = [0, *starts, len(text)]
+    return [text[a:b].strip() for a, b in pairwise(bounds) if text[a:b].strip()]
+
+
+def _list_items(text: str, rules: ReflowRules) -> list[str]:
+    """A lead-in run into its items -> the lead-in, then one `• ` line per item."""
+    lead_in = rules.lead_in.search(text)
+    if lead_in is None:
+        return [text]
+    head, rest = text[: lead_in.end()].strip(), text[lead_in.end() :].strip()
+    items = _split_outside_brackets(rest, _SEMICOLON_ITEM, keep=True)
+    if len(items) == 1:
+        items = _split_outside_brackets(rest, _CAPITAL_ITEM, keep=False)
+    return [head, *(f"• {item}" for item in items if item)]
+
+
+def _split_outside_brackets(text: str, separator: re.Pattern[str], keep: bool) -> list[str]:
+    """`text` cut at each `separator` outside brackets; `keep` leaves the separator (a trailing '; or',
+    the list's logic) at the end of the item before it."""
+    items, start = [], 0
+    for match in separator.finditer(text):
+        if _open_brackets(text[start : match.start()]):
+            continue
+        end = match.end() if keep else match.start()
+        items.append(text[start:end].strip())
+        start = match.end()
+    items.append(text[start:].strip())
+    return [item for item in items if item]

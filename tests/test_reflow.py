@@ -1,0 +1,81 @@
+"""Flattened pages: web pages saved as text with their line breaks lost (six in the tracker's corpus, four
+payers). Their lines are rebuilt from headings, labels, list lead-ins and sentence ends (extract/reflow.py);
+what the rebuilding may join is said in a warning. Expected values are in tests/expected/<doc_id>/, written
+from reading each page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from policydiff.extract.load import load_file
+from policydiff.extract.reflow import FLATTENED_WARNING, is_flattened
+
+from corpus import CORPUS, SEED_TEXTS, TRACKER, doc_id, extracted
+
+FLATTENED = [
+    "anthem/anthem_anthem-lab-00015_2026-02-05_185474c0c32a.html",
+    "bcbsnc/bcbsnc_bcbsnc-liquid-biopsy-g2054_2026-02-05_97c8003af937.html",
+    "bcbst/bcbst_bcbst-ctdna-liquid-biopsy_2026-02-05_d05542ad08ef.html",
+    "highmark/highmark_highmark-l113_2026-02-05_d4e017a69857.html",
+    "highmark/highmark_highmark-l123_2026-02-05_68af5f8c67c3.html",
+    "highmark/highmark_highmark-l267-navdx_2026-03-22_66bdeb4a45d0.html",
+]
+# Text with its line breaks: the seeds and the tracker's PDF texts are never reflowed.
+WITH_LINE_BREAKS = SEED_TEXTS + [path for path in TRACKER if path.suffix == ".pdf"]
+
+
+def _text(path: Path) -> str:
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("path", WITH_LINE_BREAKS, ids=doc_id)
+def test_text_with_line_breaks_is_not_flattened(path):
+    assert not is_flattened(_text(path))
+
+
+@pytest.mark.parametrize("name", FLATTENED)
+def test_a_flattened_page_is_read_and_says_its_lines_were_rebuilt(name):
+    path = CORPUS / "tracker" / name
+    assert is_flattened(_text(path))
+    policy = extracted(path)  # no longer refused as "not a coverage policy"
+    assert FLATTENED_WARNING in policy.warnings
+    assert policy.criteria
+
+
+def test_headings_in_capitals_and_a_run_in_list_are_rebuilt():
+    # BCBS Tennessee: "... POLICY Circulating tumor DNA ... MEDICAL APPROPRIATENESS Circulating tumor DNA
+    # ... if ALL of the following are met: Diagnosis of advanced or metastatic cancer (solid tumors)
+    # Treatment with a medication ... IMPORTANT REMINDERS Any specific products ..."
+    path = CORPUS / "tracker" / FLATTENED[2]
+    headings = [line.text for line in load_file(path).lines if line.heading_level]
+    assert headings[:4] == ["DESCRIPTION", "POLICY", "MEDICAL APPROPRIATENESS", "IMPORTANT REMINDERS"]
+    statement = next(node for node in extracted(path).criteria if node.logic == "all")
+    assert statement.text.endswith("if ALL of the following are met:")
+    assert statement.children[0].text == "Diagnosis of advanced or metastatic cancer (solid tumors)"
+    assert statement.children[-1].text.startswith("Individuals have not had previous somatic tumor testing")
+
+
+def test_header_labels_and_a_semicolon_list_are_rebuilt():
+    # Highmark: "Medical Policy: L-267-001 Topic: NavDx Section: Laboratory Effective Date: January 29, 2024
+    # ... when ONE or more of the following criteria have been met: Individual is prior to surgery for
+    # HPV-driven head and neck cancer; or Individual is within 5 years post-operative ..."
+    policy = extracted(CORPUS / "tracker" / FLATTENED[5])
+    assert (policy.policy_number, policy.title, policy.dates.effective) == (
+        "L-267-001",
+        "NavDx",
+        "2024-01-29",
+    )
+    statement = policy.criteria[0]
+    assert statement.logic == "any"
+    assert [child.text for child in statement.children] == [
+        "Individual is prior to surgery for HPV-driven head and neck cancer; or",
+        "Individual is within 5 years post-operative of having HPV-driven head and neck cancer.",
+    ]
+    assert {code.code for code in policy.codes} >= {"0356U"}
+
+
+def test_a_page_that_holds_each_block_twice_lists_it_once():
+    # BCBS North Carolina's saved page holds much of its text twice over (a script's copy beside the page).
+    lines = [line.text for line in load_file(CORPUS / "tracker" / FLATTENED[1]).lines]
+    assert lines.count("Origination: 01/2019") == 1
