@@ -271,7 +271,9 @@ def _starts_block(
     if line.top - previous.bottom > BLANK_LINE * (previous.bottom - previous.top):
         return True
     if line.text[:1].islower():
-        return False
+        # A short line that ends with its list's conjunction ("... cancer; and") ends an item: the
+        # lower-case line after it is the next item ("not been previously tested ..."), not its rest.
+        return trailing_conjunction(previous.text) is not None and _ends_short(previous, line, margin, slack)
     # A line that stopped short although the next word would have fitted was broken on purpose; an
     # unfinished sentence needs a clearly short line, as plain-text wrapping is ragged.
     if _ends_short(previous, line, margin, 0.0 if finished else slack):
@@ -407,7 +409,11 @@ def build_tree(blocks: list[Block]) -> list[Block]:
             attach(block)
             continue
         while stack and block.x0 <= stack[-1].x0 + INDENT_TOLERANCE:
-            stack.pop()
+            if _opens_run_in_list(stack[-1], block):
+                break
+            item = stack.pop()
+            if _goes_on_run_in_list(item, stack):
+                break
         if (
             stack
             and stack[-1].style is not None
@@ -420,6 +426,30 @@ def build_tree(blocks: list[Block]) -> list[Block]:
             continue
         attach(block)
     return roots
+
+
+def _opens_run_in_list(lead_in: Block, block: Block) -> bool:
+    """Unlabelled items set flush left under their lead-in ("a. Patient has:" over "either recurrent ...
+    cancer; and", "not been previously tested ..., and", "decided to seek ..."): the conjunction that
+    ends an item says a list has begun, whatever the indentation."""
+    return (
+        block.style is None
+        and lead_in.text.endswith(":")
+        and not lead_in.children
+        and trailing_conjunction(block.text) is not None
+    )
+
+
+def _goes_on_run_in_list(item: Block, stack: list[Block]) -> bool:
+    """Whether the list `item` belongs to goes on after it: an unlabelled item of a lead-in that ends
+    with a conjunction ("...; and") has a sibling after it."""
+    return (
+        item.style is None
+        and bool(stack)
+        and stack[-1].text.endswith(":")
+        and item in stack[-1].children
+        and trailing_conjunction(item.text) is not None
+    )
 
 
 def _heads_list(heading: Block, following: list[Block]) -> bool:

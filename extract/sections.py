@@ -109,8 +109,11 @@ def segment(doc: Document) -> list[Section]:
     body_size = doc.body_size
     sections = [Section(kind=PREAMBLE, heading="", level=0)]
     top_kind = PREAMBLE
+    last_seen = {normalize_heading(line.text): index for index, line in enumerate(doc.lines)}
     for index, line in enumerate(doc.lines):
-        if top_kind == "toc" and _is_toc_row(line):
+        # A contents list names the headings that come later: an entry is no heading, whether it prints a
+        # page number or (a web page's contents) names a heading that stands again further down.
+        if top_kind == "toc" and (_is_toc_row(line) or last_seen[normalize_heading(line.text)] > index):
             sections[-1].lines.append(line)
             continue
         kind = phrase_kind(line)

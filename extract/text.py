@@ -8,8 +8,10 @@ short blocks of lines repeated through the document.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
+from dataclasses import replace
 
 from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.errors import ExtractError
@@ -31,10 +33,17 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _MD_BULLET_BEFORE_LABEL = re.compile(r"^[-*+]\s+(?=(?:[IVXLC]+|[A-Za-z]|\d{1,2})[.)]\s)")
 _MD_BULLET = re.compile(r"^[-*+]\s+")
 _SPACES = re.compile(r"[ \u00a0]+")
+_NUMBER = re.compile(r"[0-9]+")
 
 INDENT_POINTS = 6.0  # x0 per leading space: keeps indentation comparable with PDF geometry
 FURNITURE_MIN_REPEATS = 3
 FURNITURE_MAX_WORDS = 10
+# A page count starts at page 1 or 2 (a first page may carry another header), and its marks stand a
+# page apart: consecutive codes in a table ("81191", "81192", ...) count up too, line after line.
+FIRST_PAGE_NUMBER_MAX = 2
+PAGE_MIN_LINES = 10
+# Lines of a page above a running header (a logo line, a title): more, and the count is a footer's.
+HEADER_MAX_LINES_ABOVE = 5
 
 
 # The bytes of a file that are not UTF-8, as Python's surrogateescape decoding shows them.
@@ -145,7 +154,55 @@ def _furniture_keys(lines: list[Line]) -> set[str]:
     glued = {a + b for a in keys for b in keys if a != b} | {
         a + " " + b for a in keys for b in keys if a != b
     }
-    return keys | glued
+    return keys | glued | _page_numbered_keys(lines)
+
+
+def _page_numbered_keys(lines: list[Line]) -> set[str]:
+    """Short lines that come back with a number counting up by one each time ("LAB46 | 1", "LAB46 | 2",
+    ...): a running header or footer with its page number, which exact repetition cannot find."""
+    return {line.text for run in _page_number_runs(lines) for _, line in run}
+
+
+def _page_number_runs(lines: list[Line]) -> list[list[tuple[int, Line]]]:
+    """Each set of short lines alike but for a number that counts up by one from each to the next."""
+    runs: dict[str, list[tuple[int, Line]]] = {}
+    for line in lines:
+        numbers = _NUMBER.findall(line.text)
+        if numbers and len(line.text.split()) <= FURNITURE_MAX_WORDS and line.heading_level is None:
+            runs.setdefault(_NUMBER.sub("#", line.text), []).append((int(numbers[-1]), line))
+    return [
+        run
+        for run in runs.values()
+        if len(run) >= FURNITURE_MIN_REPEATS
+        and run[0][0] <= FIRST_PAGE_NUMBER_MAX
+        and all(
+            later == earlier + 1 and below.top - above.top >= PAGE_MIN_LINES
+            for (earlier, above), (later, below) in itertools.pairwise(run)
+        )
+    ]
+
+
+def _paged_by_running_numbers(lines: list[Line]) -> tuple[list[Line], int]:
+    """A PDF's text saved without form feeds keeps its pages in a running header or footer that counts
+    them ("LAB46 | 2", "Page 2 of 9"): each line gets the page the count says it stands on (from a header
+    numbered n on, page n; after a footer numbered n, page n + 1), so that records point to pages."""
+    runs = _page_number_runs(lines)
+    if not runs:
+        return lines, 1
+    run = max(runs, key=len)
+    marks = {id(line): number for number, line in run}
+    first_number, first_line = run[0]
+    # A header stands at the top of its page: little of the body comes before its first copy.
+    header = sum(1 for line in lines if line.top < first_line.top) <= HEADER_MAX_LINES_ABOVE
+    page = first_number
+    paged: list[Line] = []
+    for line in lines:
+        if header and id(line) in marks:
+            page = marks[id(line)]
+        paged.append(replace(line, page=page))
+        if not header and id(line) in marks:
+            page = marks[id(line)] + 1
+    return paged, max(line.page for line in paged)
 
 
 def load_text(text: str, path: str, sha256: str) -> Document:
@@ -160,13 +217,16 @@ def load_text(text: str, path: str, sha256: str) -> Document:
             if line is not None:
                 lines.append(line)
     keys = _furniture_keys(lines)
+    page_count = len(pages)
+    if page_count == 1:
+        lines, page_count = _paged_by_running_numbers(lines)
     body = [line for line in lines if line.text not in keys]
     furniture = [line for line in lines if line.text in keys]
     return Document(
         path=path,
         format="text",
         sha256=sha256,
-        page_count=len(pages),
+        page_count=page_count,
         lines=body,
         furniture=furniture,
         warnings=[FLATTENED_WARNING] if flattened else [],
