@@ -9,6 +9,7 @@ from policydiff.diff.direction import (
     Verdict,
     combine,
     coverage_direction,
+    exclusions_apart,
     listed_item_direction,
     logic_direction,
     polarity,
@@ -307,6 +308,8 @@ def pair_verdict(
         parts.append(Verdict("unclear", (reason("place_or_kind"),)))
     elif before.coverage == after.coverage:  # a changed position explains its own words
         inserted, deleted = changed_words(ops, skip_numbers=bool(quantities))
+        exclusions, inserted, deleted = exclusions_apart(inserted, deleted)
+        parts.append(exclusions)
         parts.append(turned(wording_direction(inserted, deleted), sign))
     return combine(parts)
 

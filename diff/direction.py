@@ -39,6 +39,8 @@ class Verdict:
 
 
 NEUTRAL = Verdict("neutral")
+# A whole sentence: a capital first, a period last.
+_SENTENCE = re.compile(r"^[A-Z].*[.!]$", re.S)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class DirectionRules:
     requirement_words: tuple[re.Pattern[str], ...]
     widening_words: tuple[re.Pattern[str], ...]
     negation_words: tuple[re.Pattern[str], ...]
+    exclusion_sentences: tuple[re.Pattern[str], ...]
     code_token: re.Pattern[str]
     informational_sections: frozenset[str]
     unread_code_status: str
@@ -74,6 +77,8 @@ REASON_KEYS = (
     "widening_added",
     "widening_removed",
     "negation",
+    "exclusion_added",
+    "exclusion_removed",
     "code_added",
     "code_removed",
     "code_status",
@@ -124,6 +129,7 @@ def direction_rules() -> DirectionRules:
         requirement_words=_patterns(data, "requirement_words"),
         widening_words=_patterns(data, "widening_words"),
         negation_words=_patterns(data, "negation_words"),
+        exclusion_sentences=_patterns(data, "exclusion_sentences"),
         code_token=_patterns({"code_token": [data.get("code_token")]}, "code_token")[0],
         informational_sections=frozenset(_strings(data, "informational_sections")),
         unread_code_status=status,
@@ -365,6 +371,29 @@ def wording_direction(inserted: Sequence[str], deleted: Sequence[str]) -> Verdic
 
 def cue_count(patterns: Sequence[re.Pattern[str]], phrases: Sequence[str]) -> int:
     return sum(len(pattern.findall(phrase)) for pattern in patterns for phrase in phrases)
+
+
+def exclusions_apart(inserted: Sequence[str], deleted: Sequence[str]) -> tuple[Verdict, list[str], list[str]]:
+    """Whole sentences inserted or deleted that exclude something by themselves ("... is non-covered."),
+    as their own verdict (an exclusion added: stricter; removed: looser, wherever it stands, so never
+    turned by a context of denial), and the other phrases, for wording_direction."""
+    added, removed = _exclusion_sentences(inserted), _exclusion_sentences(deleted)
+    verdicts = [
+        *([Verdict("stricter", (reason("exclusion_added", words=quoted(added)),))] if added else []),
+        *([Verdict("looser", (reason("exclusion_removed", words=quoted(removed)),))] if removed else []),
+    ]
+    return (
+        combine(verdicts),
+        [phrase for phrase in inserted if phrase.strip() not in added],
+        [phrase for phrase in deleted if phrase.strip() not in removed],
+    )
+
+
+def _exclusion_sentences(phrases: Sequence[str]) -> list[str]:
+    """Whole sentences among `phrases` that state a non-coverage of their own ("NGS for cancer screening
+    of patients without symptoms is non-covered.")."""
+    sentences = [phrase.strip() for phrase in phrases if _SENTENCE.match(phrase.strip())]
+    return matching(direction_rules().exclusion_sentences, sentences)
 
 
 def quoted(phrases: Sequence[str]) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from policydiff.diff.direction import (
     NEUTRAL,
@@ -23,6 +23,7 @@ from policydiff.diff.direction import (
     codes_in_words,
     combine,
     direction_rules,
+    exclusions_apart,
     listed_item_direction,
     logic_direction,
     polarity,
@@ -54,6 +55,9 @@ ENUMERATOR = re.compile(r"(?<![\w)])\(?(?:[0-9]{1,2}|[a-z]|[ivx]{1,4})\)(?=\s)")
 SIMILAR_SENTENCE = 60
 # A page number line ("Page 2 of 6", "- 2 -"); a bare number may be the policy's own (a line break in "per
 # 30 days"), so it stays.
+BULLET_LINE = re.compile(r"\s*[•▪◦●■\uf0b7]\s")
+# What starts a clause of a passage that runs a list together: a lead-in's colon, a bullet.
+CLAUSE_MARKS = (":", "•", "▪", "◦", "●", "\uf0b7")
 PAGE_NUMBER_LINE = re.compile(r"\s*(?:page\s+\d{1,3}(?:\s+of\s+\d{1,3})?|-\s*\d{1,3}\s*-)\s*", re.I)
 FURNITURE = "furniture"  # the kind of passages the loader set aside as page furniture
 ISO_DATE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")  # ratio of two sentences that are one sentence edited
@@ -75,6 +79,9 @@ class Passage:
     heading: str
     page: int | None
     text: str
+    # The last lead-in before it in its section ("... is medically necessary when:"): the coverage
+    # position of a list item whose own words state none.
+    lead_in: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -92,24 +99,29 @@ def passages(sections: Sequence[DocumentSection], furniture: Sequence[Line] = ()
         heading = section.heading.strip()
         if heading:  # a heading is the policy's words too (and a line may be taken for one)
             found.append(Passage(section.kind, heading, section.page, heading))
+        lead_in = ""
         for block in blocks(section):
             if block[0].is_row:
                 row = " ".join(cell.text for cell in block[0].cells if cell.text.strip())
                 found.append(Passage(section.kind, heading, block[0].page, row))
-            else:
-                text = " ".join(line.text for line in block)
-                found.extend(sentences(section.kind, heading, block[0].page, text))
+                continue
+            text = " ".join(line.text for line in block)
+            for passage in sentences(section.kind, heading, block[0].page, text):
+                found.append(replace(passage, lead_in=lead_in))
+                if passage.text.endswith(":"):  # "... is medically necessary when:" heads what follows
+                    lead_in = passage.text
     return [passage for passage in found if passage.key]
 
 
 def blocks(section: DocumentSection) -> list[list[Line]]:
-    """Runs of running-text lines, and each table row alone; page numbers the loader left are dropped."""
+    """Runs of running-text lines (a bulleted line starts one), and each table row alone; page numbers
+    the loader left are dropped."""
     found: list[list[Line]] = []
     for line in section.lines:
         if PAGE_NUMBER_LINE.fullmatch(line.text):
             continue
-        if line.is_row or not found or found[-1][0].is_row:
-            found.append([line])
+        if line.is_row or not found or found[-1][0].is_row or BULLET_LINE.match(line.text):
+            found.append([line])  # a list item is a passage of its own: its bullet ends no sentence
         else:
             found[-1].append(line)
     return found
@@ -359,7 +371,9 @@ def sentence_change(
     section = DIFF_SECTION.get(place.kind, "metadata")
     if section == "revisions" and coverage_of(place.text):
         section = "criteria"  # a statement of coverage a segmenter took into the log is the policy's text
-    verdict = text_verdict(place.kind, ops, before.text if before else None, after.text if after else None)
+    verdict = text_verdict(
+        place.kind, ops, before.text if before else None, after.text if after else None, place.lead_in
+    )
     kind = "modified" if before and after else ("added" if after else "removed")
     subject = f"text of {place.heading or place.kind}"
     return Change(
@@ -383,7 +397,9 @@ def sentence_change(
     )
 
 
-def text_verdict(kind: str, ops: list[WordOp], before: str | None, after: str | None) -> Verdict:
+def text_verdict(
+    kind: str, ops: list[WordOp], before: str | None, after: str | None, lead_in: str = ""
+) -> Verdict:
     """Which way a changed sentence moved coverage, read from its words.
 
     A sentence that states a coverage position is read wherever it stands (a segmenter may have put
@@ -392,7 +408,7 @@ def text_verdict(kind: str, ops: list[WordOp], before: str | None, after: str | 
     removed; a changed 'any/all of the following' is a change of logic; the rest goes by the words
     inserted and deleted, turned around in a statement of non-coverage.
     """
-    stated = coverage_of(after or before or "")
+    stated = coverage_of(after or before or "") or coverage_of(lead_in)
     if stated is None and kind in direction_rules().informational_sections:
         return NEUTRAL
     if before is None or after is None:
@@ -400,6 +416,12 @@ def text_verdict(kind: str, ops: list[WordOp], before: str | None, after: str | 
             return listed_item_direction("statement", stated[0], None, 1, added=after is not None)
     elif logic_cue(before) != logic_cue(after):
         return logic_direction(logic_cue(before), logic_cue(after))
+    else:
+        # A passage may hold a whole list, lead-ins and items run together: the lead-in that changed is
+        # the clause around the first change ("... carcinomas when ALL -> ANY of the following ...:").
+        left, right = changed_clauses(ops)
+        if logic_cue(left) != logic_cue(right):
+            return logic_direction(logic_cue(left), logic_cue(right))
     sign = polarity("statement", stated[0]) if stated else 1
     thresholds = [threshold_direction(q.before, q.after) for q in number_changes(ops)]
     words = [op for op in ops if op.significance == "substantive" and not (thresholds and has_digit(op))]
@@ -413,7 +435,28 @@ def text_verdict(kind: str, ops: list[WordOp], before: str | None, after: str | 
         return wording_direction(
             inserted, deleted
         )  # codes listed in the text: their status, not the sentence's
-    return turned(combine([*thresholds, wording_direction(inserted, deleted)]), sign)
+    exclusions, inserted, deleted = exclusions_apart(inserted, deleted)
+    return combine([exclusions, turned(combine([*thresholds, wording_direction(inserted, deleted)]), sign)])
+
+
+def changed_clauses(ops: list[WordOp]) -> tuple[str, str]:
+    """Each side's clause around the first substantive run: from the list mark or ':' before it to the
+    ':' after it (where a lead-in ends)."""
+    left = right = ""
+    start: tuple[int, int] | None = None
+    for op in ops:
+        if start is None and op.significance == "substantive":
+            start = (len(left), len(right))
+        left, right = left + op.left, right + op.right
+    if start is None:
+        return left, right
+    return clause_at(left, start[0]), clause_at(right, start[1])
+
+
+def clause_at(text: str, at: int) -> str:
+    begin = max(text.rfind(mark, 0, at) for mark in CLAUSE_MARKS) + 1
+    end = text.find(":", at)
+    return text[begin : end + 1 if end >= 0 else len(text)]
 
 
 def has_digit(op: WordOp) -> bool:
