@@ -42,8 +42,6 @@ FURNITURE_MAX_WORDS = 10
 # page apart: consecutive codes in a table ("81191", "81192", ...) count up too, line after line.
 FIRST_PAGE_NUMBER_MAX = 2
 PAGE_MIN_LINES = 10
-# Lines of a page above a running header (a logo line, a title): more, and the count is a footer's.
-HEADER_MAX_LINES_ABOVE = 5
 
 
 # The bytes of a file that are not UTF-8, as Python's surrogateescape decoding shows them.
@@ -164,25 +162,29 @@ def _page_numbered_keys(lines: list[Line]) -> set[str]:
 
 
 def _page_number_runs(lines: list[Line]) -> list[list[tuple[int, Line]]]:
-    """Each set of short lines alike but for a number that counts up by one from each to the next."""
-    runs: dict[str, list[tuple[int, Line]]] = {}
+    """Each set of short lines alike but for a number that counts up by one from each to the next, a
+    page apart, from page 1 or 2 ("LAB46 | 2"; in "Page 2 of 9" the count is the first number)."""
+    alike: dict[str, list[tuple[list[int], Line]]] = {}
     for line in lines:
-        numbers = _NUMBER.findall(line.text)
+        numbers = [int(number) for number in _NUMBER.findall(line.text)]
         if numbers and len(line.text.split()) <= FURNITURE_MAX_WORDS and line.heading_level is None:
-            runs.setdefault(_NUMBER.sub("#", line.text), []).append((int(numbers[-1]), line))
-    return [
-        run
-        for run in runs.values()
-        if len(run) >= FURNITURE_MIN_REPEATS
-        and run[0][0] <= FIRST_PAGE_NUMBER_MAX
-        and all(
-            later == earlier + 1 and below.top - above.top >= PAGE_MIN_LINES
-            for (earlier, above), (later, below) in itertools.pairwise(run)
-        )
-    ]
+            alike.setdefault(_NUMBER.sub("#", line.text), []).append((numbers, line))
+    runs = []
+    for group in alike.values():
+        if len(group) < FURNITURE_MIN_REPEATS:
+            continue
+        for position in range(len(group[0][0])):
+            run = [(numbers[position], line) for numbers, line in group]
+            if run[0][0] <= FIRST_PAGE_NUMBER_MAX and all(
+                later == earlier + 1 and below.top - above.top >= PAGE_MIN_LINES
+                for (earlier, above), (later, below) in itertools.pairwise(run)
+            ):
+                runs.append(run)
+                break
+    return runs
 
 
-def _paged_by_running_numbers(lines: list[Line]) -> tuple[list[Line], int]:
+def _paged_by_running_numbers(lines: list[Line], furniture: set[str]) -> tuple[list[Line], int]:
     """A PDF's text saved without form feeds keeps its pages in a running header or footer that counts
     them ("LAB46 | 2", "Page 2 of 9"): each line gets the page the count says it stands on (from a header
     numbered n on, page n; after a footer numbered n, page n + 1), so that records point to pages."""
@@ -192,16 +194,27 @@ def _paged_by_running_numbers(lines: list[Line]) -> tuple[list[Line], int]:
     run = max(runs, key=len)
     marks = {id(line): number for number, line in run}
     first_number, first_line = run[0]
-    # A header stands at the top of its page: little of the body comes before its first copy.
-    header = sum(1 for line in lines if line.top < first_line.top) <= HEADER_MAX_LINES_ABOVE
-    page = first_number
+    # Header or footer: whichever leaves fewer lines outside the pages it counts. Read as a header,
+    # the lines above its first copy are off the count (unless that copy is page 2's: they are page 1);
+    # read as a footer, the lines below its last copy are.
+    last_line = run[-1][1]
+    # (Body lines only: a disclaimer printed on every page, however long its lines, stands around the
+    # count on every page.)
+    repeated = Counter(line.text for line in lines)
+    body = [
+        line for line in lines if line.text not in furniture and repeated[line.text] < FURNITURE_MIN_REPEATS
+    ]
+    above = sum(1 for line in body if line.top < first_line.top) if first_number == 1 else 0
+    below = sum(1 for line in body if line.top > last_line.top)
+    header = above <= below
+    page = max(first_number - 1, 1) if header else first_number
     paged: list[Line] = []
     for line in lines:
         if header and id(line) in marks:
             page = marks[id(line)]
         paged.append(replace(line, page=page))
-        if not header and id(line) in marks:
-            page = marks[id(line)] + 1
+        if not header and id(line) in marks and line is not last_line:
+            page = marks[id(line)] + 1  # (what trails the last footer is still its page's)
     return paged, max(line.page for line in paged)
 
 
@@ -219,7 +232,7 @@ def load_text(text: str, path: str, sha256: str) -> Document:
     keys = _furniture_keys(lines)
     page_count = len(pages)
     if page_count == 1:
-        lines, page_count = _paged_by_running_numbers(lines)
+        lines, page_count = _paged_by_running_numbers(lines, keys)
     body = [line for line in lines if line.text not in keys]
     furniture = [line for line in lines if line.text in keys]
     return Document(
