@@ -55,9 +55,11 @@ ENUMERATOR = re.compile(r"(?<![\w)])\(?(?:[0-9]{1,2}|[a-z]|[ivx]{1,4})\)(?=\s)")
 SIMILAR_SENTENCE = 60
 # A page number line ("Page 2 of 6", "- 2 -"); a bare number may be the policy's own (a line break in "per
 # 30 days"), so it stays.
-BULLET_LINE = re.compile(r"\s*[•▪◦●■\uf0b7]\s")
+# List bullets (U+F0B7: the Symbol-font bullet a PDF text extraction keeps).
+BULLETS = "•▪◦●■\uf0b7"
+BULLET_LINE = re.compile(rf"\s*[{BULLETS}]\s")
 # What starts a clause of a passage that runs a list together: a lead-in's colon, a bullet.
-CLAUSE_MARKS = (":", "•", "▪", "◦", "●", "\uf0b7")
+CLAUSE_MARKS = (":", *BULLETS)
 PAGE_NUMBER_LINE = re.compile(r"\s*(?:page\s+\d{1,3}(?:\s+of\s+\d{1,3})?|-\s*\d{1,3}\s*-)\s*", re.I)
 FURNITURE = "furniture"  # the kind of passages the loader set aside as page furniture
 ISO_DATE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")  # ratio of two sentences that are one sentence edited

@@ -13,7 +13,7 @@ from functools import cache
 
 from policydiff.extract.dates import find_date
 from policydiff.extract.document import Document, Line, Section
-from policydiff.extract.rules import RuleFileError, load_rules, regex_list, string_list
+from policydiff.extract.rules import RuleFileError, load_rules, phrase_alternation, regex_list, string_list
 from policydiff.extract.sections import PREAMBLE, heading_phrases, normalize_heading
 from policydiff.model import Dates
 
@@ -56,10 +56,7 @@ class Metadata:
 
 
 def _label_pattern(labels: list[str], separator: str = r"\s*[:#.]?\s*") -> re.Pattern[str]:
-    alternatives = "|".join(
-        re.escape(label).replace(r"\ ", r"\s*") for label in sorted(labels, key=len, reverse=True)
-    )
-    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![a-z]){separator}", re.I)
+    return re.compile(rf"(?<![A-Za-z])(?:{phrase_alternation(labels)})(?![a-z]){separator}", re.I)
 
 
 @cache

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 
-from policydiff.extract.rules import RuleFileError, load_rules, string_list
+from policydiff.extract.rules import RuleFileError, load_rules, phrase_alternation, regex, string_list
 from policydiff.extract.sections import heading_phrases, normalize_heading
 
 # A text is flattened when a line this long stands in a text of this many characters per line on average.
@@ -31,6 +31,7 @@ FLATTENED_WARNING = (
 )
 
 REFERENCES = "references"
+WORD_SPACE = r"\s+"  # between the words of a heading or label: run-together words are prose
 # The longest block of lines looked for as repeated right after itself.
 REPEATED_BLOCK_MAX_LINES = 40
 _TAG = re.compile(r"<[^<>]{0,300}>")
@@ -62,12 +63,6 @@ class ReflowRules:
     caps_min_letters: int
 
 
-def _alternation(phrases: list[str]) -> str:
-    """Phrases as a regular expression alternation, longest first, any run of spaces between words."""
-    ordered = sorted({phrase.strip().lower() for phrase in phrases}, key=len, reverse=True)
-    return "|".join(r"\s+".join(re.escape(word) for word in phrase.split()) for phrase in ordered)
-
-
 @cache
 def reflow_rules() -> ReflowRules:
     rules = load_rules("reflow")
@@ -83,22 +78,14 @@ def reflow_rules() -> ReflowRules:
     return ReflowRules(
         abbreviations=frozenset(word.lower() for word in string_list(rules, "abbreviations", "reflow")),
         # A label is printed capitalised and followed by ':' (or '#:'); a lower-case one is prose.
-        label=re.compile(rf"(?<![\w#])(?=[A-Z])(?i:{_alternation(labels)})\s*#?\s*:(?=\s)"),
-        heading=re.compile(rf"(?<!\w)(?i:{_alternation(list(heading_phrases()))})(?![\w:])"),
-        lead_in=_pattern(rules, "list_lead_in"),
-        position_label=_pattern(rules, "position_label"),
+        label=re.compile(rf"(?<![\w#])(?=[A-Z])(?i:{phrase_alternation(labels, WORD_SPACE)})\s*#?\s*:(?=\s)"),
+        heading=re.compile(
+            rf"(?<!\w)(?i:{phrase_alternation(list(heading_phrases()), WORD_SPACE)})(?![\w:])"
+        ),
+        lead_in=regex(rules, "list_lead_in", "reflow"),
+        position_label=regex(rules, "position_label", "reflow"),
         caps_min_letters=minimum,
     )
-
-
-def _pattern(rules: dict, key: str) -> re.Pattern[str]:
-    value = rules.get(key)
-    if not isinstance(value, str):
-        raise RuleFileError(f"rule file reflow.toml: '{key}' must be a regular expression")
-    try:
-        return re.compile(value, re.I)
-    except re.error as error:
-        raise RuleFileError(f"rule file reflow.toml: '{key}' {value!r}: {error}") from error
 
 
 def is_flattened(text: str) -> bool:

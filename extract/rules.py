@@ -38,10 +38,26 @@ def string_list(rules: dict, key: str, file: str) -> list[str]:
 
 def regex_list(rules: dict, key: str, file: str, flags: int = re.I) -> list[re.Pattern[str]]:
     """Compiled regular expressions at `key`; a pattern that does not compile is named in the error."""
-    compiled = []
-    for pattern in string_list(rules, key, file):
-        try:
-            compiled.append(re.compile(pattern, flags))
-        except re.error as error:
-            raise RuleFileError(f"rule file {file}.toml: '{key}' pattern {pattern!r}: {error}") from error
-    return compiled
+    return [_compiled(pattern, key, file, flags) for pattern in string_list(rules, key, file)]
+
+
+def regex(rules: dict, key: str, file: str, flags: int = re.I) -> re.Pattern[str]:
+    """The one compiled regular expression at `key`, or a RuleFileError naming the file and key."""
+    pattern = rules.get(key)
+    if not isinstance(pattern, str):
+        raise RuleFileError(f"rule file {file}.toml: '{key}' must be a regular expression")
+    return _compiled(pattern, key, file, flags)
+
+
+def _compiled(pattern: str, key: str, file: str, flags: int) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as error:
+        raise RuleFileError(f"rule file {file}.toml: '{key}' pattern {pattern!r}: {error}") from error
+
+
+def phrase_alternation(phrases: list[str], space: str = r"\s*") -> str:
+    """Phrases of a rule file as one regular-expression alternation, longest first (so a longer phrase
+    wins over one it holds), `space` between their words."""
+    ordered = sorted({phrase.strip() for phrase in phrases}, key=len, reverse=True)
+    return "|".join(space.join(re.escape(word) for word in phrase.split()) for phrase in ordered)
