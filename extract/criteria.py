@@ -27,6 +27,7 @@ from policydiff.model import Box, Criterion
 
 INDENT_TOLERANCE = 3.0  # points: within this, two blocks start at the same indentation
 HEADING_MAX_WORDS = 8
+SUBJECT_MAX_WORDS = 6  # words before a coverage position that open a sentence with it
 PARAGRAPH_SPACING = 1.3  # a line further below the previous than this many usual line pitches starts a block
 UNFINISHED_SLACK = 0.25
 BLANK_LINE = 0.75  # ... as does white space above it of most of a line's height
@@ -278,7 +279,29 @@ def _starts_block(
     # unfinished sentence needs a clearly short line, as plain-text wrapping is ragged.
     if _ends_short(previous, line, margin, 0.0 if finished else slack):
         return True
+    # A line that opens on a coverage statement's subject ("Liquid (ctDNA) based testing is considered
+    # medically necessary ...") after an unfinished line that states no position and stopped where the
+    # subject's first word would have fitted starts a sentence: the line above is a heading set over it
+    # ("Individuals with ... metastatic non-small cell lung cancer").
+    if (
+        not finished
+        and _opens_with_a_position(line.text)
+        and coverage_of(previous.text) is None
+        and _ends_short(previous, line, margin)
+    ):
+        return True
     return _looks_like_heading(previous.text)
+
+
+def _opens_with_a_position(text: str) -> bool:
+    """Whether a capitalised line states a coverage position after a subject of a few words."""
+    position = coverage_of(text)
+    return (
+        text[:1].isupper()
+        and position is not None
+        and len(text[: position[1]].split()) <= SUBJECT_MAX_WORDS
+        and not _TERMINAL.search(text[: position[1]].rstrip())
+    )
 
 
 def _looks_like_heading(text: str) -> bool:

@@ -3,7 +3,9 @@
 A heading whose words match a phrase of the data file starts a section of that kind at level 1.
 A line that only looks like a heading (larger than the body text, or a short bold line) starts a
 sub-section that inherits the kind of the section around it, so "Home Sleep Apnea Testing" under
-"Coverage Rationale" is still criteria.
+"Coverage Rationale" is still criteria; but one marked up as the known heading above it (the same
+markup level) is its peer: it ends that section and opens one of kind OTHER, which no field reads. Known
+headings of no field's kind ("Summary for Members and Families") are of kind OTHER by phrase.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from functools import cache
 
 from policydiff.extract.document import Document, Line, Section
-from policydiff.extract.rules import RuleFileError, load_rules, string_list
+from policydiff.extract.rules import RuleFileError, load_rules, regex, string_list
 
 _TRAILING_PAGE = re.compile(r"[\s.…]*\d{1,3}$")
 _NON_WORD = re.compile(r"[^\w/&,()\-.' ]+")
@@ -23,7 +25,12 @@ _LIST_LABEL = re.compile(rf"^(?:[•▪§o\-–]|{_OUTLINE})\s")
 _OUTLINE_LABEL = re.compile(rf"^{_OUTLINE}\s")
 
 MAX_HEADING_WORDS = 12
+TABLE_KINDS = ("codes", "revisions")  # sections whose heading a table follows
+MAX_QUALIFIERS = 3  # words before a known phrase that still make a heading of it
+MIN_QUALIFIED_WORDS = 3  # and the fewest words of that phrase
 PREAMBLE = "preamble"
+OTHER = "other"  # sections no field reads: a known phrase of no field, or an unknown peer heading
+REMARK_TABLE = "remark"  # the table of sections.toml that is no section kind
 
 
 def normalize_heading(text: str) -> str:
@@ -40,6 +47,8 @@ def heading_phrases() -> dict[str, str]:
     rules = load_rules("sections")
     phrases: dict[str, str] = {}
     for kind, entry in rules.items():
+        if kind == REMARK_TABLE:
+            continue
         if not isinstance(entry, dict):
             raise RuleFileError(f"rule file sections.toml: [{kind}] must be a table with 'phrases'")
         for phrase in string_list(entry, "phrases", "sections"):
@@ -48,6 +57,12 @@ def heading_phrases() -> dict[str, str]:
                 raise RuleFileError(f"rule file sections.toml: phrase {phrase!r} is under two kinds")
             phrases[key] = kind
     return phrases
+
+
+@cache
+def heading_remark() -> re.Pattern[str]:
+    """A remark in brackets after a heading's words ("CPT/HCPCS Codes (Note: the inclusion of a code")."""
+    return regex(load_rules("sections")[REMARK_TABLE], "pattern", "sections")
 
 
 def heading_text(line: Line) -> str | None:
@@ -65,13 +80,46 @@ def phrase_kind(line: Line) -> str | None:
     text = heading_text(line)
     if text is None:
         return None
-    if len(text.split()) > MAX_HEADING_WORDS:
+    # A line that starts in lower case ends a sentence wrapped from the line before ("... indications.").
+    if line.heading_level is None and text.lstrip()[:1].islower():
         return None
     label = _LIST_LABEL.match(text)
-    if label is None:
-        return heading_phrases().get(normalize_heading(text))
-    if _numbered_heading(line, text):
-        return heading_phrases().get(normalize_heading(text[label.end() :]))
+    if label is not None:
+        if not _numbered_heading(line, text):
+            return None
+        text = text[label.end() :]
+    return _known_heading(text)
+
+
+def _known_heading(text: str) -> str | None:
+    """The kind of a heading's words: the whole phrase, else the phrase before a remark in brackets, else
+    a compound of known phrases of one kind ("Description/Scope", "Background/Overview")."""
+    phrases = heading_phrases()
+    for candidate in (text, heading_remark().sub("", text)):
+        if len(candidate.split()) <= MAX_HEADING_WORDS and (
+            kind := phrases.get(normalize_heading(candidate))
+        ):
+            return kind
+    words = text.split()
+    if len(words) > MAX_HEADING_WORDS:
+        return None
+    if "/" in text:
+        kinds = {phrases.get(normalize_heading(part)) for part in text.split("/")}
+        if len(kinds) == 1 and None not in kinds:
+            return kinds.pop()
+    return _qualified_phrase(words)
+
+
+def _qualified_phrase(words: list[str]) -> str | None:
+    """The kind of a title-cased heading that ends in a known phrase of three or more words after a few
+    qualifying words ("Joint BCBSM/BCN Medical Policy History"); a sentence's end never qualifies, nor a
+    masthead that ends in a shorter phrase ("Medical Coverage Policy")."""
+    if not all(word[:1].isupper() or not word[:1].isalpha() for word in words):
+        return None
+    phrases = heading_phrases()
+    for start in range(1, min(len(words) - MIN_QUALIFIED_WORDS, MAX_QUALIFIERS) + 1):
+        if kind := phrases.get(normalize_heading(" ".join(words[start:]))):
+            return kind
     return None
 
 
@@ -109,25 +157,69 @@ def segment(doc: Document) -> list[Section]:
     body_size = doc.body_size
     sections = [Section(kind=PREAMBLE, heading="", level=0)]
     top_kind = PREAMBLE
+    top_line: Line | None = None
+    subheadings_alike = False
     last_seen = {normalize_heading(line.text): index for index, line in enumerate(doc.lines)}
+    listed: set[str] = set()  # the headings a contents list names
+    listed_kind: str | None = None  # the kind of the last known heading it names
     for index, line in enumerate(doc.lines):
         # A contents list names the headings that come later: an entry is no heading, whether it prints a
         # page number or (a web page's contents) names a heading that stands again further down.
         if top_kind == "toc" and (_is_toc_row(line) or last_seen[normalize_heading(line.text)] > index):
             sections[-1].lines.append(line)
+            listed.add(normalize_heading(heading_text(line) or line.text))
             continue
         kind = phrase_kind(line)
-        if kind is not None:
+        following = doc.lines[index + 1] if index + 1 < len(doc.lines) else None
+        continued = _continues(line, following) and not heading_remark().search(line.text)
+        if kind is not None and not continued and not _heads_a_column(sections[-1], kind):
             sections.append(Section(kind=kind, heading=heading_text(line) or "", level=1))
-            top_kind = kind
+            top_kind, top_line, subheadings_alike = kind, line, False
+            if normalize_heading(heading_text(line) or "") in listed:
+                listed_kind = kind
+            continue
+        if kind is None and not continued and _names_listed(line, listed):
+            # A heading the contents list names in words no phrase knows ("General Criteria for Genetic
+            # Liquid Biopsy Testing") is part of the last listed known heading's section, even after an
+            # unlisted one ("Definitions" inside it); before any, of no field's kind.
+            kind = listed_kind or OTHER
+            sections.append(Section(kind=kind, heading=line.text, level=2 if kind == top_kind else 1))
+            top_kind, top_line, subheadings_alike = kind, line, False
             continue
         level = typographic_level(line, body_size)
-        following = doc.lines[index + 1] if index + 1 < len(doc.lines) else None
         if level is not None and top_kind != PREAMBLE and not _continues(line, following):
-            sections.append(Section(kind=top_kind, heading=line.text, level=level))
+            alike = top_line is not None and _set_alike(line, top_line)
+            if alike and sections[-1].lines and not subheadings_alike:
+                top_kind, top_line = OTHER, line
+                sections.append(Section(kind=top_kind, heading=line.text, level=1))
+            else:
+                # A heading whose first sub-heading stands right under it, set alike, sets its others so.
+                subheadings_alike = subheadings_alike or alike
+                sections.append(Section(kind=top_kind, heading=line.text, level=level))
             continue
         sections[-1].lines.append(line)
     return [section for section in sections if section.lines or section.heading]
+
+
+def _names_listed(line: Line, listed: set[str]) -> bool:
+    """Whether a line is a heading the contents list names, not a sentence ending in its words."""
+    text = line.text.strip()
+    return bool(listed) and not _SENTENCE_END.search(text) and normalize_heading(text) in listed
+
+
+def _heads_a_column(current: Section, kind: str) -> bool:
+    """Whether a known phrase right under the heading of a table section, before any line of it, is the
+    table's first column header ("Policy" / "Effective Date" under a policy history heading)."""
+    return current.kind in TABLE_KINDS and current.level == 1 and not current.lines and kind != current.kind
+
+
+def _set_alike(line: Line, heading: Line) -> bool:
+    """Whether a heading line is marked up as (or above) a known heading (HTML <h2> after <h2>). Size and
+    weight alone do not tell: templates set their sub-headings as their section headings ("Prepay
+    Review" under "Policy/Criteria"), so in a PDF an unknown heading stays a sub-section."""
+    if line.heading_level is None or heading.heading_level is None:
+        return False
+    return line.heading_level <= heading.heading_level
 
 
 def _continues(line: Line, following: Line | None) -> bool:

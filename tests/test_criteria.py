@@ -226,10 +226,21 @@ def test_mixed_and_or_is_left_open_with_a_warning():
         ("Cosmetic surgery is not covered.", "not_covered"),
         ("DLI is considered medically necessary following HSCT.", "medically_necessary"),
         ("the item(s) will be denied as not reasonable and necessary.", "not_medically_necessary"),
+        # BCBS Michigan: "established" beside "investigational"
+        (
+            "The use of ctDNA is established when ALL of the following criteria are met.",
+            "medically_necessary",
+        ),
+        ("A PLA test is considered established when the following criteria are met:", "medically_necessary"),
+        ("Medical necessity of ctDNA testing has not been established.", "not_medically_necessary"),
     ],
 )
 def test_coverage_wordings(text, coverage):
     assert coverage_of(text)[0] == coverage
+
+
+def test_a_diagnosis_established_by_a_test_states_no_coverage():
+    assert coverage_of("The diagnosis is established by biopsy.") is None
 
 
 def test_lone_coverage_sentences_are_indication_or_exclusion():
@@ -364,3 +375,20 @@ def test_the_lead_in_cue_wins_over_conflicting_conjunctions_with_a_warning():
     )
     assert tree(result)[0] == ("1", "statement", "any")
     assert any("read as 'any', check it by hand" in warning for warning in result.warnings)
+
+
+def test_a_population_line_over_a_coverage_sentence_is_not_its_subject():
+    # Carelon prints "Individuals with locally advanced (stage IIIb), recurrent, or metastatic non-small cell
+    # lung cancer" (no full stop) over "Liquid (ctDNA) based testing is considered medically necessary
+    # ...": read as one sentence, the population became part of the service's name.
+    policy = extracted(
+        CORPUS / "tracker" / "carelon" / "carelon_carelon-liquid-biopsy-2025_2026-02-05_7b656afb3d46.pdf"
+    )
+    texts = [node.text for node in iter_criteria(policy.criteria)]
+    assert any(
+        text.startswith(
+            "Liquid (ctDNA) based testing is considered medically necessary for individuals with pathologically confirmed locally advanced (stage IIIb)"
+        )
+        for text in texts
+    )
+    assert not any("lung" in service.lower() for service in policy.services), policy.services

@@ -1,0 +1,102 @@
+"""Section segmentation on real documents: each heading shape held by the document that showed it.
+
+Expected kinds were read from the documents: what the heading says and what stands under it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from policydiff.extract.document import Section
+from policydiff.extract.load import load_file
+from policydiff.extract.sections import OTHER, segment
+from policydiff.model.policy import iter_criteria
+
+from corpus import CORPUS, extracted
+
+ANTHEM = CORPUS / "real" / "anthem"
+BCBSM = CORPUS / "tracker" / "bcbsm"
+CARDIAC_STRESS = ANTHEM / "CG-MED-57 Cardiac Stress Testing with Electrocardiogram.pdf"
+BARIATRIC = ANTHEM / "CG-SURG-83 Bariatric Surgery and Other Treatments for Clinically Severe Obesity.pdf"
+CTDNA = BCBSM / "bcbsm_bcbsm-ctdna_2026-02-05_00cdf7069ec7.pdf"
+COUNSELING = BCBSM / "bcbsm_bcbsm-genetic-testing-counseling_2026-02-05_c494cf33f78a.pdf"
+SUSCEPTIBILITY = BCBSM / "bcbsm_bcbsm-cancer-susceptibility_2026-02-05_f315316bad8f.pdf"
+GENE_PANELS = CORPUS / "tracker" / "anthem" / "anthem_anthem-gene-52_2026-02-05_3aae824a0055.pdf"
+CARELON = CORPUS / "tracker" / "carelon" / "carelon_carelon-liquid-biopsy-2025_2026-02-05_7b656afb3d46.pdf"
+BCBST = CORPUS / "tracker" / "bcbst" / "bcbst_bcbst-ctdna-liquid-biopsy_2026-02-05_d05542ad08ef.html"
+
+
+@cache
+def sections(path: Path) -> list[Section]:
+    return segment(load_file(path))
+
+
+def kind_of(path: Path, heading: str) -> str:
+    return next(section.kind for section in sections(path) if section.heading.strip().startswith(heading))
+
+
+def test_a_summary_for_members_is_no_criteria():
+    # Anthem's plain-language retelling of the policy, after the criteria: "Cardiac stress testing with
+    # EKG is not clinically appropriate when ..." is not a second set of criteria.
+    assert kind_of(CARDIAC_STRESS, "Summary for Members and Families") == OTHER
+    texts = [node.text for node in iter_criteria(extracted(CARDIAC_STRESS).criteria)]
+    assert not any(text.startswith("A cardiac stress test with EKG") for text in texts)
+    assert any(text.startswith("Cardiac stress testing with electrocardiogram") for text in texts)
+
+
+def test_websites_for_additional_information_are_no_references():
+    assert kind_of(BARIATRIC, "Websites for Additional Information") == OTHER
+    references = extracted(BARIATRIC).references
+    assert len(references) == 261
+    assert not any("obesityaction.org" in (reference.url or reference.text) for reference in references)
+
+
+def test_the_statement_and_inclusions_of_a_blue_plan_are_criteria():
+    # "Medical Policy Statement", "Inclusionary and Exclusionary Guidelines", "Inclusions:": no criteria
+    # were read before (the document's tree has 28 nodes, tests/expected).
+    kinds = {section.heading.strip(): section.kind for section in sections(CTDNA)}
+    assert kinds["Medical Policy Statement"] == kinds["Inclusions:"] == kinds["Exclusions:"] == "criteria"
+    texts = [node.text for node in iter_criteria(extracted(CTDNA).criteria)]
+    assert any(text.startswith("Individual has not been previously tested") for text in texts)
+
+
+def test_a_heading_with_a_remark_in_brackets_is_known_by_its_words():
+    # "CPT/HCPCS Level II Codes (Note: The inclusion of a code in this list is not a guarantee of" wraps
+    # into "coverage. Please refer ...": still the codes heading, not a sentence going on.
+    assert kind_of(SUSCEPTIBILITY, "CPT/HCPCS Level II Codes") == "codes"
+    codes = {code.code for code in extracted(SUSCEPTIBILITY).codes}
+    assert {"81201", "81445", "81437"} <= codes
+
+
+def test_a_qualified_history_heading_is_a_revision_log_and_its_column_header_no_heading():
+    # "Joint I/BCN Medical Policy History" over a table whose first column header is "Policy" (then
+    # "Effective Date" on the next line): the rows were read as criteria under a "Policy" heading.
+    assert kind_of(COUNSELING, "Joint I/BCN Medical Policy History") == "revisions"
+    assert not any(section.heading.strip() == "Policy" for section in sections(COUNSELING))
+    texts = [node.text for node in iter_criteria(extracted(COUNSELING).criteria)]
+    assert not any(text[:1].isdigit() and "/" in text.split()[0] for text in texts), texts
+
+
+def test_a_compound_heading_and_a_wrapped_sentence_end():
+    # "Description/Scope" is a description heading; "indications." ends a wrapped sentence, no heading.
+    assert kind_of(GENE_PANELS, "Description/Scope") == "description"
+    assert not any(section.heading.strip() == "indications." for section in sections(GENE_PANELS))
+
+
+def test_an_unknown_heading_marked_up_as_a_known_one_ends_its_section():
+    # BCBS Tennessee's page: <h2>IMPORTANT REMINDERS</h2> ... <h2>ADDITIONAL INFORMATION</h2>; the second
+    # is no disclaimer. "MEDICAL APPROPRIATENESS" (a phrase of sections.toml) holds the criteria.
+    assert kind_of(BCBST, "ADDITIONAL INFORMATION") == OTHER
+    assert kind_of(BCBST, "MEDICAL APPROPRIATENESS") == "criteria"
+
+
+def test_a_heading_the_contents_list_names_takes_back_its_section():
+    # Carelon's contents list names "General Criteria for Genetic Liquid Biopsy Testing" beside "Clinical
+    # Indications"; an unlisted "Definitions" paragraph inside it had swallowed all the criteria after it.
+    # "... Genetic / Liquid Biopsy Testing." (a sentence wrapped onto a listed entry's words) is no heading.
+    assert kind_of(CARELON, "Definitions") == "definitions"
+    assert kind_of(CARELON, "General Criteria for Genetic Liquid Biopsy Testing") == "criteria"
+    assert kind_of(CARELON, "Cancer Site-Specific Criteria") == "criteria"
+    assert kind_of(CARELON, "Repeat Diagnostic Intervention") == OTHER  # the framework before the policy
+    assert not any(section.heading.strip() == "Liquid Biopsy Testing." for section in sections(CARELON))
