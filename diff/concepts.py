@@ -424,12 +424,14 @@ def draft_facets(
     mapping: dict[tuple[str, str], str],
     normalizer: Normalizer,
     subject_terms: Normalizer,
-) -> tuple[list[FacetDraft], list[str]]:
-    """Every facet of every criterion, and the context texts (lead-ins and coverage preambles).
-    `normalizer` reads service names in texts; `subject_terms` drops them."""
+) -> tuple[list[FacetDraft], list[list[str]]]:
+    """Every facet of every criterion, and each policy's context texts (lead-ins and coverage
+    preambles). `normalizer` reads service names in texts; `subject_terms` drops them."""
     drafts: list[FacetDraft] = []
-    context: list[str] = []
+    contexts: list[list[str]] = []
     for key, policy in keyed:
+        context: list[str] = []
+        contexts.append(context)
         names = {name: frozenset(normalizer.terms(name)) for name in service_names(policy)}
         for criterion, ancestors in walk(policy.criteria):
             catch_all = is_catch_all(criterion.text)
@@ -466,11 +468,11 @@ def draft_facets(
                             parent_sign,
                         )
                     )
-    return drafts, context
+    return drafts, contexts
 
 
 def build_facets(
-    drafts: list[FacetDraft], context_texts: list[str], normalizer: Normalizer
+    drafts: list[FacetDraft], contexts: list[list[str]], normalizer: Normalizer
 ) -> tuple[list[Facet], Vocabulary]:
     """Facets with their terms. A facet that is nothing but a service's name ('Laparoscopic adjustable
     gastric banding' in a list of covered procedures) keeps those words: they are its concept."""
@@ -504,7 +506,13 @@ def build_facets(
     frequency = Counter(term for terms in documents.values() for term in terms)
     total = len(documents) or 1
     weights = {term: 1.0 + math.log(total / count) for term, count in frequency.items()}
-    context = frozenset(term for text in context_texts for term in normalizer.terms(text))
+    # Context is what the lead-ins of half the policies (rounded down) say ('following', 'criteria'):
+    # among six, two payers' lead-ins naming the FDA do not make the FDA a common word of the others'.
+    in_contexts = Counter(
+        term for texts in contexts for term in {term for text in texts for term in normalizer.terms(text)}
+    )
+    shared = max(1, len(contexts) // 2)
+    context = frozenset(term for term, count in in_contexts.items() if count >= shared)
     return facets, Vocabulary(weights=weights, context=context)
 
 
