@@ -214,7 +214,9 @@ def pair_change(
         if getattr(before, name) != getattr(after, name):
             fields.append(name)
             reasons.append(f"{name} {getattr(before, name)} -> {getattr(after, name)}")
-            substantive |= not reflow
+            # An item's kind is read from its list's logic ("ALL of" items are requirements, "ANY of"
+            # items indications): where that logic changed, the list's change says it, not each item.
+            substantive |= not reflow and not (name == "kind" and list_logic_changed(trees, lnode, rnode))
     if key(before.service or "") != key(after.service or ""):
         fields.append("service")
         reasons.append("service")
@@ -266,6 +268,13 @@ def pair_change(
         direction=verdict.direction if substantive else None,
         direction_reasons=list(verdict.reasons) if substantive else [],
     )
+
+
+def list_logic_changed(trees: Trees, lnode: Node, rnode: Node) -> bool:
+    """Whether the lists two paired items stand in have different logic (an edited "ALL" -> "ANY")."""
+    if lnode.parent is None or rnode.parent is None:
+        return False
+    return trees.left[lnode.parent].criterion.logic != trees.right[rnode.parent].criterion.logic
 
 
 def parent_id(nodes: list[Node], node: Node) -> str:
