@@ -343,6 +343,13 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         text = _SPACES.sub(" ", _SYMBOLS.sub("", text)).strip()
         if not text:
             continue
+        if blocks and len(text.split()) == 1 and trailing_conjunction(text) is not None:
+            # "and" / "or" on a line of its own between items: the item before it ends with it (its
+            # list's logic), no node of its own.
+            if trailing_conjunction(blocks[-1].text) is None:
+                blocks[-1].text = f"{blocks[-1].text} {text}"
+            previous = line
+            continue
         if previous is not None and _is_wrapped_enumeration(previous, line, text, blocks):
             blocks[-1].text = join_wrapped(blocks[-1].text, text)
             blocks[-1].line_count += 1
@@ -726,7 +733,8 @@ def parse_criteria(doc: Document, sections: list[Section]) -> CriteriaResult:
             continue
         # Each section's heading is a break in the flow: build_tree closes open lists there unless
         # the next label continues one ("C." after "B." across an "and" set as its own line).
-        blocks.append(Block(text=section.heading, first=lines[0], heading=True, section_heading=True))
+        if not section.resumed:
+            blocks.append(Block(text=section.heading, first=lines[0], heading=True, section_heading=True))
         blocks.extend(build_blocks(lines))
     roots = build_tree(blocks)
     found: list[str] = []

@@ -79,6 +79,9 @@ class Section:
     heading: str
     level: int
     lines: list[Line] = field(default_factory=list)
+    # The rest of the section of this heading, resumed after a side panel printed between (no heading of
+    # its own: its first line goes on with the earlier part's last).
+    resumed: bool = False
 
     @property
     def page(self) -> int | None:

@@ -11,6 +11,7 @@ headings of no field's kind ("Summary for Members and Families") are of kind OTH
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cache
 
 from policydiff.extract.document import Document, Line, Section
@@ -23,9 +24,11 @@ _SENTENCE_END = re.compile(r"[.;,]$")
 _OUTLINE = r"\(?[0-9ivxlcIVXLCa-zA-Z]{1,4}[.)]"  # "B.", "iv)", "(2)"
 _LIST_LABEL = re.compile(rf"^(?:[•▪§o\-–]|{_OUTLINE})\s")
 _OUTLINE_LABEL = re.compile(rf"^{_OUTLINE}\s")
+_TOC_ENTRY = re.compile(r"(?:\.{4,}|…{2,})\s*\d{1,3}\s*$")  # "Coverage Rationale ........ 1"
 
 MAX_HEADING_WORDS = 12
 TABLE_KINDS = ("codes", "revisions")  # sections whose heading a table follows
+INTRODUCTION = "description"  # the kind of "Introduction", "Overview", "Summary"
 MAX_QUALIFIERS = 3  # words before a known phrase that still make a heading of it
 MIN_QUALIFIED_WORDS = 3  # and the fewest words of that phrase
 PREAMBLE = "preamble"
@@ -113,12 +116,14 @@ def _known_heading(text: str) -> str | None:
 def _qualified_phrase(words: list[str]) -> str | None:
     """The kind of a title-cased heading that ends in a known phrase of three or more words after a few
     qualifying words ("Joint BCBSM/BCN Medical Policy History"); a sentence's end never qualifies, nor a
-    masthead that ends in a shorter phrase ("Medical Coverage Policy")."""
+    masthead that ends in a shorter phrase ("Medical Coverage Policy"), nor a column header."""
     if not all(word[:1].isupper() or not word[:1].isalpha() for word in words):
         return None
     phrases = heading_phrases()
     for start in range(1, min(len(words) - MIN_QUALIFIED_WORDS, MAX_QUALIFIERS) + 1):
-        if kind := phrases.get(normalize_heading(" ".join(words[start:]))):
+        kind = phrases.get(normalize_heading(" ".join(words[start:])))
+        # A coverage position after other words heads a table's column ("Code Not Medically Necessary").
+        if kind is not None and kind != "criteria":
             return kind
     return None
 
@@ -162,19 +167,40 @@ def segment(doc: Document) -> list[Section]:
     last_seen = {normalize_heading(line.text): index for index, line in enumerate(doc.lines)}
     listed: set[str] = set()  # the headings a contents list names
     listed_kind: str | None = None  # the kind of the last known heading it names
+    opened: set[str] = set()  # the known headings that have started a section
+    announcing: Section | None = None  # a criteria section whose last line announces a list
     for index, line in enumerate(doc.lines):
         # A contents list names the headings that come later: an entry is no heading, whether it prints a
         # page number or (a web page's contents) names a heading that stands again further down.
-        if top_kind == "toc" and (_is_toc_row(line) or last_seen[normalize_heading(line.text)] > index):
+        # An entry with dot leaders and a page number is one, whatever heading is above it (a contents
+        # list headed "Table of Contents Page").
+        listing = _TOC_ENTRY.search(line.text) is not None
+        if listing or (
+            top_kind == "toc" and (_is_toc_row(line) or last_seen[normalize_heading(line.text)] > index)
+        ):
             sections[-1].lines.append(line)
             listed.add(normalize_heading(heading_text(line) or line.text))
             continue
         kind = phrase_kind(line)
+        if announcing is not None and kind is None and _first_of_next_page(doc.lines, index, announcing):
+            # A side panel ("Related Commercial Policies") printed at the page's end cut a list short:
+            # the next page's text goes on with it.
+            sections.append(replace(announcing, lines=[], level=2, resumed=True))
+            top_kind, announcing = announcing.kind, None
         following = doc.lines[index + 1] if index + 1 < len(doc.lines) else None
         continued = _continues(line, following) and not heading_remark().search(line.text)
-        if kind is not None and not continued and not _heads_a_column(sections[-1], kind):
+        # A revision log's rows name the sections they changed ("Coverage Rationale" / "Added language
+        # ..."): a heading that already opened a section is the log's words there, not a second section.
+        named_again = top_kind == "revisions" and normalize_heading(heading_text(line) or "") in opened
+        if kind == INTRODUCTION and _introduces(sections[-1]):
+            # "Criteria" / "Introduction" / "Requests ... are reviewed using the following criteria.":
+            # an introduction right under a heading is that section's own.
+            sections.append(Section(kind=top_kind, heading=heading_text(line) or "", level=2))
+            continue
+        if kind is not None and not continued and not named_again and not _heads_a_column(sections[-1], kind):
             sections.append(Section(kind=kind, heading=heading_text(line) or "", level=1))
             top_kind, top_line, subheadings_alike = kind, line, False
+            opened.add(normalize_heading(heading_text(line) or ""))
             if normalize_heading(heading_text(line) or "") in listed:
                 listed_kind = kind
             continue
@@ -198,13 +224,29 @@ def segment(doc: Document) -> list[Section]:
                 sections.append(Section(kind=top_kind, heading=line.text, level=level))
             continue
         sections[-1].lines.append(line)
+        if sections[-1].kind == "criteria":
+            announcing = sections[-1] if line.text.rstrip().endswith(":") else None
     return [section for section in sections if section.lines or section.heading]
+
+
+def _first_of_next_page(lines: list[Line], index: int, announcing: Section) -> bool:
+    """Whether a line opens the page after the one on which `announcing` announced its list."""
+    return (
+        index > 0
+        and lines[index - 1].page < lines[index].page
+        and announcing.lines[-1].page == lines[index - 1].page
+    )
 
 
 def _names_listed(line: Line, listed: set[str]) -> bool:
     """Whether a line is a heading the contents list names, not a sentence ending in its words."""
     text = line.text.strip()
     return bool(listed) and not _SENTENCE_END.search(text) and normalize_heading(text) in listed
+
+
+def _introduces(current: Section) -> bool:
+    """Whether a section has just opened under a known heading of a kind other than an introduction."""
+    return current.level == 1 and not current.lines and current.kind not in (INTRODUCTION, PREAMBLE, OTHER)
 
 
 def _heads_a_column(current: Section, kind: str) -> bool:

@@ -38,6 +38,9 @@ _NUMBER = re.compile(r"[0-9]+")
 INDENT_POINTS = 6.0  # x0 per leading space: keeps indentation comparable with PDF geometry
 FURNITURE_MIN_REPEATS = 3
 FURNITURE_MAX_WORDS = 10
+# A footer that counts pages may carry the policy's whole title ("Molecular Oncology Testing for ...
+# Decisions Page 2 of 16"): its count, a page apart from page 1 or 2, tells it from body text.
+COUNTED_MAX_WORDS = 20
 # A page count starts at page 1 or 2 (a first page may carry another header), and its marks stand a
 # page apart: consecutive codes in a table ("81191", "81192", ...) count up too, line after line.
 FIRST_PAGE_NUMBER_MAX = 2
@@ -46,6 +49,10 @@ PAGE_MIN_LINES = 10
 
 # The bytes of a file that are not UTF-8, as Python's surrogateescape decoding shows them.
 _UNDECODED = re.compile("[\udc80-\udcff]")
+# A trademark sign set as a superscript is a line of its own in a PDF's extracted text ("FoundationOne" /
+# "®" / " Heme, ..."): it ends the line before, and a line after it that starts with a space or a closing
+# mark goes on with that line.
+_MARK_LINE = re.compile(r"[ \t]*\n[ \t]*([®™])[ \t]*(?:\n(?=[ \t,.;:)\]]))?")
 
 
 def decode_text(data: bytes, path: str) -> tuple[str, list[str]]:
@@ -148,6 +155,18 @@ def _furniture_keys(lines: list[Line]) -> set[str]:
         if len(line.text.split()) <= FURNITURE_MAX_WORDS and line.heading_level is None
     )
     keys = {text for text, count in counts.items() if count >= FURNITURE_MIN_REPEATS}
+    # A running header or footer stands beside the page's other furniture, or comes back on most pages; a
+    # line repeated a few times with body text around it each time is the policy's (an item of three lists).
+    most = max((counts[text] for text in keys), default=0)
+    beside = Counter(
+        line.text
+        for index, line in enumerate(lines)
+        if line.text in keys
+        and any(
+            other.text in keys and other.text != line.text for other in lines[max(index - 1, 0) : index + 2]
+        )
+    )
+    keys = {text for text in keys if (beside[text] * 2 > counts[text] or counts[text] * 2 > most)}
     # A header whose two lines were glued together by the text extraction ("CLINICAL POLICYDonor ...").
     glued = {a + b for a in keys for b in keys if a != b} | {
         a + " " + b for a in keys for b in keys if a != b
@@ -167,7 +186,7 @@ def _page_number_runs(lines: list[Line]) -> list[list[tuple[int, Line]]]:
     alike: dict[str, list[tuple[list[int], Line]]] = {}
     for line in lines:
         numbers = [int(number) for number in _NUMBER.findall(line.text)]
-        if numbers and len(line.text.split()) <= FURNITURE_MAX_WORDS and line.heading_level is None:
+        if numbers and len(line.text.split()) <= COUNTED_MAX_WORDS and line.heading_level is None:
             alike.setdefault(_NUMBER.sub("#", line.text), []).append((numbers, line))
     runs = []
     for group in alike.values():
@@ -222,7 +241,7 @@ def load_text(text: str, path: str, sha256: str) -> Document:
     flattened = is_flattened(text)
     if flattened:
         text = "\n".join(reflow(text))
-    pages = text.replace("\r\n", "\n").replace("\r", "\n").split("\f")
+    pages = _MARK_LINE.sub(r"\1", text.replace("\r\n", "\n").replace("\r", "\n")).split("\f")
     lines: list[Line] = []
     for page_number, page_text in enumerate(pages, start=1):
         for index, raw in enumerate(page_text.split("\n")):

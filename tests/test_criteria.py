@@ -392,3 +392,14 @@ def test_a_population_line_over_a_coverage_sentence_is_not_its_subject():
         for text in texts
     )
     assert not any("lung" in service.lower() for service in policy.services), policy.services
+
+
+def test_a_conjunction_on_a_line_of_its_own_ends_the_item_before_it():
+    # Anthem GENE.00013 sets "and" between "A." (whose last item ends in a full stop) and "B.": no node of
+    # its own, and B stays A's sibling.
+    policy = extracted(CORPUS / "tracker" / "anthem" / "anthem_anthem-gene-13_2026-02-05_03e99b153c66.pdf")
+    texts = [node.text for node in iter_criteria(policy.criteria)]
+    assert "and" not in texts
+    first = policy.criteria[0]
+    assert [child.label for child in first.children][:2] == ["A.", "B."]
+    assert first.children[0].children[1].children[2].text.endswith("genetic condition; and")

@@ -224,3 +224,28 @@ def test_a_pdf_printed_twice_names_the_page_where_it_starts_over(tmp_path):
     pages = -(-len(lines) // ((792 - 144) // 14))
     warnings = [warning for warning in load_file(twice).warnings if warning.startswith("repeated document")]
     assert len(warnings) == 1 and f"on page {pages}" in warnings[0], (warnings, pages)
+
+
+# ------------------------------------------------------------------- PDF text saved as plain text (tracker)
+
+UHC_HEME = CORPUS / "tracker" / "uhc" / "uhc_uhc-molecular-oncology-heme_2026-03-22_5d88b7f840cf.pdf"
+
+
+def test_a_trademark_sign_on_a_line_of_its_own_goes_back_into_its_line():
+    # The extractor set each superscript "®" / "™" on a line of its own, cutting "FoundationOne® Heme, Neo
+    # Comprehensive™ – Heme Cancers" (a criterion's subject) into five lines.
+    texts = [line.text for line in load_file(UHC_HEME).lines]
+    assert any("(e.g., FoundationOne® Heme, Neo Comprehensive™ – Heme" in text for text in texts), texts[
+        40:60
+    ]
+    assert not any(text.strip() in {"®", "™"} for text in texts)
+
+
+def test_a_line_repeated_among_body_lines_is_no_furniture_and_a_titled_page_count_is():
+    # "Acute lymphoblastic leukemia" is an item of three lists: repeated, but with list items around it each
+    # time, where the running footer stands beside the page's other furniture. The footer carries the
+    # whole title before "Page 2 of 16" and still counts the pages.
+    doc = load_file(UHC_HEME)
+    assert "Acute lymphoblastic leukemia" in [line.text for line in doc.lines]
+    assert "Acute lymphoblastic leukemia" not in [line.text for line in doc.furniture]
+    assert doc.page_count == 16

@@ -100,3 +100,37 @@ def test_a_heading_the_contents_list_names_takes_back_its_section():
     assert kind_of(CARELON, "Cancer Site-Specific Criteria") == "criteria"
     assert kind_of(CARELON, "Repeat Diagnostic Intervention") == OTHER  # the framework before the policy
     assert not any(section.heading.strip() == "Liquid Biopsy Testing." for section in sections(CARELON))
+
+
+UHC_HEME = CORPUS / "tracker" / "uhc" / "uhc_uhc-molecular-oncology-heme_2026-03-22_5d88b7f840cf.pdf"
+EVICORE = CORPUS / "tracker" / "evicore" / "evicore_evicore-liquid-biopsy-2026_2026-02-05_26bd2acf12a0.pdf"
+
+
+def test_contents_entries_revision_rows_and_a_side_panel_start_no_section():
+    # UHC's contents list ("Coverage Rationale .... 1", under "Table of Contents Page"), its revision log
+    # ("Coverage Rationale" / "Added language to clarify ...") and its "Related Commercial Policies" panel
+    # printed at page 1's end, after which page 2 goes on with the clonoSEQ list.
+    found = sections(UHC_HEME)
+    assert not any("...." in section.heading for section in found)
+    criteria = [section for section in found if section.kind == "criteria"]
+    assert [(section.heading, section.level, section.resumed) for section in criteria] == [
+        ("Coverage Rationale", 1, False),
+        ("Coverage Rationale", 2, True),
+    ]
+    assert criteria[1].lines[0].text == "Acute lymphoblastic leukemia"
+    clonoseq = extracted(UHC_HEME).criteria[2]
+    assert [child.text for child in clonoseq.children] == [
+        "Acute lymphoblastic leukemia",
+        "Multiple myeloma",
+        "Chronic lymphocytic leukemia",
+    ]
+
+
+def test_an_introduction_right_under_a_heading_is_that_sections_own():
+    # eviCore: "Criteria" / "Introduction" / "Requests for liquid biopsy testing are reviewed using the
+    # following criteria." The introduction of "Billing and Reimbursement" after it ends the criteria.
+    kinds = [(section.heading, section.kind) for section in sections(EVICORE)]
+    assert ("Criteria", "criteria") in kinds
+    start = kinds.index(("Criteria", "criteria"))
+    assert kinds[start + 1] == ("Introduction", "criteria")
+    assert kinds[start + 2] == ("Introduction", "description")
