@@ -78,6 +78,8 @@ class Facet:
     # hold, part of an indication rather than one itself) and whether that list grants (+1) or denies (-1).
     parent_logic: str | None = None
     parent_sign: int = 1
+    # Terms only an abbreviation of the text gives, with it ("epidermal" -> "egfr").
+    spelled_out: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def conjunct(self) -> bool:
@@ -498,6 +500,7 @@ def build_facets(
                 for quantity in draft.criterion.quantities
                 if quantity.quantity or quantity.unit
             ),
+            spelled_out=normalizer.spelled_out(words_),
         )
         for index, draft in enumerate(drafts)
         for words_ in [compared_words(draft.text, draft.criterion)]
@@ -539,16 +542,48 @@ def _similarity(a: Facet, b: Facet, vocabulary: Vocabulary) -> float:
     shape_a, shape_b = vocabulary.shape(a), vocabulary.shape(b)
     if not shape_a.terms or not shape_b.terms or contrasting(shape_a.words, shape_b.words):
         return 0.0
+    if apart := spelled_apart(a, b):
+        # "HER2" and "EGFR" both spell out as "... epidermal growth factor receptor": no word in common.
+        shape_a, shape_b = _without(shape_a, apart, vocabulary), _without(shape_b, apart, vocabulary)
+        if not shape_a.terms or not shape_b.terms:
+            return 0.0
     # The token-set ratio scores a subset 100: with one distinctive term on a side, that says little.
     scorer = fuzz.token_set_ratio if min(shape_a.core_size, shape_b.core_size) >= 2 else fuzz.token_sort_ratio
     ratio = scorer(shape_a.core, shape_b.core) / 100
-    overlap, balance, bonus = _weighted_overlap(a, b, vocabulary)
+    overlap, balance, bonus = _weighted_overlap(a, b, vocabulary, shape_a, shape_b)
     return round(min(1.0, (ratio + overlap) / 2 * balance + bonus), 4)
 
 
-def _weighted_overlap(a: Facet, b: Facet, vocabulary: Vocabulary) -> tuple[float, float, float]:
+def spelled_apart(a: Facet, b: Facet) -> frozenset[str]:
+    """Terms two facets share only by spelling out two different abbreviations."""
+    return frozenset(
+        term
+        for term, short in a.spelled_out.items()
+        if term in b.spelled_out and b.spelled_out[term] != short
+    )
+
+
+def _without(shape: FacetShape, terms: frozenset[str], vocabulary: Vocabulary) -> FacetShape:
+    kept = shape.terms - terms
+    core = kept - vocabulary.context or kept
+    return FacetShape(
+        terms=kept,
+        core=" ".join(sorted(core)),
+        core_size=len(core),
+        weight=sum(vocabulary.weight(term) for term in kept),
+        words=shape.words,
+    )
+
+
+def _weighted_overlap(
+    a: Facet,
+    b: Facet,
+    vocabulary: Vocabulary,
+    shape_a: FacetShape | None = None,
+    shape_b: FacetShape | None = None,
+) -> tuple[float, float, float]:
     """(rarity-weighted overlap, balance, bonus): the parts of similarity that need no string matching."""
-    shape_a, shape_b = vocabulary.shape(a), vocabulary.shape(b)
+    shape_a, shape_b = shape_a or vocabulary.shape(a), shape_b or vocabulary.shape(b)
     shared = sum(vocabulary.weight(term) for term in shape_a.terms & shape_b.terms)
     smaller, larger = sorted((shape_a.weight, shape_b.weight))
     overlap = shared / smaller if smaller else 0.0

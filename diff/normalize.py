@@ -161,10 +161,22 @@ class Normalizer:
     dropped: frozenset[str]
 
     def terms(self, text: str) -> tuple[str, ...]:
+        return tuple(term for term, _ in self.sourced_terms(text))
+
+    def spelled_out(self, text: str) -> dict[str, str]:
+        """Term -> the abbreviation it was spelled out from, for the terms only an abbreviation gives
+        ("epidermal" of "EGFR"): two texts sharing such a term by two abbreviations share no words."""
+        sourced = self.sourced_terms(text)
+        literal = {term for term, source in sourced if source is None}
+        return {term: source for term, source in sourced if source is not None and term not in literal}
+
+    def sourced_terms(self, text: str) -> list[tuple[str, str | None]]:
+        """The terms of a text, each with the abbreviation it was spelled out from (None: its own word)."""
         rules = compare_rules()
-        out: list[str] = []
+        out: list[tuple[str, str | None]] = []
         for word in words(text):
-            expansion = self.abbreviations.get(word) or self.abbreviations.get(word.rstrip("s"))
+            short = word if word in self.abbreviations else word.rstrip("s")
+            expansion = self.abbreviations.get(short)
             for part in words(expansion) if expansion else [word]:
                 lower = part.lower()
                 if lower in STOP_WORDS and lower not in _MEANINGFUL_STOP_WORDS:
@@ -177,5 +189,5 @@ class Normalizer:
                     continue
                 if term in self.dropped or (len(term) < 2 and not term.isdigit()):
                     continue
-                out.append(term)
-        return tuple(out)
+                out.append((term, short.lower() if expansion else None))
+        return out
