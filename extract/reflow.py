@@ -51,6 +51,12 @@ _REPEATED_RUN = re.compile(r"\b((?:\S+\s+){3,30}?\S+)(?:\s+\1\b)+")
 _VALUE_END = re.compile(r"[0-9]\s+$")
 _SEMICOLON_ITEM = re.compile(r";\s*(?:(?:and|or)\s+)?", re.I)
 _CAPITAL_ITEM = re.compile(r"(?<=[a-z0-9%)®™])\s+(?=[A-Z][a-z])")
+# A table's rows of named tests with their descriptions in brackets, run together: a row ends at its ']'.
+_ROW_END = re.compile(r"\](?=\s|$)")
+MIN_BRACKETED_ROWS = 3
+GROUPED_ROW = "◦"  # the bullet of a row under a group label: one level below the label's "•"
+# A group label before a row: up to six capitalised words and a colon ("Other Novel Assays:").
+_GROUP_LABEL = re.compile(r"(?:^|(?<=\s))(?:[A-Z][\w/&\-]*\s+){0,5}[A-Z][\w/&\-]*:(?=\s)")
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class ReflowRules:
     heading: re.Pattern[str]
     lead_in: re.Pattern[str]
     position_label: re.Pattern[str]
+    code_cell: re.Pattern[str]
     caps_min_letters: int
 
 
@@ -84,6 +91,7 @@ def reflow_rules() -> ReflowRules:
         ),
         lead_in=regex(rules, "list_lead_in", "reflow"),
         position_label=regex(rules, "position_label", "reflow"),
+        code_cell=regex(rules, "code_cell", "reflow"),
         caps_min_letters=minimum,
     )
 
@@ -119,7 +127,8 @@ def reflow(text: str) -> list[str]:
                     lines.append(position.group().strip())
                     piece = piece[position.end() :]
                 for labelled in _split_before_labels(piece, rules):
-                    lines.extend(_list_items(labelled, rules))
+                    for part in _bracketed_items(labelled, rules):
+                        lines.extend(_list_items(part, rules))
     return _without_immediate_repeats([_without_repeated_runs(line) for line in lines])
 
 
@@ -230,6 +239,40 @@ def _list_items(text: str, rules: ReflowRules) -> list[str]:
     if len(items) == 1:
         items = _split_outside_brackets(rest, _CAPITAL_ITEM, keep=False)
     return [head, *(f"• {item}" for item in items if item)]
+
+
+def _bracketed_items(text: str, rules: ReflowRules) -> list[str]:
+    """A table of named tests, each with its description in square brackets, run together ("ColonSentry
+    [Proprietary 7-gene signature ...] ColoPrint [Proprietary ...] ...") -> one `• ` line per test; a group
+    label before a test ("Gene Expression Assays:") and what stands between rows (a codes cell) keep lines
+    of their own, and what follows the last row goes on as text."""
+    ends = [match.end() for match in _ROW_END.finditer(text) if _bracket_depth(text[: match.end()]) == 0]
+    if len(ends) < MIN_BRACKETED_ROWS:
+        return [text]
+    parts: list[str] = []
+    grouped = False  # rows under a group label are items of its list ("o"), the label one of the list's
+    for start, end in pairwise([0, *ends]):
+        row = text[start:end].strip()
+        cell = rules.code_cell.match(row)
+        if cell and parts:  # the codes column of the row before, run into this one's name ("CPT 0009U ...")
+            parts[-1] = f"{parts[-1]} {cell.group().strip()}"
+            row = row[cell.end() :]
+        labels = [match for match in _GROUP_LABEL.finditer(row) if _bracket_depth(row[: match.start()]) == 0]
+        if labels:
+            before, row = row[: labels[-1].start()].strip(), row[labels[-1].end() :].strip()
+            if before and parts:  # the last cells of the row before ("Procedure Codes 0005U, 0019U")
+                parts[-1] = f"{parts[-1]} {before}"
+            elif before:
+                parts.append(before)
+            parts.append(f"• {labels[-1].group().strip()}")
+            grouped = True
+        parts.append(f"{GROUPED_ROW if grouped else '•'} {row}")
+    rest = text[ends[-1] :].strip()
+    return [*parts, rest] if rest else parts
+
+
+def _bracket_depth(text: str) -> int:
+    return text.count("[") - text.count("]")
 
 
 def _split_outside_brackets(text: str, separator: re.Pattern[str], keep: bool) -> list[str]:

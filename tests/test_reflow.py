@@ -79,3 +79,30 @@ def test_a_page_that_holds_each_block_twice_lists_it_once():
     # BCBS North Carolina's saved page holds much of its text twice over (a script's copy beside the page).
     lines = [line.text for line in load_file(CORPUS / "tracker" / FLATTENED[1]).lines]
     assert lines.count("Origination: 01/2019") == 1
+
+
+def test_a_table_of_named_tests_with_bracketed_descriptions_is_one_row_per_test():
+    # Highmark L-113 lists tests as "Name [description]" rows under group labels, run together on the
+    # flattened page ("Gene Expression Assays: BluePrint ... [Proprietary ...] ColonSentry [...] ...
+    # Procedure Codes 0005U, ... Other Novel Assays: ChemoFX [...] CPT 81535 and 81536 DEPArray[...]").
+    policy = extracted(
+        CORPUS / "tracker" / "highmark" / "highmark_highmark-l113_2026-02-05_d4e017a69857.html"
+    )
+    statement = next(
+        node for node in policy.criteria if "The following tests used in the screening" in node.text
+    )
+    groups = {child.text: child for child in statement.children}
+    assert list(groups) == ["Gene Expression Assays:", "Other Novel Assays:"]
+    expression = groups["Gene Expression Assays:"].children
+    assert len(expression) == 8 and {node.kind for node in expression} == {"exclusion"}
+    assert (
+        expression[1].text
+        == "ColonSentry [Proprietary 7-gene signature to detect colorectal cancer from GeneNews]"
+    )
+    novel = groups["Other Novel Assays:"].children
+    assert len(novel) == 15
+    # The codes column of a row goes with that row, not with the next test's name.
+    assert novel[0].text.endswith(
+        "[Proprietary test from Helomics to assess chemosensitivity] CPT 81535 and 81536"
+    )
+    assert novel[1].text.startswith("DEPArray[")
