@@ -436,6 +436,8 @@ def build_tree(blocks: list[Block]) -> list[Block]:
                 del stack[depth:]
             while stack and depth is None and stack[-1].x0 > block.x0 + INDENT_TOLERANCE:
                 stack.pop()  # an item left of an open item is not inside it
+            if depth is None and not _is_bullet(block):
+                _close_bullet_list(stack, block)
             attach(block)
             continue
         while stack and block.x0 <= stack[-1].x0 + INDENT_TOLERANCE:
@@ -456,6 +458,26 @@ def build_tree(blocks: list[Block]) -> list[Block]:
             continue
         attach(block)
     return roots
+
+
+def _is_bullet(block: Block) -> bool:
+    return block.style is not None and block.style.startswith("bullet")
+
+
+def _close_bullet_list(stack: list[Block], block: Block) -> None:
+    """An outline list's first item ("I. The use of ...") set level with an open bullet list ("Notes:" over
+    "• This policy only addresses ...") starts after it, not inside its last bullet: bullets that announce
+    nothing are closed, and so is the lead-in whose list they are."""
+    level = block.x0 + INDENT_TOLERANCE
+    while stack and _is_bullet(stack[-1]) and stack[-1].x0 <= level and not stack[-1].text.endswith(":"):
+        stack.pop()
+        if (
+            stack
+            and stack[-1].children
+            and all(map(_is_bullet, stack[-1].children))
+            and stack[-1].x0 <= level
+        ):
+            stack.pop()
 
 
 def _opens_run_in_list(lead_in: Block, block: Block) -> bool:

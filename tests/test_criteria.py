@@ -403,3 +403,13 @@ def test_a_conjunction_on_a_line_of_its_own_ends_the_item_before_it():
     first = policy.criteria[0]
     assert [child.label for child in first.children][:2] == ["A.", "B."]
     assert first.children[0].children[1].children[2].text.endswith("genetic condition; and")
+
+
+def test_an_outline_list_after_a_bullet_list_of_notes_is_not_inside_its_last_bullet():
+    # Regence LAB.46: "Notes:" over four bullets ("This policy does not address ..."), then "I. The use of
+    # cell-free tumor DNA testing ... may be considered medically necessary when either of the following".
+    policy = extracted(CORPUS / "tracker" / "regence" / "regence_regence-lab46_2026-02-05_f122c3a56cb1.pdf")
+    labels = [node.label for node in policy.criteria]
+    assert [label for label in labels if label in ("I.", "II.", "III.")] == ["I.", "II.", "III."]
+    first = next(node for node in policy.criteria if node.label == "I.")
+    assert first.kind == "statement" and [child.label for child in first.children] == ["A.", "B."]
