@@ -96,7 +96,10 @@ def phrase_kind(line: Line) -> str | None:
 
 def _known_heading(text: str) -> str | None:
     """The kind of a heading's words: the whole phrase, else the phrase before a remark in brackets, else
-    a compound of known phrases of one kind ("Description/Scope", "Background/Overview")."""
+    a compound of known phrases of one kind ("Description/Scope", "Background/Overview"), else a question
+    that opens on a known question start ("What is liquid biopsy testing?")."""
+    if question := _question_kind(text):
+        return question
     phrases = heading_phrases()
     for candidate in (text, heading_remark().sub("", text)):
         if len(candidate.split()) <= MAX_HEADING_WORDS and (
@@ -111,6 +114,26 @@ def _known_heading(text: str) -> str | None:
         if len(kinds) == 1 and None not in kinds:
             return kinds.pop()
     return _qualified_phrase(words)
+
+
+def _question_kind(text: str) -> str | None:
+    text = text.strip()
+    if not text.endswith("?") or len(text.split()) > MAX_HEADING_WORDS:
+        return None
+    lowered = normalize_heading(text)
+    return next((kind for start, kind in question_starts().items() if lowered.startswith(start + " ")), None)
+
+
+@cache
+def question_starts() -> dict[str, str]:
+    """Question start -> section kind, from the `questions` of rules/sections.toml."""
+    starts: dict[str, str] = {}
+    for kind, entry in load_rules("sections").items():
+        if kind != REMARK_TABLE and "questions" in entry:
+            starts.update(
+                (normalize_heading(start), kind) for start in string_list(entry, "questions", "sections")
+            )
+    return starts
 
 
 def _qualified_phrase(words: list[str]) -> str | None:

@@ -134,3 +134,11 @@ def test_an_introduction_right_under_a_heading_is_that_sections_own():
     start = kinds.index(("Criteria", "criteria"))
     assert kinds[start + 1] == ("Introduction", "criteria")
     assert kinds[start + 2] == ("Introduction", "description")
+
+
+def test_a_question_that_opens_on_a_known_start_is_a_heading():
+    # eviCore's evidence review opens with "What is Multi-Cancer Early Detection Screening?": it ended
+    # the criteria, which ran to the references before.
+    mced = CORPUS / "tracker" / "evicore" / "evicore_evicore-mced-2026_2026-02-05_c7436f8f60e4.pdf"
+    assert kind_of(mced, "What is Multi-Cancer Early Detection Screening?") == "background"
+    assert len(list(iter_criteria(extracted(mced).criteria))) == 3
