@@ -254,17 +254,14 @@ def _bracketed_items(text: str, rules: ReflowRules) -> list[str]:
     for start, end in pairwise([0, *ends]):
         row = text[start:end].strip()
         cell = rules.code_cell.match(row)
-        if cell and parts:  # the codes column of the row before, run into this one's name ("CPT 0009U ...")
-            parts[-1] = f"{parts[-1]} {cell.group().strip()}"
+        if cell:  # the codes column of the row before, run into this one's name ("CPT 0009U HERmark ...")
+            parts.append(cell.group().strip())
             row = row[cell.end() :]
         labels = [match for match in _GROUP_LABEL.finditer(row) if _bracket_depth(row[: match.start()]) == 0]
         if labels:
             before, row = row[: labels[-1].start()].strip(), row[labels[-1].end() :].strip()
-            if before and parts:  # the last cells of the row before ("Procedure Codes 0005U, 0019U")
-                parts[-1] = f"{parts[-1]} {before}"
-            elif before:
-                parts.append(before)
-            parts.append(f"• {labels[-1].group().strip()}")
+            # (what stands before a group label is the last cells of the row before: "Procedure Codes ...")
+            parts.extend(part for part in (before, f"• {labels[-1].group().strip()}") if part)
             grouped = True
         parts.append(f"{GROUPED_ROW if grouped else '•'} {row}")
     rest = text[ends[-1] :].strip()

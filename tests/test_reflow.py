@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from policydiff.extract.load import load_file
 from policydiff.extract.reflow import FLATTENED_WARNING, is_flattened
+from policydiff.model.policy import iter_criteria
 
 from corpus import CORPUS, SEED_TEXTS, TRACKER, doc_id, extracted
 
@@ -101,8 +102,10 @@ def test_a_table_of_named_tests_with_bracketed_descriptions_is_one_row_per_test(
     )
     novel = groups["Other Novel Assays:"].children
     assert len(novel) == 15
-    # The codes column of a row goes with that row, not with the next test's name.
-    assert novel[0].text.endswith(
-        "[Proprietary test from Helomics to assess chemosensitivity] CPT 81535 and 81536"
-    )
+    # The codes column of a row ("CPT 81535 and 81536" after ChemoFX's) is a code row of its own, not the
+    # start of the next test's name, and no criterion.
+    assert novel[0].text == "ChemoFX [Proprietary test from Helomics to assess chemosensitivity]"
+    texts = [node.text for node in iter_criteria(policy.criteria)]
+    assert "CPT 81535 and 81536" not in texts
+    assert "Procedure Codes 0005U, 0019U, 81455, 81479, 81599, 84999, 0053U, 0057U" not in texts
     assert novel[1].text.startswith("DEPArray[")
