@@ -11,7 +11,7 @@ headings of no field's kind ("Summary for Members and Families") are of kind OTH
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 
 from policydiff.extract.document import Document, Line, Section
@@ -44,12 +44,18 @@ def normalize_heading(text: str) -> str:
     return _SPACES.sub(" ", text)
 
 
+@dataclass(frozen=True)
+class SectionRules:
+    phrases: dict[str, str]  # normalized heading phrase -> section kind
+    questions: dict[str, str]  # normalized question start ("what is") -> section kind
+
+
 @cache
-def heading_phrases() -> dict[str, str]:
-    """Normalized phrase -> section kind, from rules/sections.toml."""
-    rules = load_rules("sections")
+def section_rules() -> SectionRules:
+    """rules/sections.toml read once: each kind's `phrases` and optional `questions`, checked on load."""
     phrases: dict[str, str] = {}
-    for kind, entry in rules.items():
+    questions: dict[str, str] = {}
+    for kind, entry in load_rules("sections").items():
         if kind == REMARK_TABLE:
             continue
         if not isinstance(entry, dict):
@@ -59,7 +65,16 @@ def heading_phrases() -> dict[str, str]:
             if phrases.get(key, kind) != kind:
                 raise RuleFileError(f"rule file sections.toml: phrase {phrase!r} is under two kinds")
             phrases[key] = kind
-    return phrases
+        if "questions" in entry:
+            questions.update(
+                (normalize_heading(start), kind) for start in string_list(entry, "questions", "sections")
+            )
+    return SectionRules(phrases=phrases, questions=questions)
+
+
+def heading_phrases() -> dict[str, str]:
+    """Normalized phrase -> section kind, from rules/sections.toml."""
+    return section_rules().phrases
 
 
 @cache
@@ -121,19 +136,9 @@ def _question_kind(text: str) -> str | None:
     if not text.endswith("?") or len(text.split()) > MAX_HEADING_WORDS:
         return None
     lowered = normalize_heading(text)
-    return next((kind for start, kind in question_starts().items() if lowered.startswith(start + " ")), None)
-
-
-@cache
-def question_starts() -> dict[str, str]:
-    """Question start -> section kind, from the `questions` of rules/sections.toml."""
-    starts: dict[str, str] = {}
-    for kind, entry in load_rules("sections").items():
-        if kind != REMARK_TABLE and "questions" in entry:
-            starts.update(
-                (normalize_heading(start), kind) for start in string_list(entry, "questions", "sections")
-            )
-    return starts
+    return next(
+        (kind for start, kind in section_rules().questions.items() if lowered.startswith(start + " ")), None
+    )
 
 
 def _qualified_phrase(words: list[str]) -> str | None:
@@ -214,7 +219,8 @@ def segment(doc: Document) -> list[Section]:
         continued = _continues(line, following) and not heading_remark().search(line.text)
         # A revision log's rows name the sections they changed ("Coverage Rationale" / "Added language
         # ..."): a heading that already opened a section is the log's words there, not a second section.
-        named_again = top_kind == "revisions" and normalize_heading(heading_text(line) or "") in opened
+        key = normalize_heading(heading_text(line) or "")
+        named_again = top_kind == "revisions" and key in opened
         if kind == INTRODUCTION and _introduces(sections[-1]):
             # "Criteria" / "Introduction" / "Requests ... are reviewed using the following criteria.":
             # an introduction right under a heading is that section's own.
@@ -223,8 +229,8 @@ def segment(doc: Document) -> list[Section]:
         if kind is not None and not continued and not named_again and not _heads_a_column(sections[-1], kind):
             sections.append(Section(kind=kind, heading=heading_text(line) or "", level=1))
             top_kind, top_line, subheadings_alike = kind, line, False
-            opened.add(normalize_heading(heading_text(line) or ""))
-            if normalize_heading(heading_text(line) or "") in listed:
+            opened.add(key)
+            if key in listed:
                 listed_kind = kind
             continue
         if kind is None and not continued and _names_listed(line, listed):
