@@ -192,6 +192,7 @@ def segment(doc: Document) -> list[Section]:
     top_kind = PREAMBLE
     top_line: Line | None = None
     subheadings_alike = False
+    capitals_below = False  # the section's heading, in other case, has a first sub-heading in capitals
     last_seen = {normalize_heading(line.text): index for index, line in enumerate(doc.lines)}
     listed: set[str] = set()  # the headings a contents list names
     listed_kind: str | None = None  # the kind of the last known heading it names
@@ -226,9 +227,14 @@ def segment(doc: Document) -> list[Section]:
             # an introduction right under a heading is that section's own.
             sections.append(Section(kind=top_kind, heading=heading_text(line) or "", level=2))
             continue
+        if kind is not None and capitals_below and _in_capitals(line):
+            # "Rationale" opened by "GENERAL PRINCIPLES OF GENETIC TESTS": a known phrase set in the same
+            # capitals further down ("MEDICAL NECESSITY CRITERIA") is one of its sub-headings, not a section.
+            sections.append(Section(kind=top_kind, heading=line.text, level=2))
+            continue
         if kind is not None and not continued and not named_again and not _heads_a_column(sections[-1], kind):
             sections.append(Section(kind=kind, heading=heading_text(line) or "", level=1))
-            top_kind, top_line, subheadings_alike = kind, line, False
+            top_kind, top_line, subheadings_alike, capitals_below = kind, line, False, False
             opened.add(key)
             if key in listed:
                 listed_kind = kind
@@ -239,8 +245,10 @@ def segment(doc: Document) -> list[Section]:
             # unlisted one ("Definitions" inside it); before any, of no field's kind.
             kind = listed_kind or OTHER
             sections.append(Section(kind=kind, heading=line.text, level=2 if kind == top_kind else 1))
-            top_kind, top_line, subheadings_alike = kind, line, False
+            top_kind, top_line, subheadings_alike, capitals_below = kind, line, False, False
             continue
+        if kind is None and top_line is not None and _opens_in_capitals(sections[-1], top_line, line):
+            capitals_below = True
         level = typographic_level(line, body_size)
         if level is not None and top_kind != PREAMBLE and not _continues(line, following):
             alike = top_line is not None and _set_alike(line, top_line)
@@ -282,6 +290,24 @@ def _heads_a_column(current: Section, kind: str) -> bool:
     """Whether a known phrase right under the heading of a table section, before any line of it, is the
     table's first column header ("Policy" / "Effective Date" under a policy history heading)."""
     return current.kind in TABLE_KINDS and current.level == 1 and not current.lines and kind != current.kind
+
+
+def _in_capitals(line: Line) -> bool:
+    """Whether a line could be a heading set all in capitals ("SUMMARY OF EVIDENCE")."""
+    text = heading_text(line) or ""
+    words = text.split()
+    return (
+        0 < len(words) <= MAX_HEADING_WORDS
+        and text.isupper()
+        and not _SENTENCE_END.search(text)
+        and not _LIST_LABEL.match(text)
+    )
+
+
+def _opens_in_capitals(current: Section, heading: Line, line: Line) -> bool:
+    """Whether a line in capitals stands right under a known heading not in capitals: the heading's
+    sub-headings are set so, and the same capitals further down are its sub-headings."""
+    return current.level == 1 and not current.lines and _in_capitals(line) and not _in_capitals(heading)
 
 
 def _set_alike(line: Line, heading: Line) -> bool:

@@ -142,3 +142,27 @@ def test_a_question_that_opens_on_a_known_start_is_a_heading():
     mced = CORPUS / "tracker" / "evicore" / "evicore_evicore-mced-2026_2026-02-05_c7436f8f60e4.pdf"
     assert kind_of(mced, "What is Multi-Cancer Early Detection Screening?") == "background"
     assert len(list(iter_criteria(extracted(mced).criteria))) == 3
+
+
+def test_a_known_phrase_in_the_capitals_of_a_sections_sub_headings_is_one_of_them():
+    # "Rationale" opens on "GENERAL PRINCIPLES OF GENETIC TESTS": its sub-headings are set in capitals, so
+    # "MEDICAL NECESSITY CRITERIA" further down is one of them (the evidence review's summary of criteria),
+    # not a second criteria section; its 46 nodes were read as the policy's before.
+    found = [(section.heading.strip(), section.kind, section.level) for section in sections(COUNSELING)]
+    assert ("MEDICAL NECESSITY CRITERIA", "background", 2) in found
+    assert ("SUMMARY OF EVIDENCE", "background", 2) in found
+    assert [heading for heading, kind, _ in found if kind == "criteria"] == [
+        "Medical Policy Statement",
+        "Inclusionary and Exclusionary Guidelines",
+    ]
+    # A second policy of the plan: "Background" opens on "DIAGNOSTIC TESTING".
+    panels = BCBSM / "bcbsm_bcbsm-genetic-testing-panels_2026-02-05_d06a1e158ab5.pdf"
+    assert ("SUMMARY OF EVIDENCE", "background", 2) in [
+        (section.heading.strip(), section.kind, section.level) for section in sections(panels)
+    ]
+    # Where the headings themselves are set in capitals they stay peers: "POLICY GUIDELINES" opens on
+    # "TESTING FOR TARGETED TREATMENT SELECTION", and "BACKGROUND" after it is a section of its own.
+    regence = CORPUS / "tracker" / "regence" / "regence_regence-lab46_2026-02-05_f122c3a56cb1.pdf"
+    assert ("BACKGROUND", "background", 1) in [
+        (section.heading.strip(), section.kind, section.level) for section in sections(regence)
+    ]
