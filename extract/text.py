@@ -8,7 +8,6 @@ short blocks of lines repeated through the document.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
 from dataclasses import replace
@@ -34,6 +33,7 @@ _MD_BULLET_BEFORE_LABEL = re.compile(r"^[-*+]\s+(?=(?:[IVXLC]+|[A-Za-z]|\d{1,2})
 _MD_BULLET = re.compile(r"^[-*+]\s+")
 _SPACES = re.compile(r"[ \u00a0]+")
 _NUMBER = re.compile(r"[0-9]+")
+_ASIDE_START = re.compile(r"\([a-z]")
 
 INDENT_POINTS = 6.0  # x0 per leading space: keeps indentation comparable with PDF geometry
 FURNITURE_MIN_REPEATS = 3
@@ -149,15 +149,20 @@ def _line_from_raw(raw: str, page: int, index: int) -> Line | None:
 def _furniture_keys(lines: list[Line]) -> set[str]:
     """Short lines repeated through the document: running headers and footers of the source PDF."""
     # A marked heading is the document's own, however often it repeats.
+    # A line opening on a bracketed aside in lower case ("(excluding reproductive testing)") goes on with
+    # the sentence above it, however often the policy repeats that sentence.
     counts = Counter(
         line.text
         for line in lines
-        if len(line.text.split()) <= FURNITURE_MAX_WORDS and line.heading_level is None
+        if len(line.text.split()) <= FURNITURE_MAX_WORDS
+        and line.heading_level is None
+        and not _ASIDE_START.match(line.text)
     )
-    keys = {text for text, count in counts.items() if count >= FURNITURE_MIN_REPEATS}
-    # A running header or footer stands beside the page's other furniture, or comes back on most pages; a
-    # line repeated a few times with body text around it each time is the policy's (an item of three lists).
-    most = max((counts[text] for text in keys), default=0)
+    keys = {text for text, count in counts.items() if count >= FURNITURE_MIN_REPEATS} - _close_copies(lines)
+    # A running header or footer stands beside the page's other furniture, or comes back on most pages (of
+    # those the document counts, else as often as the most repeated line); a line repeated a few times with
+    # body text around it each time is the policy's (an item of three lists).
+    most = _page_total(lines) or max((counts[text] for text in keys), default=0)
     beside = Counter(
         line.text
         for index, line in enumerate(lines)
@@ -174,6 +179,27 @@ def _furniture_keys(lines: list[Line]) -> set[str]:
     return keys | glued | _page_numbered_keys(lines)
 
 
+def _page_total(lines: list[Line]) -> int | None:
+    """How many pages the text tells it has: by its form feeds, else by its longest page count."""
+    if lines and lines[-1].page > 1:
+        return lines[-1].page
+    runs = _page_number_runs(lines)
+    return max(run[-1][0] for run in runs) if runs else None
+
+
+def _close_copies(lines: list[Line]) -> set[str]:
+    """Lines with two copies on one page fewer than a page's lines apart: a list printed twice ("a.
+    Diagnostic" / "b. Prognostic" in the description and in the criteria), never a running header."""
+    last_top: dict[tuple[str, int], float] = {}
+    close: set[str] = set()
+    for line in lines:
+        key = (line.text, line.page)
+        if key in last_top and line.top - last_top[key] < PAGE_MIN_LINES:
+            close.add(line.text)
+        last_top[key] = line.top
+    return close
+
+
 def _page_numbered_keys(lines: list[Line]) -> set[str]:
     """Short lines that come back with a number counting up by one each time ("LAB46 | 1", "LAB46 | 2",
     ...): a running header or footer with its page number, which exact repetition cannot find."""
@@ -182,7 +208,9 @@ def _page_numbered_keys(lines: list[Line]) -> set[str]:
 
 def _page_number_runs(lines: list[Line]) -> list[list[tuple[int, Line]]]:
     """Each set of short lines alike but for a number that counts up by one from each to the next, a
-    page apart, from page 1 or 2 ("LAB46 | 2"; in "Page 2 of 9" the count is the first number)."""
+    page apart, from page 1 or 2 ("LAB46 | 2"; in "Page 2 of 9" the count is the first number). A few
+    lines alike that do not count (a bare "3" in a table among bare page numbers) are passed over while
+    the count holds most of them."""
     alike: dict[str, list[tuple[list[int], Line]]] = {}
     for line in lines:
         numbers = [int(number) for number in _NUMBER.findall(line.text)]
@@ -193,14 +221,27 @@ def _page_number_runs(lines: list[Line]) -> list[list[tuple[int, Line]]]:
         if len(group) < FURNITURE_MIN_REPEATS:
             continue
         for position in range(len(group[0][0])):
-            run = [(numbers[position], line) for numbers, line in group]
-            if run[0][0] <= FIRST_PAGE_NUMBER_MAX and all(
-                later == earlier + 1 and below.top - above.top >= PAGE_MIN_LINES
-                for (earlier, above), (later, below) in itertools.pairwise(run)
-            ):
+            run = _counting_run([(numbers[position], line) for numbers, line in group])
+            if len(run) >= FURNITURE_MIN_REPEATS and len(run) * 2 > len(group):
                 runs.append(run)
                 break
     return runs
+
+
+def _counting_run(numbered: list[tuple[int, Line]]) -> list[tuple[int, Line]]:
+    """The lines whose numbers count up by one, a page apart, from the first at page 1 or 2."""
+    run: list[tuple[int, Line]] = []
+    for number, line in numbered:
+        if not run:
+            if number <= FIRST_PAGE_NUMBER_MAX:
+                run.append((number, line))
+        elif number == run[-1][0] + 1 and _page_apart(run[-1][1], line):
+            run.append((number, line))
+    return run
+
+
+def _page_apart(above: Line, below: Line) -> bool:
+    return below.page > above.page or below.top - above.top >= PAGE_MIN_LINES
 
 
 def _paged_by_running_numbers(lines: list[Line], furniture: set[str]) -> tuple[list[Line], int]:

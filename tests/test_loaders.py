@@ -249,3 +249,22 @@ def test_a_line_repeated_among_body_lines_is_no_furniture_and_a_titled_page_coun
     assert "Acute lymphoblastic leukemia" in [line.text for line in doc.lines]
     assert "Acute lymphoblastic leukemia" not in [line.text for line in doc.furniture]
     assert doc.page_count == 16
+
+
+COUNSELING = (
+    CORPUS / "tracker" / "bcbsm" / "bcbsm_bcbsm-genetic-testing-counseling_2026-02-05_c494cf33f78a.pdf"
+)
+
+
+def test_a_list_printed_twice_is_no_furniture_and_bare_page_numbers_count_the_pages():
+    # The categories "a. Diagnostic" / "b. Prognostic" / "c. Therapeutic" stand in the description and again
+    # under two criteria items, and "(excluding reproductive testing)" goes on with a criterion three
+    # times: all were taken for running footers, and the criteria lost them. The bare page numbers count
+    # 1 to 12 with a stray "2" and "3" of the text among them: they still page the document.
+    doc = load_file(COUNSELING)
+    texts = [line.text for line in doc.lines]
+    assert texts.count("a. Diagnostic") == 6
+    assert texts.count("(excluding reproductive testing)") == 3
+    assert doc.page_count == 12
+    assert {line.text for line in doc.furniture} == {str(number) for number in range(1, 13)}
+    assert next(line.page for line in doc.lines if line.text == "Medical Policy Statement") == 3
