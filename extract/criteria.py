@@ -49,7 +49,7 @@ _LABEL = re.compile(
 )
 # Bullet glyphs, including the private-use and "(cid:N)" forms that PDF symbol fonts come out as.
 _BULLET = re.compile(
-    r"^(?P<glyph>[•▪■●◦○·\-–—*§➢►✓\uf000-\uf0ff]|\(cid:\d+\)|o(?=\s+[A-Z(]))\s*(?<=\s|\))(?=[^\s\d])"
+    r"^(?P<glyph>[•▪■●◦○·\-–—*§➢►✓\uf000-\uf0ff]|\(cid:\d+\)|o(?=\s+[A-Za-z(]))\s*(?<=\s|\))(?=[^\s\d])"
 )
 _SYMBOLS = re.compile(r"\s*[®™©]")
 _TERMINAL = re.compile(r"[.:;!?][\"'”)]*$")
@@ -314,15 +314,24 @@ def _looks_like_heading(text: str) -> bool:
     return bool(major) and all(word[0].isupper() for word in major)
 
 
-def _is_wrapped_enumeration(previous: Line, line: Line, text: str, blocks: list[Block]) -> bool:
+def _is_wrapped_enumeration(
+    previous: Line, line: Line, following: Line | None, text: str, blocks: list[Block]
+) -> bool:
     """A line that only starts with "2)" because an inline enumeration wrapped there ("it must 1) ...,
-    2) be ..."): the sentence above is unfinished and no list of that style is open."""
+    2) be ..."): the sentence above is unfinished and no list of that style is open. An enumeration
+    wraps at one of its labels, not at each: a line whose next line carries the following label ("a.
+    Diagnostic" / "b. Prognostic") starts a list."""
     label = read_label(text)
     if not label or label[1].startswith("bullet"):
         return False
     if _ITEM_END.search(previous.text) or line.x0 > previous.x0 + INDENT_TOLERANCE:
         return False
     readings = {(label[1], label[2]), *label[3]}
+    after = read_label(following.text.strip()) if following is not None else None
+    if after is not None and readings & {
+        (style, ordinal - 1) for style, ordinal in ((after[1], after[2]), *after[3])
+    }:
+        return False
     return not any(
         (style, ordinal + 1) in readings
         for block in blocks
@@ -338,7 +347,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     slack = _wrap_slack(lines, margin)
     blocks: list[Block] = []
     previous: Line | None = None
-    for line in lines:
+    for index, line in enumerate(lines):
         text = " ".join(cell.text for cell in line.cells) if line.is_row else line.text
         text = _SPACES.sub(" ", _SYMBOLS.sub("", text)).strip()
         if not text:
@@ -350,7 +359,8 @@ def build_blocks(lines: list[Line]) -> list[Block]:
                 blocks[-1].text = f"{blocks[-1].text} {text}"
             previous = line
             continue
-        if previous is not None and _is_wrapped_enumeration(previous, line, text, blocks):
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        if previous is not None and _is_wrapped_enumeration(previous, line, following, text, blocks):
             blocks[-1].text = join_wrapped(blocks[-1].text, text)
             blocks[-1].line_count += 1
         elif previous is None or _starts_block(previous, line, blocks[-1].first, margin, pitch, slack):

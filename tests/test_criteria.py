@@ -77,6 +77,24 @@ def test_lcd_wrapped_inline_enumeration_is_not_a_list():
     assert first.children == [] and "2) be reasonable and necessary" in first.text
 
 
+def test_a_list_under_an_unfinished_item_is_a_list_when_each_line_carries_the_next_label():
+    # BCBSM: "1. Testing of an affected ... to benefit the individual" / "(excluding reproductive testing)"
+    # / "a. Diagnostic" / "b. Prognostic" / "c. Therapeutic": an enumeration wraps at one label, not at
+    # each, so these are the item's sub-items. The "o" sub-bullets before lower case are items too.
+    path = CORPUS / "tracker" / "bcbsm" / "bcbsm_bcbsm-genetic-testing-counseling_2026-02-05_c494cf33f78a.pdf"
+    roots = extracted(path).criteria
+    first = roots[1].children[0]
+    assert first.text.endswith("to benefit the individual (excluding reproductive testing)")
+    assert [child.text for child in first.children] == ["Diagnostic", "Prognostic", "Therapeutic"]
+    appropriate = next(
+        node for node in iter_criteria(roots) if node.text.startswith("testing is not clinically")
+    )
+    assert [child.text[:40] for child in appropriate.children] == [
+        "testing performed entirely for nonmedica",
+        "testing not expected to provide a defini",
+    ]
+
+
 # ---------------------------------------------------------------------------------------- structure
 
 NESTED = """Policy
