@@ -227,6 +227,11 @@ def segment(doc: Document) -> list[Section]:
             # an introduction right under a heading is that section's own.
             sections.append(Section(kind=top_kind, heading=heading_text(line) or "", level=2))
             continue
+        if kind is not None and kind == top_kind and top_line is not None and _names_a_part(top_line, key):
+            # "CPT Codes / HCPCS Codes / ICD Codes" over "CPT Codes": a part the heading names is its
+            # sub-heading (the sentence under the heading governs the list under the part).
+            sections.append(Section(kind=top_kind, heading=heading_text(line) or "", level=2))
+            continue
         if kind is not None and capitals_below and _in_capitals(line):
             # "Rationale" opened by "GENERAL PRINCIPLES OF GENETIC TESTS": a known phrase set in the same
             # capitals further down ("MEDICAL NECESSITY CRITERIA") is one of its sub-headings, not a section.
@@ -290,6 +295,12 @@ def _heads_a_column(current: Section, kind: str) -> bool:
     """Whether a known phrase right under the heading of a table section, before any line of it, is the
     table's first column header ("Policy" / "Effective Date" under a policy history heading)."""
     return current.kind in TABLE_KINDS and current.level == 1 and not current.lines and kind != current.kind
+
+
+def _names_a_part(heading: Line, key: str) -> bool:
+    """Whether a compound heading ("CPT Codes / HCPCS Codes / ICD Codes") names `key` as one of its parts."""
+    parts = (heading_text(heading) or "").split("/")
+    return len(parts) > 1 and key in {normalize_heading(part) for part in parts}
 
 
 def _in_capitals(line: Line) -> bool:

@@ -166,3 +166,25 @@ def test_a_known_phrase_in_the_capitals_of_a_sections_sub_headings_is_one_of_the
     assert ("BACKGROUND", "background", 1) in [
         (section.heading.strip(), section.kind, section.level) for section in sections(regence)
     ]
+
+
+BCBSMA = CORPUS / "tracker" / "bcbsma" / "bcbsma_bcbsma-ctdna-797_2026-02-05_e4bfb11dc3a5.pdf"
+
+
+def test_authorization_and_code_headings_end_the_policy_and_a_compound_headings_part_is_its_sub_heading():
+    # BCBSMA: "Prior Authorization Information" and "CPT Codes / HCPCS Codes / ICD Codes" were unknown, so
+    # the authorization table and the code descriptions were read as 18 criteria. "CPT Codes" under the
+    # compound heading is its part: the sentence under the compound ("... MUST be met for the following
+    # codes to be covered ...") still governs the codes listed under the part.
+    found = [(section.heading.strip(), section.kind, section.level) for section in sections(BCBSMA)]
+    assert ("Prior Authorization Information", "applicability", 1) in found
+    assert ("CPT Codes / HCPCS Codes / ICD Codes", "codes", 1) in found
+    assert ("CPT Codes", "codes", 2) in found
+    assert ("Endnotes", OTHER, 1) in found
+    record = extracted(BCBSMA)
+    assert [(code.code, code.status) for code in record.codes] == [
+        ("81445", "covered"),
+        ("81450", "covered"),
+        ("81455", "covered"),
+    ]
+    assert not any("prior authorization" in node.text.lower() for node in iter_criteria(record.criteria))
