@@ -28,6 +28,7 @@ from policydiff.model import Box, Criterion
 INDENT_TOLERANCE = 3.0  # points: within this, two blocks start at the same indentation
 HEADING_MAX_WORDS = 8
 SUBJECT_MAX_WORDS = 6  # words before a coverage position that open a sentence with it
+GROUP_HEAD_MAX_WORDS = 4  # an unlabelled "Diagnosis:" that heads a group of a lead-in's items
 PARAGRAPH_SPACING = 1.3  # a line further below the previous than this many usual line pitches starts a block
 UNFINISHED_SLACK = 0.25
 BLANK_LINE = 0.75  # ... as does white space above it of most of a line's height
@@ -47,9 +48,13 @@ _ROMAN = re.compile(r"^(?=[ivxlc]+$)c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$"
 _LABEL = re.compile(
     r"^(?P<open>\()?(?P<value>[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z]|\d{1,2})(?P<close>[.)])\s+(?=\S)"
 )
-# Bullet glyphs, including the private-use and "(cid:N)" forms that PDF symbol fonts come out as.
+# Bullet glyphs, including the private-use and "(cid:N)" forms that PDF symbol fonts come out as. Before
+# a number only a glyph that is nothing but a bullet starts an item ("• 5-Fluorouracil (5-FU) ..."): a
+# dash or star there is a sign or a mark ("- 5 mg", "* 2 units").
+_BULLET_GLYPHS = r"[•▪■●◦○·➢►✓\uf000-\uf0ff]|\(cid:\d+\)"
 _BULLET = re.compile(
-    r"^(?P<glyph>[•▪■●◦○·\-–—*§➢►✓\uf000-\uf0ff]|\(cid:\d+\)|o(?=\s+[A-Za-z(]))\s*(?<=\s|\))(?=[^\s\d])"
+    rf"^(?P<glyph>{_BULLET_GLYPHS}|[\-–—*§]|o(?=\s+[A-Za-z(]))\s*(?<=\s|\))(?=[^\s\d])"
+    rf"|^(?P<numbered>{_BULLET_GLYPHS})\s+(?=\d)"
 )
 _SYMBOLS = re.compile(r"\s*[®™©]")
 _TERMINAL = re.compile(r"[.:;!?][\"'”)]*$")
@@ -198,7 +203,8 @@ def read_label(text: str) -> tuple[str, str, int, tuple[tuple[str, int], ...], s
         return match.group(0).strip(), styles[0][0], styles[0][1], tuple(styles[1:]), text[match.end() :]
     bullet = _BULLET.match(text)
     if bullet:
-        return ("", f"bullet{bullet.group('glyph')}", 0, (), text[bullet.end() :])
+        glyph = bullet.group("glyph") or bullet.group("numbered")
+        return ("", f"bullet{glyph}", 0, (), text[bullet.end() :])
     return None
 
 
@@ -451,7 +457,7 @@ def build_tree(blocks: list[Block]) -> list[Block]:
             attach(block)
             continue
         while stack and block.x0 <= stack[-1].x0 + INDENT_TOLERANCE:
-            if _opens_run_in_list(stack[-1], block):
+            if _opens_run_in_list(stack[-1], block) or _heads_a_group_of(stack[-1], block):
                 break
             item = stack.pop()
             if _goes_on_run_in_list(item, stack):
@@ -499,6 +505,25 @@ def _opens_run_in_list(lead_in: Block, block: Block) -> bool:
         and lead_in.text.endswith(":")
         and not lead_in.children
         and trailing_conjunction(block.text) is not None
+    )
+
+
+def _heads_a_group_of(lead_in: Block, block: Block) -> bool:
+    """Short unlabelled heads set flush under a lead-in that announces a list ("... is considered MEDICALLY
+    NECESSARY when the following criteria have been met:" / "Diagnosis:" / bullets / "Progression:" /
+    bullets): each head is an item of the lead-in, its bullets under it."""
+    return (
+        _is_group_head(block)
+        and lead_in.style is None
+        and lead_in.text.endswith(":")
+        and len(lead_in.text.split()) > HEADING_MAX_WORDS
+        and all(_is_group_head(child) for child in lead_in.children)
+    )
+
+
+def _is_group_head(block: Block) -> bool:
+    return (
+        block.style is None and block.text.endswith(":") and len(block.text.split()) <= GROUP_HEAD_MAX_WORDS
     )
 
 

@@ -95,6 +95,28 @@ def test_a_list_under_an_unfinished_item_is_a_list_when_each_line_carries_the_ne
     ]
 
 
+def test_short_heads_under_a_lead_in_are_its_items_with_their_bullets_under_them():
+    # BCBSMA: "... is considered MEDICALLY NECESSARY when the following criteria have been met:" /
+    # "Diagnosis:" / bullets / "Progression:" / bullets. The heads were roots and the lead-in announced
+    # a list that never came (a warning said so).
+    path = CORPUS / "tracker" / "bcbsma" / "bcbsma_bcbsma-ctdna-797_2026-02-05_e4bfb11dc3a5.pdf"
+    record = extracted(path)
+    statement = next(node for node in record.criteria if node.text.startswith("Plasma-based"))
+    assert [child.text for child in statement.children] == ["Diagnosis:", "Progression:"]
+    assert [len(child.children) for child in statement.children] == [2, 2]
+    assert not any("announces a list" in str(warning) for warning in record.warnings)
+
+
+def test_a_bullet_before_a_number_starts_an_item():
+    # Highmark L-113: "• 5-Fluorouracil (5-FU) Toxicity ..." was read as a paragraph, and the seven tests
+    # after it hung from it instead of from "Pharmacogenomic Panels are considered experimental/...".
+    path = CORPUS / "tracker" / "highmark" / "highmark_highmark-l113_2026-02-05_d4e017a69857.html"
+    panels = next(node for node in extracted(path).criteria if node.text.startswith("Pharmacogenomic Panels"))
+    names = [child.text.split(" [")[0] for child in panels.children]
+    assert names[:2] == ["5-Fluorouracil (5-FU) Toxicity and Chemotherapeutic Response", "Genecept Assay"]
+    assert len(names) == 8
+
+
 # ---------------------------------------------------------------------------------------- structure
 
 NESTED = """Policy
