@@ -304,6 +304,11 @@ def _by_catch_all(
                 continue
             if any(similarity(covering, facet, vocabulary) >= SAME_CONCEPT for facet in same_service):
                 continue
+            # "Advanced non-small cell lung cancer" against a payer that lists "advanced solid malignancy"
+            # for the same test: half its words are in what that payer lists, so it may be one of them,
+            # and an exclusion "for all other indications" is no sure ground against it.
+            if any(_may_contain(facet, covering) for facet in listed):
+                continue
             entry = found.setdefault(
                 ("catch_all", owner[covering.index], owner[catch_alls[0].index]),
                 {"covering": [], "opposing": catch_alls, "instead": []},
@@ -318,6 +323,12 @@ def _by_catch_all(
                 and similarity(covering, facet, vocabulary) >= INSTEAD
             )
     return found
+
+
+def _may_contain(listed: Facet, covering: Facet) -> bool:
+    """Whether an indication a payer lists holds at least half of another statement's words."""
+    words = set(covering.terms)
+    return bool(words) and len(words & set(listed.terms)) * 2 >= len(words)
 
 
 def _explain(basis: str, entry: dict, names: dict[str, str]) -> str:
