@@ -34,6 +34,13 @@ REFERENCES = "references"
 WORD_SPACE = r"\s+"  # between the words of a heading or label: run-together words are prose
 # The longest block of lines looked for as repeated right after itself.
 REPEATED_BLOCK_MAX_LINES = 40
+NAVIGATION_MAX_CHARS = 6000  # how far after a page's title its navigation may run
+MENU_MIN_WORDS = 15  # fewest link labels in a row that make a footer menu
+MENU_SMALL_WORDS_PER = 10  # at most one small lower-case word ("Transparency in Coverage") in so many
+# A web page's title: its name, then " | " before the site's sections ("... G2054 | Providers | Blue Cross NC").
+_PAGE_TITLE = re.compile(r"^(?P<name>[^|<>]{8,120}?)\s+\|\s")
+_MENU_WORD = r"(?:[A-Z0-9][\w'’\-]*|&|in|of|and|the|for|to|at|on)"
+_MENU_RUN = re.compile(rf"(?<=\s)(?:{_MENU_WORD}\s+){{{MENU_MIN_WORDS - 1},}}{_MENU_WORD}(?=\s)")
 _TAG = re.compile(r"<[^<>]{0,300}>")
 # A tag whose '<' went missing when the page was saved as text: its attributes and '>' remain.
 _TAG_RESIDUE = re.compile(r"[^\s<>]*(?:\s+[\w:-]+=\\?\"[^\"]*\")+\s*/?>")
@@ -67,6 +74,7 @@ class ReflowRules:
     lead_in: re.Pattern[str]
     position_label: re.Pattern[str]
     code_cell: re.Pattern[str]
+    navigation_start: re.Pattern[str]
     caps_min_letters: int
 
 
@@ -92,6 +100,7 @@ def reflow_rules() -> ReflowRules:
         lead_in=regex(rules, "list_lead_in", "reflow"),
         position_label=regex(rules, "position_label", "reflow"),
         code_cell=regex(rules, "code_cell", "reflow"),
+        navigation_start=regex(rules, "navigation_start", "reflow"),
         caps_min_letters=minimum,
     )
 
@@ -105,13 +114,19 @@ def is_flattened(text: str) -> bool:
     )
 
 
-def reflow(text: str) -> list[str]:
-    """A flattened page's text -> its lines, in the text loader's syntax."""
+def reflow(text: str) -> tuple[list[str], str]:
+    """A flattened page's text -> its lines, in the text loader's syntax, and the site navigation
+    between the page's title and that title printed again over the policy (page furniture)."""
     rules = reflow_rules()
     lines: list[str] = []
     kind = None
     seen: set[str] = set()
-    for sentence in _sentences(_clean(text), rules):
+    title, navigation, text = _site_navigation(_clean(text), rules)
+    text, menu = _without_footer_menu(text)
+    navigation = " ".join(part for part in (navigation, menu) if part)
+    if title:
+        lines.append(title)
+    for sentence in _sentences(text, rules):
         for piece, is_heading in _headings(sentence, rules, seen):
             if is_heading:
                 lines.append(f"## {piece}")
@@ -129,7 +144,38 @@ def reflow(text: str) -> list[str]:
                 for labelled in _split_before_labels(piece, rules):
                     for part in _bracketed_items(labelled, rules):
                         lines.extend(_list_items(part, rules))
-    return _without_immediate_repeats([_without_repeated_runs(line) for line in lines])
+    return _without_immediate_repeats([_without_repeated_runs(line) for line in lines]), navigation
+
+
+def _without_footer_menu(text: str) -> tuple[str, str]:
+    """(the text, the site's footer menu taken out of it): a run of link labels, capitalised words with
+    no punctuation ("About Us Newsroom Blog Member Forms ... Contact Us Locations Careers"), in the page's
+    second half; a policy's sentences and headings are never so long a run."""
+    for match in _MENU_RUN.finditer(text, len(text) // 2):
+        words = match.group().split()
+        # A title in title case ("Guideline for Selection of Lung Cancer Patients for EGFR and ...") joins
+        # its words with small ones; link labels stand side by side.
+        if sum(word[0].islower() for word in words) * MENU_SMALL_WORDS_PER <= len(words):
+            return f"{text[: match.start()]} {text[match.end() :]}".strip(), match.group().strip()
+    return text, ""
+
+
+def _site_navigation(text: str, rules: ReflowRules) -> tuple[str, str, str]:
+    """(the page's title, the site's navigation, the rest) of a saved web page that opens with its title
+    and its skip link and prints the title's name again over the policy; else ("", "", text)."""
+    match = _PAGE_TITLE.match(text)
+    start = rules.navigation_start.search(text, 0, NAVIGATION_MAX_CHARS)
+    if not match or not start or start.start() < match.end():
+        return "", "", text
+    repeat = text.find(f" {match.group('name')} ", start.end(), NAVIGATION_MAX_CHARS)
+    if repeat < 0:
+        return "", "", text
+    # The site's name after the title's first part ("| Providers | Blue Cross NC") is its navigation too.
+    return (
+        match.group("name").strip(),
+        text[match.end("name") : repeat].strip(),
+        text[repeat:].strip(),
+    )
 
 
 def _without_repeated_runs(line: str) -> str:

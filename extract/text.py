@@ -280,8 +280,10 @@ def _paged_by_running_numbers(lines: list[Line], furniture: set[str]) -> tuple[l
 
 def load_text(text: str, path: str, sha256: str) -> Document:
     flattened = is_flattened(text)
+    navigation = ""
     if flattened:
-        text = "\n".join(reflow(text))
+        reflowed, navigation = reflow(text)
+        text = "\n".join(reflowed)
     pages = _MARK_LINE.sub(r"\1", text.replace("\r\n", "\n").replace("\r", "\n")).split("\f")
     lines: list[Line] = []
     for page_number, page_text in enumerate(pages, start=1):
@@ -295,6 +297,8 @@ def load_text(text: str, path: str, sha256: str) -> Document:
         lines, page_count = _paged_by_running_numbers(lines, keys)
     body = [line for line in lines if line.text not in keys]
     furniture = [line for line in lines if line.text in keys]
+    if navigation_line := _line_from_raw(navigation, 1, 0):
+        furniture.insert(0, navigation_line)
     return Document(
         path=path,
         format="text",
