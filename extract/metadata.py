@@ -31,6 +31,8 @@ HEADER_LINES = 15
 _COPYRIGHT = re.compile(r"©|\bcopyright\s*(?:©\s*)?\d{4}", re.I)
 # "1  /1/26": a text extraction's spaces inside a date.
 _SPACED_DATE_SLASH = re.compile(r"(?<=\d)\s+/(?=\s*\d)")
+# A number printed with its hyphen spaced out ("AHS - G2054") is the number "AHS-G2054".
+_SPACED_HYPHEN = re.compile(r"\s*-\s*")
 # A label's value printed below it is looked for in this many following lines.
 VALUE_BELOW_LINES = 2
 # A date is a label's value when it starts at most this many characters after the label (": ", "# "),
@@ -184,7 +186,7 @@ def find_policy_number(doc: Document) -> str | None:
         for line in everything:
             match = shape.search(line.text)
             if match:
-                return match.group(1 if shape.groups else 0)
+                return _SPACED_HYPHEN.sub("-", match.group(1 if shape.groups else 0))
     return None
 
 
@@ -357,7 +359,8 @@ def _numbered(text: str) -> bool:
 
 
 def _number_at(text: str, policy_number: str) -> re.Match[str] | None:
-    return re.search(rf"(?<![\w.]){re.escape(policy_number)}(?![\w])", text)
+    spaced = r"\s*-\s*".join(re.escape(part) for part in policy_number.split("-"))
+    return re.search(rf"(?<![\w.]){spaced}(?![\w])", text)
 
 
 def _title_by_number(lines: list[Line], policy_number: str | None) -> str:
@@ -368,9 +371,13 @@ def _title_by_number(lines: list[Line], policy_number: str | None) -> str:
     at = next((i for i, line in enumerate(lines) if _number_at(line.text, policy_number)), None)
     if at is None:
         return ""
-    rest = lines[at].text[_number_at(lines[at].text, policy_number).end() :]
+    number = _number_at(lines[at].text, policy_number)
+    rest, before = lines[at].text[number.end() :], lines[at].text[: number.start()]
     if re.match(r"\s*[:–-]\s+\S", rest) and _title_like(rest) and not _is_label_line(lines[at].text):
         return lines[at].text
+    # "Liquid Biopsy AHS - G2054": a web page's title names the policy before its number.
+    if not rest.strip() and len(before.split()) >= 2 and _title_line(before) and _title_cased(before):
+        return before
     above: list[str] = []
     for line in reversed(lines[max(0, at - TITLE_MAX_LINES) : at]):
         if not _title_line(line.text):

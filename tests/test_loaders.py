@@ -268,3 +268,21 @@ def test_a_list_printed_twice_is_no_furniture_and_bare_page_numbers_count_the_pa
     assert doc.page_count == 12
     assert {line.text for line in doc.furniture} == {str(number) for number in range(1, 13)}
     assert next(line.page for line in doc.lines if line.text == "Medical Policy Statement") == 3
+
+
+BCBSNC = CORPUS / "tracker" / "bcbsnc" / "bcbsnc_bcbsnc-liquid-biopsy-g2054_2026-02-05_97c8003af937.html"
+
+
+def test_a_flattened_web_pages_menus_are_furniture_and_its_title_names_the_policy():
+    # The page opens with its title ("Liquid Biopsy AHS - G2054 | Providers | Blue Cross NC"), its skip link
+    # and menus, then the title again over the policy; its footer is a run of link labels. Both menus were
+    # read as the policy's text (a changed login link was a substantive change), and title and number
+    # were not found.
+    doc = load_file(BCBSNC)
+    texts = [line.text for line in doc.lines]
+    assert texts[0] == "Liquid Biopsy AHS - G2054"
+    assert not any("Skip to main content" in text or "Newsroom Blog" in text for text in texts)
+    furniture = " ".join(line.text for line in doc.furniture)
+    assert "Register for Blue Connect" in furniture and "About Us Newsroom Blog" in furniture
+    record = extract_file(BCBSNC)
+    assert (record.title, record.policy_number) == ("Liquid Biopsy", "AHS-G2054")
