@@ -73,6 +73,7 @@ compare_files = _on_first_use("policydiff.api", "compare_files")
 diff_files = _on_first_use("policydiff.api", "diff_files")
 export_fhir = _on_first_use("policydiff.fhir_export", "export_fhir")
 render = _on_first_use("policydiff.render", "render")
+atom_feed = _on_first_use("policydiff.render", "atom_feed")
 compare_html, diff_html, digest_html, digest_report_name, policy_html = (
     _on_first_use("policydiff.html_report", name)
     for name in ("compare_html", "diff_html", "digest_html", "digest_report_name", "policy_html")
@@ -661,6 +662,8 @@ def run_changes(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.format == "json":
         text = json_text([entry.to_json_dict() for entry in entries]) + "\n"
+    elif args.format == "atom":
+        text = atom_feed(entries, since=args.since, payer=args.payer)
     else:
         text = render("changes.txt.j2", entries=entries, since=args.since, payer=args.payer)
     emit(text, args.output)
@@ -684,9 +687,10 @@ def add_changes_command(commands: argparse._SubParsersAction) -> None:
     _add_db_option(parser)
     parser.add_argument(
         "--format",
-        choices=["text", "json", "html"],
+        choices=["text", "json", "html", "atom"],
         default="text",
-        help="output format; html writes a digest (index.html) and one revision report per change under -o DIR",
+        help="output format; html writes a digest (index.html) and one revision report per change under -o DIR; "
+        "atom writes a feed a feed reader can subscribe to (one entry per pair of versions)",
     )
     parser.add_argument("-o", "--output", metavar="PATH", help="output file (text, json) or folder (html)")
     parser.set_defaults(handler=run_changes)

@@ -290,6 +290,36 @@ def test_an_older_version_ingested_late_lands_in_its_place(tmp_path, run):
     assert "has versions 1 to 3, not 4" in err
 
 
+def test_the_change_feed_as_atom_is_a_feed_a_reader_can_subscribe_to(tmp_path, run):
+    from xml.etree import ElementTree
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    db = tmp_path / "store.sqlite"
+    revised = cigna_variant(tmp_path, "cigna-2026.txt", effective="5/15/2026", threshold="<90%")
+    assert run("ingest", CIGNA, revised, "--db", db)[0] == 0
+    code, out, _ = run("changes", "--db", db, "--format", "atom")
+    assert code == 0
+    feed = ElementTree.fromstring(out.encode("utf-8"))
+    assert feed.tag == f"{atom}feed"
+    assert feed.findtext(f"{atom}id").startswith("urn:uuid:")
+    (entry,) = feed.findall(f"{atom}entry")
+    assert entry.findtext(f"{atom}title").startswith("Cigna 0261: ")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z", entry.findtext(f"{atom}updated"))
+    assert entry.findtext(f"{atom}author/{atom}name") == "Cigna"
+    content = entry.findtext(f"{atom}content")
+    (change,) = json.loads(run("changes", "--db", db, "--format", "json")[1])[0]["changes"][:1]
+    assert f"- {change['summary']} ({change['direction']})" in content
+    assert "<[-100-]{+90+}% donor cells" in content and "(bookkeeping)" in content
+    # The same pair of versions keeps its id, so a reader does not show it again.
+    again = ElementTree.fromstring(run("changes", "--db", db, "--format", "atom")[1].encode("utf-8"))
+    assert again.find(f"{atom}entry").findtext(f"{atom}id") == entry.findtext(f"{atom}id")
+    # Nothing since a date: still a valid feed, with no entry.
+    code, out, _ = run("changes", "--db", db, "--format", "atom", "--payer", "cigna", "--since", "2030")
+    empty = ElementTree.fromstring(out.encode("utf-8"))
+    assert code == 0 and empty.findall(f"{atom}entry") == []
+    assert empty.findtext(f"{atom}title").endswith("of cigna since 2030")
+
+
 def test_the_real_l33822_revision_shows_in_the_change_feed(tmp_path, run):
     db = tmp_path / "store.sqlite"
     for year in ("2020", "2021"):
