@@ -25,6 +25,7 @@ TITLE_MAX_LINES = 5
 DATE_LINE_WORDS = 10
 # A line of a header (label and value, a version line) has at most this many words; a sentence more.
 HEADER_LINE_WORDS = 12
+UNLABELLED_NUMBER_LINE_WORDS = 20  # the longest line a number known by its shape alone is read from
 # The page-1 lines that can hold a header naming the payer (logo text, plan name).
 HEADER_LINES = 15
 # A copyright notice: "©2025 EviCore", "Copyright 2026 United HealthCare Services, Inc.".
@@ -181,7 +182,11 @@ def find_policy_number(doc: Document) -> str | None:
                 value = rules["number_value"].fullmatch(words[0].rstrip(".-,;")) if words else None
                 if value:
                     return value.group(0)
-    everything = front + doc.furniture
+    # A number known by its shape alone is read from header lines, never from a sentence or citation of the
+    # body ("... Retrieved from ... LCD L38043"): a policy cites other payers' documents.
+    everything = [
+        line for line in front + doc.furniture if len(line.text.split()) <= UNLABELLED_NUMBER_LINE_WORDS
+    ]
     for shape in rules["number_shapes"]:
         for line in everything:
             match = shape.search(line.text)

@@ -163,3 +163,14 @@ def test_payer_from_web_address_alone():
     line = Line(text="Printed from https://www.uhcprovider.com/en/policies.html", page=1)
     doc = Document(path="x.txt", format="text", sha256="0" * 64, page_count=1, lines=[line])
     assert find_payer(doc) == "UnitedHealthcare"
+
+
+def test_a_number_known_by_its_shape_is_not_read_from_a_citation():
+    # BCBS Tennessee's page prints no policy number; its front matter cites "LCD L38043" inside a reference
+    # (40 words), whose shape is a CMS LCD's: the number was "L38043". Not found is the honest answer.
+    page = CORPUS / "tracker" / "bcbst" / "bcbst_bcbst-ctdna-liquid-biopsy_2026-02-05_d05542ad08ef.html"
+    record = extracted(page)
+    assert record.policy_number is None
+    assert "policy number not found" in [str(warning) for warning in record.warnings]
+    # A short header line still gives its number by shape (CMS: "... (L33822)").
+    assert extracted(CMS_LCD).policy_number == "L33822"
