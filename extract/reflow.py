@@ -36,6 +36,7 @@ WORD_SPACE = r"\s+"  # between the words of a heading or label: run-together wor
 REPEATED_BLOCK_MAX_LINES = 40
 NAVIGATION_MAX_CHARS = 6000  # how far after a page's title its navigation may run
 MENU_MIN_WORDS = 15  # fewest link labels in a row that make a footer menu
+TITLE_MIN_WORDS, TITLE_MAX_WORDS = 3, 20  # a page title printed again over the policy
 MENU_SMALL_WORDS_PER = 10  # at most one small lower-case word ("Transparency in Coverage") in so many
 # A web page's title: its name, then " | " before the site's sections ("... G2054 | Providers | Blue Cross NC").
 _PAGE_TITLE = re.compile(r"^(?P<name>[^|<>]{8,120}?)\s+\|\s")
@@ -161,21 +162,35 @@ def _without_footer_menu(text: str) -> tuple[str, str]:
 
 
 def _site_navigation(text: str, rules: ReflowRules) -> tuple[str, str, str]:
-    """(the page's title, the site's navigation, the rest) of a saved web page that opens with its title
-    and its skip link and prints the title's name again over the policy; else ("", "", text)."""
+    """(the page's title, the site's navigation, the rest) of a saved web page: one that opens with its
+    title and its skip link and prints the title's name again over the policy, or one that prints its
+    opening words again right over its first section heading; else ("", "", text)."""
     match = _PAGE_TITLE.match(text)
     start = rules.navigation_start.search(text, 0, NAVIGATION_MAX_CHARS)
-    if not match or not start or start.start() < match.end():
-        return "", "", text
-    repeat = text.find(f" {match.group('name')} ", start.end(), NAVIGATION_MAX_CHARS)
-    if repeat < 0:
-        return "", "", text
-    # The site's name after the title's first part ("| Providers | Blue Cross NC") is its navigation too.
-    return (
-        match.group("name").strip(),
-        text[match.end("name") : repeat].strip(),
-        text[repeat:].strip(),
-    )
+    if match and start and start.start() >= match.end():
+        repeat = text.find(f" {match.group('name')} ", start.end(), NAVIGATION_MAX_CHARS)
+        if repeat >= 0:
+            # The site's name after the title's first part ("| Providers | Blue Cross NC") is navigation too.
+            return (
+                match.group("name").strip(),
+                text[match.end("name") : repeat].strip(),
+                text[repeat:].strip(),
+            )
+    return _title_over_policy(text, rules)
+
+
+def _title_over_policy(text: str, rules: ReflowRules) -> tuple[str, str, str]:
+    """ "Circulating Tumor DNA (Liquid Biopsy) Medical Policy Manual Click here to see this page in full
+    context BlueCross BlueShield of Tennessee Medical Policy Manual Circulating Tumor DNA (Liquid Biopsy)
+    DESCRIPTION ...": the page's opening words printed again over its first heading are its title, and
+    the banner between them the site's."""
+    words = text[:NAVIGATION_MAX_CHARS].split()
+    for size in range(min(TITLE_MAX_WORDS, len(words)), TITLE_MIN_WORDS - 1, -1):
+        title = " ".join(words[:size])
+        again = text.find(f" {title} ", len(title), NAVIGATION_MAX_CHARS)
+        if again >= 0 and rules.heading.match(text, again + len(title) + 2):
+            return title, text[len(title) : again].strip(), text[again:].strip()
+    return "", "", text
 
 
 def _without_repeated_runs(line: str) -> str:

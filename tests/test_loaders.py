@@ -286,3 +286,15 @@ def test_a_flattened_web_pages_menus_are_furniture_and_its_title_names_the_polic
     assert "Register for Blue Connect" in furniture and "About Us Newsroom Blog" in furniture
     record = extract_file(BCBSNC)
     assert (record.title, record.policy_number) == ("Liquid Biopsy", "AHS-G2054")
+
+
+def test_a_flattened_pages_opening_words_printed_again_over_its_first_heading_are_its_title():
+    # BCBS Tennessee: "Circulating Tumor DNA (Liquid Biopsy) Medical Policy Manual Click here to see this page
+    # in full context [15 times] BlueCross BlueShield of Tennessee Medical Policy Manual Circulating Tumor DNA
+    # (Liquid Biopsy) DESCRIPTION ...": the title was not found; the banner is the site's furniture.
+    page = CORPUS / "tracker" / "bcbst" / "bcbst_bcbst-ctdna-liquid-biopsy_2026-02-05_d05542ad08ef.html"
+    doc = load_file(page)
+    assert [line.text for line in doc.lines[:2]] == ["Circulating Tumor DNA (Liquid Biopsy)", "DESCRIPTION"]
+    assert "Click here to see this page in full context" in doc.furniture[0].text
+    record = extract_file(page)
+    assert (record.payer, record.title) == ("BCBS Tennessee", "Circulating Tumor DNA (Liquid Biopsy)")
