@@ -343,7 +343,9 @@ def _continuation(lines: list[Line], index: int) -> list[str]:
     for line in lines[index + 1 : index + 1 + TITLE_MAX_LINES]:
         if line.page != lines[index].page or (line.size and abs(line.size - lines[index].size) > 0.2):
             break
-        if not _title_line(line.text) or not _title_cased(line.text):
+        # A title wrapped in a list of its words breaks after a comma ("... Disability, Autism Spectrum Disorder,").
+        wrapped = line.text.rstrip().removesuffix(",")
+        if not _title_line(wrapped) or not _title_cased(wrapped):
             break
         following.append(line.text)
     return following

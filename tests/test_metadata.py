@@ -174,3 +174,13 @@ def test_a_number_known_by_its_shape_is_not_read_from_a_citation():
     assert "policy number not found" in [str(warning) for warning in record.warnings]
     # A short header line still gives its number by shape (CMS: "... (L33822)").
     assert extracted(CMS_LCD).policy_number == "L33822"
+
+
+def test_a_title_wrapped_after_a_comma_goes_on():
+    # BCBSM: "Title: Genetic Testing - ... Evaluation of Children with Developmental" / "Delay/Intellectual
+    # Disability, Autism Spectrum Disorder," / "and/or Congenital Anomalies": the title stopped at the line
+    # ending with a comma, taken for a sentence.
+    panels = CORPUS / "tracker" / "bcbsm" / "bcbsm_bcbsm-genetic-testing-panels_2026-02-05_d06a1e158ab5.pdf"
+    assert extracted(panels).title.endswith(
+        "with Developmental Delay/Intellectual Disability, Autism Spectrum Disorder, and/or Congenital Anomalies"
+    )
