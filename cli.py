@@ -656,7 +656,7 @@ def run_changes(args: argparse.Namespace) -> int:
         for entry in entries:
             write_atomic(
                 folder / digest_report_name(entry),
-                diff_html(entry.diff, links={"Change digest": "index.html"}),
+                diff_html(entry.diff, links={"Change digest": "index.html"}, folder=folder),
             )
         write_atomic(folder / "index.html", digest_html(entries, since=args.since, payer=args.payer))
         return EXIT_OK
@@ -849,7 +849,8 @@ def run_diff(args: argparse.Namespace) -> int:
         result = diff_files(args.old, args.new, limits_from(args), args.pdf_text)
     except ExtractError as error:
         return report_error(error)
-    emit(formatted(args.format, result, "diff.txt.j2", diff_html), args.output)
+    folder = Path(args.output).parent if args.output else None
+    emit(formatted(args.format, result, "diff.txt.j2", lambda r: diff_html(r, folder=folder)), args.output)
     return EXIT_OK
 
 

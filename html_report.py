@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
@@ -244,6 +246,10 @@ class SectionView:
 class DiffView:
     sections: list[SectionView]
     has_cosmetic: bool
+    # Where each version's source opens from the report ("#page=N" is added per change): relative to
+    # the report's folder, so the page links work wherever the report and the sources sit side by side.
+    left_source: str | None = None
+    right_source: str | None = None
 
 
 def item_words(item: object) -> str | None:
@@ -266,7 +272,18 @@ def item_words(item: object) -> str | None:
     return str(item)
 
 
-def diff_view(result: DiffResult) -> DiffView:
+def source_href(path: str | None, folder: Path | None) -> str | None:
+    """A source file's address as a link from a report written in `folder` (None: the current folder)."""
+    if not path:
+        return None
+    try:
+        relative = os.path.relpath(Path(path).resolve(), (folder or Path.cwd()).resolve())
+    except ValueError:  # another drive (Windows): the absolute path
+        return Path(path).resolve().as_uri()
+    return quote(Path(relative).as_posix())
+
+
+def diff_view(result: DiffResult, folder: Path | None = None) -> DiffView:
     sections = []
     for section in SECTIONS:
         changes = [
@@ -276,7 +293,12 @@ def diff_view(result: DiffResult) -> DiffView:
         ]
         counts = result.summary.by_section.get(section, SectionCounts())
         sections.append(SectionView(section=section, counts=counts, changes=changes))
-    return DiffView(sections=sections, has_cosmetic=any(c.significance == "cosmetic" for c in result.changes))
+    return DiffView(
+        sections=sections,
+        has_cosmetic=any(c.significance == "cosmetic" for c in result.changes),
+        left_source=source_href(result.left.path, folder),
+        right_source=source_href(result.right.path, folder),
+    )
 
 
 def side_title(side: Side) -> str:
@@ -284,12 +306,13 @@ def side_title(side: Side) -> str:
     return " ".join(part for part in parts if part)
 
 
-def diff_html(result: DiffResult, links: dict[str, str] | None = None) -> str:
-    """The revision report. `links`: label -> href of related reports (each version's policy report)."""
+def diff_html(result: DiffResult, links: dict[str, str] | None = None, folder: Path | None = None) -> str:
+    """The revision report, to be written in `folder` (its page links open the sources from there).
+    `links`: label -> href of related reports (each version's policy report)."""
     return render(
         "diff.html.j2",
         result=result,
-        view=diff_view(result),
+        view=diff_view(result, folder),
         page_title=side_title(result.right),
         links=_report_links(links),
         **_common(),

@@ -188,3 +188,27 @@ def test_cli_diff_html_report(tmp_path):
     page = out.read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html")
     assert page.count("data-silent") == 2
+
+
+def test_a_reports_page_links_open_each_source_from_where_the_report_is_written(tmp_path, monkeypatch):
+    # The links named the sources as given on the command line (relative to where the command ran), so a
+    # report written into another folder linked to files that are not there. Each link now leads from the
+    # report's folder to the source.
+    import os
+    from urllib.parse import unquote
+
+    from selectolax.lexbor import LexborHTMLParser
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "reports" / "changes.html"
+    out.parent.mkdir()
+    old, new = (os.path.relpath(path, tmp_path) for path in (SEED, REVISED))
+    assert main(["diff", old, new, "--format", "html", "-o", "reports/changes.html"]) == 0
+    links = LexborHTMLParser(out.read_text(encoding="utf-8")).css("a.page-link")
+    assert links
+    targets = set()
+    for link in links:
+        target, _, page = link.attributes["href"].partition("#page=")
+        assert page.isdigit() and link.text().strip() == f"page {page}"
+        targets.add((out.parent / unquote(target)).resolve())
+    assert targets == {SEED.resolve(), REVISED.resolve()}
