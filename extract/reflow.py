@@ -42,6 +42,7 @@ MENU_SMALL_WORDS_PER = 10  # at most one small lower-case word ("Transparency in
 _PAGE_TITLE = re.compile(r"^(?P<name>[^|<>]{8,120}?)\s+\|\s")
 _MENU_WORD = r"(?:[A-Z0-9][\w'’\-]*|&|in|of|and|the|for|to|at|on)"
 _MENU_RUN = re.compile(rf"(?<=\s)(?:{_MENU_WORD}\s+){{{MENU_MIN_WORDS - 1},}}{_MENU_WORD}(?=\s)")
+_REPEAT_NOISE = re.compile(r"[\s®™©]+")
 _TAG = re.compile(r"<[^<>]{0,300}>")
 # A tag whose '<' went missing when the page was saved as text: its attributes and '>' remain.
 _TAG_RESIDUE = re.compile(r"[^\s<>]*(?:\s+[\w:-]+=\\?\"[^\"]*\")+\s*/?>")
@@ -203,13 +204,21 @@ def _without_immediate_repeats(lines: list[str]) -> list[str]:
     """Lines with each block that repeats the block right before it dropped: a saved page may hold each
     element's text twice (a script's copy beside the rendered one), which would list every criterion twice."""
     kept: list[str] = []
+    keys: list[str] = []
     for line in lines:
         kept.append(line)
+        keys.append(_repeat_key(line))
         for size in range(1, min(REPEATED_BLOCK_MAX_LINES, len(kept) // 2) + 1):
-            if kept[-size:] == kept[-2 * size : -size]:
-                del kept[-size:]
+            if keys[-size:] == keys[-2 * size : -size]:
+                del kept[-size:], keys[-size:]
                 break
     return kept
+
+
+def _repeat_key(line: str) -> str:
+    """A line as a repeat of it is compared: the copies may space a mark apart ("CELLSEARCH® CTC",
+    "CELLSEARCH ® CTC")."""
+    return _REPEAT_NOISE.sub("", line)
 
 
 def _clean(text: str) -> str:

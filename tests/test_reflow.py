@@ -109,3 +109,13 @@ def test_a_table_of_named_tests_with_bracketed_descriptions_is_one_row_per_test(
     assert "CPT 81535 and 81536" not in texts
     assert "Procedure Codes 0005U, 0019U, 81455, 81479, 81599, 84999, 0053U, 0057U" not in texts
     assert novel[1].text.startswith("DEPArray[")
+
+
+def test_a_block_printed_twice_with_a_mark_spaced_apart_is_listed_once():
+    # BCBS North Carolina's page holds "When Liquid Biopsy is not covered" and its exclusions twice, the
+    # second copy with "CELLSEARCH ® CTC" where the first has "CELLSEARCH® CTC": each exclusion was a
+    # node twice.
+    page = CORPUS / "tracker" / "bcbsnc" / "bcbsnc_bcbsnc-liquid-biopsy-g2054_2026-02-05_97c8003af937.html"
+    texts = [node.text for node in iter_criteria(extracted(page).criteria)]
+    assert sum("Cell capture-enumeration assays of CTCs" in text for text in texts) == 1
+    assert sum("urinary liquid biopsy" in text for text in texts) == 1
