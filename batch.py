@@ -44,13 +44,9 @@ Outcome = TypeVar("Outcome")
 class EngineError(Exception):
     """The executor cannot be used (Dask not installed, scheduler unreachable): one line saying why."""
 
-    exit_code = 2
-
 
 class EngineUsageError(EngineError):
     """The executor options do not fit together."""
-
-    exit_code = 1
 
 
 def default_workers() -> int:

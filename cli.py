@@ -43,7 +43,7 @@ from policydiff.batch import (
     open_engine,
 )
 from policydiff.extract.dates import parse_date
-from policydiff.extract.errors import ExtractError
+from policydiff.extract.errors import ExtractError, LimitError, NotAPolicyError, ParserError, UnfiledError
 from policydiff.extract.limits import DEFAULT_LIMITS, Limits
 from policydiff.extract.load import DEFAULT_PDF_TEXT, PDF_TEXT_LAYERS
 from policydiff.model import Comparison, DiffResult, Policy, ReadingAccount, iter_criteria
@@ -83,7 +83,31 @@ EXIT_OK = 0
 EXIT_USAGE = 1
 EXIT_UNREADABLE = 2
 EXIT_NOT_POLICY = 3
+EXIT_UNFILED = 4
 EXIT_PARSER_BUG = 5
+EXIT_LIMIT = 6
+EXIT_OUTPUT = 7
+
+# The one table of exit codes (the README's table says the same): an error's type -> the code the command
+# exits with. The library's errors carry none; the most specific type of an error decides its code.
+EXIT_CODES: dict[type[Exception], int] = {
+    ExtractError: EXIT_UNREADABLE,  # fetch.FetchError too: a URL that cannot be read
+    NotAPolicyError: EXIT_NOT_POLICY,
+    UnfiledError: EXIT_UNFILED,
+    ParserError: EXIT_PARSER_BUG,
+    LimitError: EXIT_LIMIT,
+    OutputError: EXIT_OUTPUT,
+    store.StoreError: EXIT_UNREADABLE,
+    store.NotStoredError: EXIT_USAGE,
+    EngineError: EXIT_UNREADABLE,
+    EngineUsageError: EXIT_USAGE,
+}
+
+
+def exit_code_of(error: Exception | type[Exception]) -> int:
+    """The code a command exits with for an error or a type of error (see EXIT_CODES)."""
+    kind = error if isinstance(error, type) else type(error)
+    return next(EXIT_CODES[base] for base in kind.__mro__ if base in EXIT_CODES)
 
 
 def emit(text: str, output: str | None) -> None:
@@ -135,7 +159,7 @@ def say(message: object) -> None:
 
 def report_error(error: ExtractError | OutputError) -> int:
     say(error)
-    return error.exit_code
+    return exit_code_of(error)
 
 
 # ----------------------------------------------------------------------------------------------- extract
@@ -233,7 +257,7 @@ def run_extract(args: argparse.Namespace) -> int:
         engine = open_batch_engine(args, len(files))
     except EngineError as error:
         say(error)
-        return error.exit_code
+        return exit_code_of(error)
     try:
         # Results come in input order, so each meets its own target.
         for (_, policy), target in zip(extract_paths(files, engine, limits_from(args)), targets, strict=True):
@@ -445,13 +469,13 @@ def run_ingest(args: argparse.Namespace) -> int:
         conn = store.connect(db)
     except store.StoreError as error:
         say(error)
-        return error.exit_code
+        return exit_code_of(error)
     try:
         engine = open_batch_engine(args, len(files))
     except EngineError as error:
         conn.close()
         say(error)
-        return error.exit_code
+        return exit_code_of(error)
     counts = {"new": 0, "new_version": 0, "unchanged": 0}
     failures: list[ExtractError] = []
     progress = Progress(len(files))
@@ -564,7 +588,7 @@ def run_history(args: argparse.Namespace) -> int:
             entries = store.history(conn, args.payer, args.number)
     except store.StoreError as error:
         say(error)
-        return error.exit_code
+        return exit_code_of(error)
     if args.format == "json":
         text = json_text([asdict(entry) for entry in entries]) + "\n"
     else:
@@ -593,7 +617,7 @@ def run_show(args: argparse.Namespace) -> int:
             version, policy = store.show(conn, args.payer, args.number, args.version)
     except store.StoreError as error:
         say(error)
-        return error.exit_code
+        return exit_code_of(error)
     if args.format == "text":
         text = f"version {version.number} ({version.date}), ingested {version.ingested_at}\n"
         text += policy_summary(policy)
@@ -644,7 +668,7 @@ def run_changes(args: argparse.Namespace) -> int:
             entries = store.change_feed(conn, since=args.since, payer=args.payer)
     except store.StoreError as error:
         say(error)
-        return error.exit_code
+        return exit_code_of(error)
     if args.format == "html":
         if not args.output:
             print(
@@ -703,7 +727,7 @@ def run_list(args: argparse.Namespace) -> int:
             policies = store.stored_policies(conn, payer=args.payer)
     except store.StoreError as error:
         say(error)
-        return error.exit_code
+        return exit_code_of(error)
     if args.format == "json":
         text = json_text([asdict(policy) for policy in policies]) + "\n"
     else:
@@ -729,7 +753,7 @@ def run_fetch(args: argparse.Namespace) -> int:
         conn = store.connect(db)
     except store.StoreError as error:
         say(error)
-        return error.exit_code
+        return exit_code_of(error)
     settings = fetch.FetchSettings(
         timeout=args.http_timeout, host_delay=args.host_delay, max_bytes=args.max_download_mb * 1024 * 1024
     )

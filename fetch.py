@@ -34,8 +34,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 class FetchError(ExtractError):
     """A URL could not be downloaded (HTTP error, timeout, over the size cap): one line naming it."""
 
-    exit_code = 2
-
 
 @dataclass(frozen=True)
 class FetchSettings:

@@ -11,14 +11,8 @@ import sqlite3
 
 from policydiff import store
 from policydiff.diff import diff_policies
-from policydiff.extract.errors import ExtractError
+from policydiff.extract.errors import UnfiledError
 from policydiff.model import Policy
-
-
-class UnfiledError(ExtractError):
-    """A policy was read but has no payer or no policy number to file it under."""
-
-    exit_code = 4
 
 
 def file_under(policy: Policy, path: str, payer: str | None, number: str | None) -> tuple[str, str, Policy]:
@@ -49,7 +43,7 @@ def store_policy(
     number: str | None = None,
 ) -> store.Ingested:
     """Store the record read from the file `name` (content hash `sha256`) as a version of its policy, the
-    diffs to the versions around it computed in the same transaction. Raises ExtractError naming the file.
+    diffs to the versions around it computed in the same transaction. Raises UnfiledError naming the file.
 
     `payer` and `number` file records whose document prints none (the document's own values win)."""
     key_payer, key_number, record = file_under(policy, name, payer, number)

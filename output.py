@@ -10,8 +10,6 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_OUTPUT = 7
-
 # C0 controls, DEL and C1 controls: a terminal acts on them (clear the screen, retitle the window, move
 # the cursor). Lone surrogates (the bytes of a file name that is not UTF-8) cannot be encoded at all.
 _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
@@ -45,9 +43,7 @@ def json_text(value: object, indent: int | None = 2) -> str:
 
 
 class OutputError(Exception):
-    """An output that cannot be written: one line naming the path and the problem, exit code 7."""
-
-    exit_code = EXIT_OUTPUT
+    """An output that cannot be written: one line naming the path and the problem."""
 
     def __init__(self, path: str | Path, problem: str) -> None:
         super().__init__(f"{path}: {problem}")

@@ -175,13 +175,9 @@ Status = Literal["new", "new_version", "unchanged"]
 class StoreError(Exception):
     """The database cannot be used (cannot open, missing, newer schema): one line naming it."""
 
-    exit_code = 2
-
 
 class NotStoredError(StoreError):
     """A policy or version asked for is not in the store."""
-
-    exit_code = 1
 
 
 # ------------------------------------------------------------------------------------------- database

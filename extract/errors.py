@@ -1,12 +1,11 @@
-"""The documented errors of extraction: one line naming the file and the problem."""
+"""The documented errors of reading a file: one line naming the file and the problem. They carry no exit
+codes: the CLI maps each type to its code in one table (cli.EXIT_CODES)."""
 
 from __future__ import annotations
 
 
 class ExtractError(Exception):
     """A file that cannot be read as a policy. `str()` is the one-line message the CLI prints."""
-
-    exit_code = 2
 
     def __init__(self, path: str, problem: str) -> None:
         super().__init__(f"{path}: {problem}")
@@ -22,16 +21,14 @@ class ExtractError(Exception):
 class NotAPolicyError(ExtractError):
     """Readable, but nothing in it looks like a coverage policy."""
 
-    exit_code = 3
-
 
 class ParserError(ExtractError):
     """A parser failed on this file: a bug in policydiff, reported per file so a batch goes on."""
-
-    exit_code = 5
 
 
 class LimitError(ExtractError):
     """The file went over a per-file cap (pages, time or memory): raise the cap to read it."""
 
-    exit_code = 6
+
+class UnfiledError(ExtractError):
+    """A policy was read but has no payer or no policy number to file it under."""
