@@ -320,6 +320,11 @@ def _looks_like_heading(text: str) -> bool:
     return bool(major) and all(word[0].isupper() for word in major)
 
 
+def _readings(label: tuple[str, str, int, tuple[tuple[str, int], ...], str]) -> set[tuple[str, int]]:
+    """Every (style, ordinal) a label of read_label can be read as ("i." is roman one or the letter i)."""
+    return {(label[1], label[2]), *label[3]}
+
+
 def _is_wrapped_enumeration(
     previous: Line, line: Line, following: Line | None, text: str, blocks: list[Block]
 ) -> bool:
@@ -332,11 +337,9 @@ def _is_wrapped_enumeration(
         return False
     if _ITEM_END.search(previous.text) or line.x0 > previous.x0 + INDENT_TOLERANCE:
         return False
-    readings = {(label[1], label[2]), *label[3]}
+    readings = _readings(label)
     after = read_label(following.text.strip()) if following is not None else None
-    if after is not None and readings & {
-        (style, ordinal - 1) for style, ordinal in ((after[1], after[2]), *after[3])
-    }:
+    if after is not None and any((style, ordinal + 1) in _readings(after) for style, ordinal in readings):
         return False
     return not any(
         (style, ordinal + 1) in readings

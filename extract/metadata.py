@@ -366,7 +366,7 @@ def _numbered(text: str) -> bool:
 
 
 def _number_at(text: str, policy_number: str) -> re.Match[str] | None:
-    spaced = r"\s*-\s*".join(re.escape(part) for part in policy_number.split("-"))
+    spaced = _SPACED_HYPHEN.pattern.join(re.escape(part) for part in policy_number.split("-"))
     return re.search(rf"(?<![\w.]){spaced}(?![\w])", text)
 
 

@@ -146,8 +146,13 @@ def _line_from_raw(raw: str, page: int, index: int) -> Line | None:
     )
 
 
-def _furniture_keys(lines: list[Line]) -> set[str]:
-    """Short lines repeated through the document: running headers and footers of the source PDF."""
+# Each run of short lines alike whose number counts the pages (see _page_number_runs).
+PageRuns = list[list[tuple[int, Line]]]
+
+
+def _furniture_keys(lines: list[Line], runs: PageRuns) -> set[str]:
+    """Short lines repeated through the document: running headers and footers of the source PDF, and the
+    lines of the runs that count its pages."""
     # A marked heading is the document's own, however often it repeats.
     # A line opening on a bracketed aside in lower case ("(excluding reproductive testing)") goes on with
     # the sentence above it, however often the policy repeats that sentence.
@@ -162,7 +167,7 @@ def _furniture_keys(lines: list[Line]) -> set[str]:
     # A running header or footer stands beside the page's other furniture, or comes back on most pages (of
     # those the document counts, else as often as the most repeated line); a line repeated a few times with
     # body text around it each time is the policy's (an item of three lists).
-    most = _page_total(lines) or max((counts[text] for text in keys), default=0)
+    most = _page_total(lines, runs) or max((counts[text] for text in keys), default=0)
     beside = Counter(
         line.text
         for index, line in enumerate(lines)
@@ -176,38 +181,31 @@ def _furniture_keys(lines: list[Line]) -> set[str]:
     glued = {a + b for a in keys for b in keys if a != b} | {
         a + " " + b for a in keys for b in keys if a != b
     }
-    return keys | glued | _page_numbered_keys(lines)
+    return keys | glued | {line.text for run in runs for _, line in run}
 
 
-def _page_total(lines: list[Line]) -> int | None:
+def _page_total(lines: list[Line], runs: PageRuns) -> int | None:
     """How many pages the text tells it has: by its form feeds, else by its longest page count."""
     if lines and lines[-1].page > 1:
         return lines[-1].page
-    runs = _page_number_runs(lines)
     return max(run[-1][0] for run in runs) if runs else None
 
 
 def _close_copies(lines: list[Line]) -> set[str]:
-    """Lines with two copies on one page fewer than a page's lines apart: a list printed twice ("a.
-    Diagnostic" / "b. Prognostic" in the description and in the criteria), never a running header."""
-    last_top: dict[tuple[str, int], float] = {}
+    """Lines with two copies less than a page apart: a list printed twice ("a. Diagnostic" / "b.
+    Prognostic" in the description and in the criteria), never a running header."""
+    last: dict[str, Line] = {}
     close: set[str] = set()
     for line in lines:
-        key = (line.text, line.page)
-        if key in last_top and line.top - last_top[key] < PAGE_MIN_LINES:
+        if line.text in last and not _page_apart(last[line.text], line):
             close.add(line.text)
-        last_top[key] = line.top
+        last[line.text] = line
     return close
 
 
-def _page_numbered_keys(lines: list[Line]) -> set[str]:
-    """Short lines that come back with a number counting up by one each time ("LAB46 | 1", "LAB46 | 2",
-    ...): a running header or footer with its page number, which exact repetition cannot find."""
-    return {line.text for run in _page_number_runs(lines) for _, line in run}
-
-
-def _page_number_runs(lines: list[Line]) -> list[list[tuple[int, Line]]]:
-    """Each set of short lines alike but for a number that counts up by one from each to the next, a
+def _page_number_runs(lines: list[Line]) -> PageRuns:
+    """Each set of short lines alike but for a number that counts up by one from each to the next (a
+    running header or footer with its page number, which exact repetition cannot find), a
     page apart, from page 1 or 2 ("LAB46 | 2"; in "Page 2 of 9" the count is the first number). A few
     lines alike that do not count (a bare "3" in a table among bare page numbers) are passed over while
     the count holds most of them."""
@@ -244,11 +242,12 @@ def _page_apart(above: Line, below: Line) -> bool:
     return below.page > above.page or below.top - above.top >= PAGE_MIN_LINES
 
 
-def _paged_by_running_numbers(lines: list[Line], furniture: set[str]) -> tuple[list[Line], int]:
+def _paged_by_running_numbers(
+    lines: list[Line], furniture: set[str], runs: PageRuns
+) -> tuple[list[Line], int]:
     """A PDF's text saved without form feeds keeps its pages in a running header or footer that counts
     them ("LAB46 | 2", "Page 2 of 9"): each line gets the page the count says it stands on (from a header
     numbered n on, page n; after a footer numbered n, page n + 1), so that records point to pages."""
-    runs = _page_number_runs(lines)
     if not runs:
         return lines, 1
     run = max(runs, key=len)
@@ -291,10 +290,11 @@ def load_text(text: str, path: str, sha256: str) -> Document:
             line = _line_from_raw(raw, page_number, index)
             if line is not None:
                 lines.append(line)
-    keys = _furniture_keys(lines)
+    runs = _page_number_runs(lines)
+    keys = _furniture_keys(lines, runs)
     page_count = len(pages)
     if page_count == 1:
-        lines, page_count = _paged_by_running_numbers(lines, keys)
+        lines, page_count = _paged_by_running_numbers(lines, keys, runs)
     body = [line for line in lines if line.text not in keys]
     furniture = [line for line in lines if line.text in keys]
     if navigation_line := _line_from_raw(navigation, 1, 0):
