@@ -19,14 +19,24 @@ NOT_SHIPPED = ("tests", "corpus", "bench", "docs", "build", "dist")
 DATA_SUFFIXES = (".toml", ".json", ".j2", ".css", ".js")
 
 
+def checkout_files() -> list[str]:
+    """The files of a checkout: tracked or new, never what .gitignore keeps out (`make demo`'s out/, the
+    browser tests' test-artifacts/, a store), which a clean checkout does not have."""
+    return subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+
+
 def shipped_files() -> set[str]:
     """What the tree says the wheel must hold: modules of every package, and the data files beside them."""
     wanted = set()
-    for path in ROOT.rglob("*"):
-        parts = path.relative_to(ROOT).parts
+    for name in checkout_files():
+        path, parts = ROOT / name, tuple(name.split("/"))
         if not path.is_file() or parts[0] in NOT_SHIPPED or any(part.startswith(".") for part in parts):
-            continue
-        if any(part.endswith(".egg-info") or part == "__pycache__" for part in parts):
             continue
         in_package = (path.parent / "__init__.py").exists()
         if (path.suffix == ".py" and in_package and path.name != "setup.py") or (
@@ -39,14 +49,7 @@ def shipped_files() -> set[str]:
 @pytest.fixture(scope="module")
 def wheel_names(tmp_path_factory) -> list[str]:
     checkout = tmp_path_factory.mktemp("checkout")
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.splitlines()
-    for name in listed:
+    for name in checkout_files():
         if (ROOT / name).is_file() and name.split("/")[0] not in ("corpus", "tests", "bench"):
             (checkout / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, checkout / name)
