@@ -278,7 +278,7 @@ def write_record(fmt: str, policy: Policy, several: bool, target: Path | None) -
     if fmt == "text":
         text = policy_summary(policy)
     elif fmt == "html":
-        text = policy_html(policy)
+        text = policy_html(policy, folder=target.parent if target is not None else None)
     elif fmt == "fhir":
         text = json_text(export_fhir(policy), indent=None if several and target is None else 2) + "\n"
     else:
@@ -682,7 +682,9 @@ def run_changes(args: argparse.Namespace) -> int:
                 folder / digest_report_name(entry),
                 diff_html(entry.diff, links={"Change digest": "index.html"}, folder=folder),
             )
-        write_atomic(folder / "index.html", digest_html(entries, since=args.since, payer=args.payer))
+        write_atomic(
+            folder / "index.html", digest_html(entries, since=args.since, payer=args.payer, folder=folder)
+        )
         return EXIT_OK
     if args.format == "json":
         text = json_text([entry.to_json_dict() for entry in entries]) + "\n"
@@ -911,7 +913,11 @@ def run_compare(args: argparse.Namespace) -> int:
         comparison = compare_files(args.files, limits_from(args), args.pdf_text)
     except ExtractError as error:
         return report_error(error)
-    emit(formatted(args.format, comparison, "compare.txt.j2", compare_html), args.output)
+    folder = Path(args.output).parent if args.output else None
+    emit(
+        formatted(args.format, comparison, "compare.txt.j2", lambda c: compare_html(c, folder=folder)),
+        args.output,
+    )
     return EXIT_OK
 
 

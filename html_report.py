@@ -116,6 +116,7 @@ class PolicyView:
     code_statuses: list[tuple[str, str]]
     timeline: list[Revision]
     references: list[tuple[Reference, ReferenceLinks]]
+    source: str | None = None  # the source file from the report's folder: each "p. N" opens it at page N
 
 
 def _csp_hash(text: str) -> str:
@@ -182,7 +183,7 @@ def services_named(criteria: list[Criterion], parent_service: str | None = None)
     return named
 
 
-def policy_view(policy: Policy) -> PolicyView:
+def policy_view(policy: Policy, folder: Path | None = None) -> PolicyView:
     return PolicyView(
         criteria_count=sum(1 for _ in iter_criteria(policy.criteria)),
         services_named=services_named(policy.criteria),
@@ -190,6 +191,7 @@ def policy_view(policy: Policy) -> PolicyView:
         code_statuses=code_statuses(policy.codes),
         timeline=timeline(policy.revisions),
         references=[(reference, reference_links(reference)) for reference in policy.references],
+        source=source_href(policy.source.path, folder),
     )
 
 
@@ -202,12 +204,13 @@ def _common() -> dict[str, object]:
     return {"assets": assets(), "labels": LABELS, "version": __version__}
 
 
-def policy_html(policy: Policy, links: dict[str, str] | None = None) -> str:
-    """The policy report. `links`: label -> href of related reports (revision diff, comparison)."""
+def policy_html(policy: Policy, links: dict[str, str] | None = None, folder: Path | None = None) -> str:
+    """The policy report. `links`: label -> href of related reports (revision diff, comparison);
+    `folder`: where the report is written (None: the current folder), so its page links find the source."""
     return render(
         "policy.html.j2",
         policy=policy,
-        view=policy_view(policy),
+        view=policy_view(policy, folder),
         page_title=policy_title(policy),
         links=_report_links(links),
         **_common(),
@@ -221,6 +224,17 @@ def _report_links(links: dict[str, str] | None) -> list[tuple[str, str]]:
 def _local_or_web(href: str) -> bool:
     """Links between reports: relative paths or http(s) addresses, never another scheme."""
     return web_link(href) is not None or not urlsplit(href).scheme
+
+
+def source_href(path: str | None, folder: Path | None) -> str | None:
+    """A source file's address as a link from a report written in `folder` (None: the current folder)."""
+    if not path:
+        return None
+    try:
+        relative = os.path.relpath(Path(path).resolve(), (folder or Path.cwd()).resolve())
+    except ValueError:  # another drive (Windows): the absolute path
+        return Path(path).resolve().as_uri()
+    return quote(Path(relative).as_posix())
 
 
 # ------------------------------------------------------------------------------------------ revision diff
@@ -270,17 +284,6 @@ def item_words(item: object) -> str | None:
     if isinstance(item, dict):
         return "; ".join(f"{name}: {value}" for name, value in item.items())
     return str(item)
-
-
-def source_href(path: str | None, folder: Path | None) -> str | None:
-    """A source file's address as a link from a report written in `folder` (None: the current folder)."""
-    if not path:
-        return None
-    try:
-        relative = os.path.relpath(Path(path).resolve(), (folder or Path.cwd()).resolve())
-    except ValueError:  # another drive (Windows): the absolute path
-        return Path(path).resolve().as_uri()
-    return quote(Path(relative).as_posix())
 
 
 def diff_view(result: DiffResult, folder: Path | None = None) -> DiffView:
@@ -386,7 +389,8 @@ class ComparisonView:
     code_systems: list[str]
     codes_differing: int
     policy_names: dict[str, str]
-    hrefs: dict[str, str]
+    hrefs: dict[str, str]  # policy key -> its policy report, where a quote's page leads first
+    sources: dict[str, str]  # policy key -> its source file, opened at a quote's page without a report
 
 
 def compared_name(policy: ComparedPolicy) -> str:
@@ -479,7 +483,9 @@ def code_matrix_row(row: CodeRow, keys: list[str], listing: set[str]) -> CodeMat
     return CodeMatrixRow(row=row, statuses=statuses, agreement=agreement)
 
 
-def comparison_view(comparison: Comparison, links: dict[str, str] | None) -> ComparisonView:
+def comparison_view(
+    comparison: Comparison, links: dict[str, str] | None, folder: Path | None = None
+) -> ComparisonView:
     keys = [policy.key for policy in comparison.policies]
     hrefs = dict(_report_links(links))
     listing = {policy.key for policy in comparison.policies if policy.code_count}
@@ -498,13 +504,21 @@ def comparison_view(comparison: Comparison, links: dict[str, str] | None) -> Com
         codes_differing=sum(1 for row in code_rows if row.agreement != "same"),
         policy_names={policy.key: compared_name(policy) for policy in comparison.policies},
         hrefs={key: href for key, href in hrefs.items() if key in keys},
+        sources={
+            policy.key: href
+            for policy in comparison.policies
+            if (href := source_href(policy.path, folder)) is not None
+        },
     )
 
 
-def compare_html(comparison: Comparison, links: dict[str, str] | None = None) -> str:
-    """The comparison report. `links`: policy key -> href of that policy's report (others: label -> href)."""
+def compare_html(
+    comparison: Comparison, links: dict[str, str] | None = None, folder: Path | None = None
+) -> str:
+    """The comparison report. `links`: policy key -> href of that policy's report (others: label -> href);
+    `folder`: where the report is written, so a quote's page opens its source when no report is linked."""
     keys = {policy.key for policy in comparison.policies}
-    view = comparison_view(comparison, links)
+    view = comparison_view(comparison, links, folder)
     return render(
         "compare.html.j2",
         comparison=comparison,
@@ -516,9 +530,21 @@ def compare_html(comparison: Comparison, links: dict[str, str] | None = None) ->
 
 
 @dataclass(frozen=True)
+class DigestChange:
+    """One coverage change of a digest row: where its revision report shows it, and the page of the source
+    (the newer version's, or the older one's for what was removed) that holds it."""
+
+    change: Change
+    report: str
+    page: int | None
+    source: str | None
+
+
+@dataclass(frozen=True)
 class DigestRow:
     entry: FeedEntry
     report: str
+    changes: list[DigestChange]
 
 
 # A report's file name stays well under the 255 bytes a file system allows, however long the policy number.
@@ -536,9 +562,29 @@ def digest_report_name(entry: FeedEntry) -> str:
     return safe + ".html"
 
 
-def digest_html(entries: list[FeedEntry], since: str | None = None, payer: str | None = None) -> str:
-    """The change digest: one row per feed entry, linking to its revision report (digest_report_name)."""
-    rows = [DigestRow(entry=entry, report=digest_report_name(entry)) for entry in entries]
+def digest_change(change: Change, result: DiffResult, report: str, folder: Path | None) -> DigestChange:
+    side = result.right if change.right_page else result.left
+    return DigestChange(
+        change=change,
+        report=f"{report}#change-{change.id}",
+        page=change.right_page or change.left_page,
+        source=source_href(side.path, folder),
+    )
+
+
+def digest_row(entry: FeedEntry, folder: Path | None) -> DigestRow:
+    report = digest_report_name(entry)
+    changes = [digest_change(change, entry.diff, report, folder) for change in entry.diff.coverage_changes]
+    return DigestRow(entry=entry, report=report, changes=changes)
+
+
+def digest_html(
+    entries: list[FeedEntry], since: str | None = None, payer: str | None = None, folder: Path | None = None
+) -> str:
+    """The change digest: one row per feed entry, linking to its revision report (digest_report_name), and
+    under it each coverage change in words, linked to its place in that report and to its source page.
+    `folder`: where the digest is written, so the page links find the sources."""
+    rows = [digest_row(entry, folder) for entry in entries]
     return render(
         "changes.html.j2",
         rows=rows,

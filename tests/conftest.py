@@ -12,15 +12,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite tests/golden from the current extraction (review the diff before committing)",
     )
+    parser.addoption(
+        "--update-screenshots",
+        action="store_true",
+        help="copy the browser tests' screenshots of the demo's reports into docs/screenshots (the README's)",
+    )
     parser.addoption("--run-slow", action="store_true", help="run the long runs (fuzzing at scale)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # Goldens are rewritten by a person who then reads the diff, never by CI (which would pass anything).
-    if config.getoption("--update-golden") and os.environ.get("CI"):
-        raise pytest.UsageError(
-            "--update-golden is refused under CI: regenerate goldens locally and review them"
-        )
+    for option in ("--update-golden", "--update-screenshots"):
+        if config.getoption(option) and os.environ.get("CI"):
+            raise pytest.UsageError(f"{option} is refused under CI: regenerate them locally and review them")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -35,6 +39,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def update_screenshots(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-screenshots"))
 
 
 @pytest.fixture

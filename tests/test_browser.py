@@ -4,10 +4,15 @@ work, and a PNG screenshot of each (full page, first screen, and print) saved un
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from browser import CHROMIUM, Chromium, Page
+from policydiff.cli import main
 from policydiff.diff import diff_policies
 from policydiff.diff.compare import compare_policies
 from policydiff.html_report import compare_html, diff_html, policy_html
@@ -24,13 +29,15 @@ pytestmark = [
 ]
 
 ARTIFACTS = ROOT / "test-artifacts"
+REPORT_DIR = ARTIFACTS / "reports"
+SCREENSHOTS = ROOT / "docs" / "screenshots"  # the README's, copied from here by --update-screenshots
 BARIATRIC = (
     CORPUS
     / "real"
     / "anthem"
     / "CG-SURG-83 Bariatric Surgery and Other Treatments for Clinically Severe Obesity.pdf"
 )
-REVISED_CENTENE = ROOT / "tests" / "data" / "centene-cp-mp-101-dli-revised.txt"
+REVISED_CENTENE = ROOT / "corpus" / "seeds" / "revised" / "centene-cp-mp-101-dli-revised.txt"
 L33822 = CORPUS / "real" / "medicare-cms" / "l33822-versions"
 
 
@@ -60,7 +67,7 @@ def bariatric_comparison():
 
 
 REPORTS: dict[str, Callable[[], str]] = {
-    "compare-bariatric": lambda: compare_html(bariatric_comparison()),
+    "compare-bariatric": lambda: compare_html(bariatric_comparison(), folder=REPORT_DIR),
     "policy-centene-pdf": lambda: policy_html(
         extracted(SEED_PDFS[0]), links={"Revision report": "diff-centene-revised.html"}
     ),
@@ -87,6 +94,53 @@ REPORTS: dict[str, Callable[[], str]] = {
 }
 
 
+# ------------------------------------------------------------------------ what `make demo` writes
+
+DEMO = ARTIFACTS / "demo"
+SEED_TEXT = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
+SEED_PDF = CORPUS / "seeds" / "centene-cp-mp-101-dli.pdf"
+# Each report of the demo -> the README screenshot taken of it.
+DEMO_REPORTS = {
+    "digest/index.html": "change-digest.png",
+    "digest/Centene-CP.MP.101-v1-v2.html": "revision-report.png",
+    "policy-report.html": "policy-report.png",
+    "comparison-report.html": "comparison-report.png",
+}
+
+
+@pytest.fixture(scope="module")
+def demo() -> Path:
+    """The demo's reports, made by the commands the Makefile's `demo` runs (in-process): the Centene seed
+    stored, then its revision; the change digest; the seed's policy report; the seeds' comparison."""
+    shutil.rmtree(DEMO, ignore_errors=True)
+    DEMO.mkdir(parents=True)
+    out, db = DEMO.relative_to(ROOT), DEMO.relative_to(ROOT) / "demo.sqlite"
+    seeds = [path.relative_to(ROOT) for path in (SEED_TEXT, REVISED_CENTENE, SEED_PDF, *SEED_PDFS)]
+    commands = [
+        ["ingest", seeds[0], "--db", db],
+        ["ingest", seeds[1], "--db", db],
+        ["changes", "--db", db, "--format", "html", "-o", out / "digest"],
+        ["extract", seeds[2], "--format", "html", "-o", out / "policy-report.html"],
+        ["compare", *seeds[3:], "--format", "html", "-o", out / "comparison-report.html"],
+    ]
+    # From the repository root with relative paths, as the Makefile runs them (the reports show the paths).
+    previous = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        for command in commands:
+            assert main([str(part) for part in command]) == 0, command
+    finally:
+        os.chdir(previous)
+    return DEMO
+
+
+def linked_file(href: str) -> tuple[Path, str]:
+    """The file an absolute file: URL names, and its fragment."""
+    parts = urlsplit(href)
+    assert parts.scheme == "file", href
+    return Path(unquote(parts.path)), parts.fragment
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Chromium]:
     chromium = Chromium()
@@ -95,7 +149,7 @@ def browser() -> Iterator[Chromium]:
 
 
 def open_report(browser: Chromium, name: str) -> Page:
-    path = ARTIFACTS / "reports" / f"{name}.html"
+    path = REPORT_DIR / f"{name}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(REPORTS[name](), encoding="utf-8")
     return browser.open(path)
@@ -112,7 +166,7 @@ def test_the_report_opens_without_console_errors_or_network_and_is_screenshotted
     page.screenshot(ARTIFACTS / f"{name}-print.png", media="print")
     log = page.settle()
     assert log.errors == []
-    own = (ARTIFACTS / "reports" / f"{name}.html").resolve().as_uri()
+    own = (REPORT_DIR / f"{name}.html").resolve().as_uri()
     assert log.requests == [own], "the report fetched something besides itself"
     assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
 
@@ -186,7 +240,9 @@ def test_the_code_matrix_shows_only_codes_treated_differently_on_request(browser
 
 
 @pytest.mark.parametrize("show", ["shared", "differs", "one"])
-def test_the_concept_matrix_shows_shared_rows_differences_or_one_payers_rows_on_request(browser, show):
+def test_the_concept_matrix_shows_shared_rows_differences_or_one_payers_rows_on_request(
+    browser, show, request
+):
     comparison = bariatric_comparison()
     page = open_report(browser, "compare-bariatric")
     page.evaluate(
@@ -205,6 +261,10 @@ def test_the_concept_matrix_shows_shared_rows_differences_or_one_payers_rows_on_
     page.evaluate("document.getElementById('concepts-show').scrollIntoView()")
     page.screenshot(ARTIFACTS / f"compare-bariatric-{show}-screen.png", full_page=False)
     assert page.settle().errors == []
+    if show == "shared" and request.getfixturevalue("update_screenshots"):
+        shutil.copyfile(
+            ARTIFACTS / f"compare-bariatric-{show}-screen.png", SCREENSHOTS / "comparison-report-shared.png"
+        )
 
 
 def test_a_console_error_is_caught(browser):
@@ -217,3 +277,49 @@ def test_a_console_error_is_caught(browser):
     errors = page.settle().errors
     assert any("logged on purpose" in error for error in errors)
     assert any("thrown on purpose" in error for error in errors)
+
+
+@pytest.mark.parametrize("report", list(DEMO_REPORTS))
+def test_each_report_of_the_demo_opens_clean_and_each_page_number_opens_its_source(
+    browser, demo, report, update_screenshots
+):
+    """Every "p. N" / "page N" of the report is a link the browser resolves, from the report's own folder,
+    to a source file that exists, at a page it has; the README's screenshot is this report."""
+    page = browser.open(demo / report)
+    links = page.evaluate(
+        "Array.from(document.querySelectorAll('a[data-page]')).map(a => [a.href, a.dataset.page])"
+    )
+    assert links, "the report shows no page link"
+    sources = {SEED_TEXT, SEED_PDF, REVISED_CENTENE, *SEED_PDFS}
+    for href, number in links:
+        path, fragment = linked_file(href)
+        assert path.resolve() in {source.resolve() for source in sources}, href
+        assert fragment == f"page={number}"
+        if path.suffix == ".pdf":
+            assert 1 <= int(number) <= extracted(path).source.pages
+    log = page.settle()
+    assert log.errors == []
+    assert log.requests == [(demo / report).resolve().as_uri()], "the report fetched something besides itself"
+    shot = ARTIFACTS / f"demo-{DEMO_REPORTS[report]}"
+    page.screenshot(shot, full_page=False)
+    if update_screenshots:
+        shutil.copyfile(shot, SCREENSHOTS / DEMO_REPORTS[report])
+
+
+def test_each_change_of_the_digest_leads_to_its_place_in_the_revision_report(browser, demo):
+    """The digest lists each coverage change in words, stricter first, and each links to the change's own
+    box in the revision report (an element with that id exists there)."""
+    digest = browser.open(demo / "digest" / "index.html")
+    changes = digest.evaluate(
+        "Array.from(document.querySelectorAll('ul.digest-changes li')).map(li => "
+        "[li.dataset.direction, li.querySelector('a:not([data-page])').href, li.textContent])"
+    )
+    result = diff_policies(extracted(SEED_TEXT), extracted(REVISED_CENTENE))
+    assert [direction for direction, _, _ in changes] == [c.direction for c in result.coverage_changes]
+    assert any("Silent" in text for _, _, text in changes)
+    for _, href, text in changes:
+        path, fragment = linked_file(href)
+        report = browser.open(path)
+        assert report.evaluate(f"document.getElementById({json.dumps(fragment)}) !== null"), (text, href)
+        assert report.settle().errors == []
+    assert digest.settle().errors == []

@@ -4,7 +4,6 @@ their PDF, and a revision pair made by editing the Centene seed (tests/data)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -16,9 +15,8 @@ from policydiff.model import Revision
 from corpus import CORPUS, SEED_TEXTS, SPEC, doc_id, extracted
 
 L33822 = CORPUS / "real" / "medicare-cms" / "l33822-versions"
-DATA = Path(__file__).resolve().parent / "data"
 SEED = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
-REVISED = DATA / "centene-cp-mp-101-dli-revised.txt"
+REVISED = CORPUS / "seeds" / "revised" / "centene-cp-mp-101-dli-revised.txt"
 DIFF_SCHEMA = json.loads((SPEC / "diff.schema.json").read_text(encoding="utf-8"))
 
 
@@ -80,7 +78,7 @@ def test_seed_text_against_its_pdf_has_no_substantive_change(text):
 
 # ------------------------------------------------------------------------------ the edited-seed pair
 
-# Every edit made to tests/data/centene-cp-mp-101-dli-revised.txt:
+# Every edit made to corpus/seeds/revised/centene-cp-mp-101-dli-revised.txt:
 # (section, change, subject, documented, direction).
 EXPECTED_SUBSTANTIVE = [
     ("criteria", "modified", "criterion I", False, "stricter"),  # any -> all of the following indications

@@ -7,6 +7,7 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from policydiff.cli import main
@@ -22,7 +23,7 @@ from corpus import ALL_DOCUMENTS, CORPUS, GOLD, ROOT, SEED_PDFS, SEED_TEXTS, doc
 
 SOURCE = {"path": "policy.txt", "sha256": "0" * 64, "format": "text"}
 GOLD_NAMES = ["centene-cp-mp-101-dli", "cigna-0261-dli-hpc-boost"]
-REVISED_CENTENE = ROOT / "tests" / "data" / "centene-cp-mp-101-dli-revised.txt"
+REVISED_CENTENE = ROOT / "corpus" / "seeds" / "revised" / "centene-cp-mp-101-dli-revised.txt"
 L33822 = CORPUS / "real" / "medicare-cms" / "l33822-versions"
 DIFF_PAIRS = {
     "centene-revised": (SEED_TEXTS[0], REVISED_CENTENE),
@@ -586,3 +587,61 @@ def test_the_code_matrix_flags_a_code_covered_by_one_and_not_covered_by_another(
     [row] = page.css("#code-matrix tbody tr")
     assert row.attributes["data-agreement"].split() == ["differs", "conflict"]
     assert row.css_first(".badge.contradiction") is not None
+
+
+# ------------------------------------------------------------------------- page numbers as evidence links
+
+
+def linked_paths(page: HTMLParser, folder: Path) -> list[tuple[Path, str, str]]:
+    """(file, fragment, page shown) of every page link, the href read from the report's folder."""
+    found = []
+    for link in page.css("a[data-page]"):
+        path, _, fragment = link.attributes["href"].partition("#")
+        found.append(((folder / unquote(path)).resolve(), fragment, link.attributes["data-page"]))
+    return found
+
+
+def test_each_page_number_of_a_policy_report_opens_the_source_at_that_page(tmp_path):
+    policy = extracted(SEED_PDFS[0])
+    folder = tmp_path / "reports"
+    links = linked_paths(HTMLParser(policy_html(policy, folder=folder)), folder)
+    paged = [
+        item for item in [*iter_criteria(policy.criteria), *policy.codes, *policy.references] if item.page
+    ]
+    assert len(links) >= len(paged) > 0
+    assert {path for path, _, _ in links} == {SEED_PDFS[0].resolve()}
+    assert all(fragment == f"page={shown}" for _, fragment, shown in links)
+
+
+def test_a_comparison_without_policy_reports_opens_each_quote_at_its_source_page(tmp_path):
+    comparison = compare_policies([extracted(path) for path in SEED_PDFS])
+    links = linked_paths(HTMLParser(compare_html(comparison, folder=tmp_path)), tmp_path)
+    assert {path for path, _, _ in links} == {path.resolve() for path in SEED_PDFS}
+    assert all(fragment == f"page={shown}" for _, fragment, shown in links)
+
+
+def test_the_digest_states_each_coverage_change_and_links_it_to_its_report_and_page(tmp_path):
+    from policydiff.html_report import digest_html, digest_report_name
+    from policydiff.model.feed import FeedEntry, Version
+
+    old, new = extracted(SEED_TEXTS[0]), extracted(REVISED_CENTENE)
+    result = diff_policies(old, new)
+    versions = [
+        Version(
+            number, number, "0" * 64, policy.source.path, "text", policy.title, None, date, "2024-01-01", date
+        )
+        for number, policy, date in ((1, old, "2023-02"), (2, new, "2024-02"))
+    ]
+    entry = FeedEntry("Centene", "CP.MP.101", old.title, *versions, result)
+    page = HTMLParser(digest_html([entry], folder=tmp_path))
+    items = page.css("ul.digest-changes li")
+    assert [item.attributes["data-change"] for item in items] == [c.id for c in result.coverage_changes]
+    report = digest_report_name(entry)
+    for item, change in zip(items, result.coverage_changes, strict=True):
+        assert item.css_first("a:not([data-page])").attributes["href"] == f"{report}#change-{change.id}"
+        assert change.summary in text_of(item)
+        assert ("Silent" in text_of(item)) == (change.documented is False)
+    # A removed item's page is the older version's, anything else the newer one's.
+    sources = {SEED_TEXTS[0].resolve(), REVISED_CENTENE.resolve()}
+    links = linked_paths(page, tmp_path)
+    assert len(links) == len(items) and {path for path, _, _ in links} == sources
