@@ -258,17 +258,27 @@ def run_extract(args: argparse.Namespace) -> int:
     except EngineError as error:
         say(error)
         return exit_code_of(error)
+    progress = Progress(len(files))
+    failed = 0
     try:
         # Results come in input order, so each meets its own target.
-        for (_, policy), target in zip(extract_paths(files, engine, limits_from(args)), targets, strict=True):
+        results = extract_paths(files, engine, limits_from(args))
+        for done, (path, target) in enumerate(zip(files, targets, strict=True)):
+            progress.show(done, path.name, failed)
+            _, policy = next(results)
+            if isinstance(policy, ExtractError) or target is None:
+                progress.clear()  # an error line, or a record on the terminal, is never drawn over
             if isinstance(policy, ExtractError):
+                failed += 1
                 exit_code = max(exit_code, report_error(policy))
                 continue
             write_record(args.format, policy, several, target)
     except OutputError as error:
         # Nothing more can be written where the records go (a full disk, a read-only place): stop here.
+        progress.clear()
         exit_code = max(exit_code, report_error(error))
     finally:
+        progress.clear()
         engine.close()
     return exit_code
 
@@ -437,20 +447,26 @@ def _add_db_option(parser: argparse.ArgumentParser) -> None:
 
 
 class Progress:
-    """A one-line bar on stderr for batches, drawn only when stderr is a terminal."""
+    """How far a batch is, on stderr: a one-line bar redrawn per file on a terminal; elsewhere (a log, a
+    pipe) a plain line at each tenth of a long batch, so a log shows it going without a line per file."""
 
     WIDTH = 30
+    PLAIN_MIN_FILES = 50  # shorter batches end before a log line would help
 
     def __init__(self, total: int) -> None:
         self.total = total
         self.enabled = total > 1 and sys.stderr.isatty()
+        self.plain = not self.enabled and total >= self.PLAIN_MIN_FILES
 
-    def show(self, done: int, label: str) -> None:
+    def show(self, done: int, label: str, failed: int = 0) -> None:
+        failures = f" ({failed} failed)" if failed else ""
         if self.enabled:
             filled = self.WIDTH * done // self.total
             bar = "#" * filled + "-" * (self.WIDTH - filled)
-            sys.stderr.write(f"\r\x1b[K[{bar}] {done}/{self.total} {inert(label)[:60]}")
+            sys.stderr.write(f"\r\x1b[K[{bar}] {done}/{self.total}{failures} {inert(label)[:60]}")
             sys.stderr.flush()
+        elif self.plain and done and done * 10 // self.total > (done - 1) * 10 // self.total:
+            print(f"policydiff: {done}/{self.total} files done{failures}", file=sys.stderr, flush=True)
 
     def clear(self) -> None:
         if self.enabled:
@@ -490,7 +506,7 @@ def run_ingest(args: argparse.Namespace) -> int:
                 if stop_asked():
                     exit_code = stop_asked()
                     break
-                progress.show(done, path.name)
+                progress.show(done, path.name, len(failures))
                 ingested = next(outcomes)
                 if isinstance(ingested, ExtractError):
                     progress.clear()

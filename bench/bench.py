@@ -11,7 +11,9 @@
 3. a 100-page PDF made by concatenating corpus PDFs (needs pypdf: the `bench` extra);
 4. an `extract` batch of --pdf-copies copies of each corpus PDF, with 1 and 2 workers;
 5. a corpus-scale `ingest`: --documents text variants of the seeds (edited numbers and dates) plus
-   --pdf-copies variants of each corpus PDF, with 1 and 2 workers, then re-ingested unchanged.
+   --pdf-copies variants of each corpus PDF, with 1 and 2 workers, then re-ingested unchanged;
+6. `ingest` of --progress-documents text variants with its progress bar drawn (stderr a pseudo-terminal)
+   and without it (stderr a pipe), by turns, median of --runs runs each: the bar must not slow the batch.
 The batches run as commands in a fresh process: "s in the command" leaves out the start-up
 (interpreter and imports), "s with start-up" is what a user waits.
 
@@ -24,10 +26,12 @@ import argparse
 import itertools
 import json
 import os
+import pty
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -312,6 +316,57 @@ def bench_ingest(folder: Path, documents: int, pdf_copies: int) -> None:
     print(f"\nSpeed-up of 2 workers over 1: {seconds[1] / seconds[2]:.2f}x\n")
 
 
+def timed_on_terminal(*args: object) -> tuple[float, int]:
+    """(seconds in `main`, times the progress bar was drawn) of one command whose stderr is a
+    pseudo-terminal, its output read as a terminal reads it."""
+    master, slave = pty.openpty()
+    shown = bytearray()
+
+    def read_terminal() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
+    subprocess.run(
+        [sys.executable, "-c", COMMAND_CHILD, *map(str, args)], stdout=subprocess.DEVNULL, stderr=slave
+    )
+    os.close(slave)
+    reader.join(timeout=10)
+    os.close(master)
+    text = shown.decode("utf-8", "replace")
+    return float(text.rsplit("SECONDS ", 1)[1].split()[0]), text.count("\x1b[K[")
+
+
+def bench_progress(folder: Path, documents: int, runs: int) -> None:
+    corpus = folder / "progress-corpus"
+    files = text_variants(corpus, documents)
+    print(f"## Ingest with and without the progress bar: {len(files)} text documents, 2 workers, by turns")
+    print(f"(median of {runs} runs each, a new store each run; load average {load_average()})\n")
+    with_bar, without_bar, drawn = [], [], 0
+    for run in range(runs):
+        seconds, drawn = timed_on_terminal(
+            "ingest", corpus, "--db", folder / f"progress-tty-{run}.sqlite", "--workers", 2
+        )
+        with_bar.append(seconds)
+        inside, _, _ = timed_command(
+            "ingest", corpus, "--db", folder / f"progress-pipe-{run}.sqlite", "--workers", 2
+        )
+        without_bar.append(inside)
+    on, off = statistics.median(with_bar), statistics.median(without_bar)
+    print("| stderr | bar drawn | s in the command | files/s |")
+    print("|---|---:|---:|---:|")
+    print(f"| a terminal (bar) | {drawn} times | {on:.2f} | {len(files) / on:.0f} |")
+    print(f"| a pipe (a plain line per tenth) | 0 times | {off:.2f} | {len(files) / off:.0f} |")
+    print(f"\nWith the bar / without: {on / off:.3f}x\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -322,14 +377,24 @@ def main() -> None:
         "--pdf-copies", type=int, default=2, help="copies of each corpus PDF in the ingest run"
     )
     parser.add_argument(
-        "--skip-batches", action="store_true", help="leave out the extract batch and the corpus-scale ingest"
+        "--progress-documents", type=int, default=200, help="text documents in the progress-bar run"
     )
+    parser.add_argument(
+        "--skip-batches",
+        action="store_true",
+        help="leave out the extract batch, the corpus-scale ingest and the progress-bar run",
+    )
+    parser.add_argument("--only-progress", action="store_true", help="run only the progress-bar comparison")
     parser.add_argument("--child-extract", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_extract:
         child_extract(args.child_extract)
         return
     print(f"policydiff benchmarks: {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
+    if args.only_progress:
+        with tempfile.TemporaryDirectory(prefix="policydiff-bench-") as temp:
+            bench_progress(Path(temp), args.progress_documents, args.runs)
+        return
     records = bench_pdfs(args.runs)
     bench_diff_and_compare(records, args.runs)
     with tempfile.TemporaryDirectory(prefix="policydiff-bench-") as temp:
@@ -337,6 +402,7 @@ def main() -> None:
         if not args.skip_batches:
             bench_extract_batch(Path(temp), args.pdf_copies)
             bench_ingest(Path(temp), args.documents, args.pdf_copies)
+            bench_progress(Path(temp), args.progress_documents, args.runs)
 
 
 if __name__ == "__main__":

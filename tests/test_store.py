@@ -171,6 +171,45 @@ def test_a_batch_draws_a_progress_bar_only_on_a_terminal(tmp_path, run, monkeypa
     assert f"[{'#' * 15}{'-' * 15}] 1/2 {CENTENE.name}" in err
     assert err.endswith("\r\x1b[K")  # the bar is wiped before the summary
     assert "0 new, 0 new versions, 2 unchanged, 0 failed" in out
+    # The failures so far are on the bar, and the error's own line is never drawn over.
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    code, _, err = run("ingest", empty, CIGNA, CENTENE, "--db", db)
+    assert f"2/3 (1 failed) {CENTENE.name}" in err
+    assert f"\r\x1b[Kpolicydiff: {empty}: empty file (0 bytes)\n" in err
+
+
+def test_a_long_batch_logs_a_plain_line_at_each_tenth_when_stderr_is_no_terminal(capsys):
+    from policydiff.cli import Progress
+
+    progress = Progress(120)
+    for done in range(120):
+        progress.show(done, f"file-{done}.pdf", failed=done // 50)
+    progress.clear()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "policydiff: 12/120 files done"
+    assert lines[4] == "policydiff: 60/120 files done (1 failed)"
+    assert len(lines) == 9  # 12, 24, ... 108: the closing summary says the rest
+    short = Progress(Progress.PLAIN_MIN_FILES - 1)
+    for done in range(short.total):
+        short.show(done, "x.pdf")
+    assert capsys.readouterr().err == ""
+
+
+def test_an_extract_batch_draws_the_bar_with_its_failures_only_on_a_terminal(tmp_path, run, monkeypatch):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    code, _, err = run("extract", empty, CIGNA, CENTENE, "-o", tmp_path / "out")
+    assert "[" not in err  # stderr is not a terminal here: the error line only
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = run("extract", empty, CIGNA, CENTENE, "-o", tmp_path / "again")
+    assert code != 0
+    assert f"[{'#' * 10}{'-' * 20}] 1/3 (1 failed) {CIGNA.name}" in err
+    assert f"2/3 (1 failed) {CENTENE.name}" in err
+    assert err.endswith("\r\x1b[K")
+    assert sorted(path.name for path in (tmp_path / "again").rglob("*.json")) == sorted(
+        [f"{CIGNA.name}.json", f"{CENTENE.name}.json"]
+    )
 
 
 def test_a_record_without_policy_number_is_refused_unless_a_number_is_given(tmp_path, run):
