@@ -336,7 +336,3 @@ def _continues(line: Line, following: Line | None) -> bool:
         return False
     first = following.text.lstrip("(\"'“")[:1]
     return first.islower() and following.page == line.page
-
-
-def sections_of(sections: list[Section], kind: str) -> list[Section]:
-    return [section for section in sections if section.kind == kind]
