@@ -57,46 +57,34 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-@dataclass(frozen=True)
-class _Failed:
-    """An ExtractError on its way back from a worker (the exception itself does not survive pickling:
-    its constructor takes the path and the problem, its pickled form only the joined message)."""
-
-    kind: type[ExtractError]
-    path: str
-    problem: str
-
-    def error(self) -> ExtractError:
-        return self.kind(self.path, self.problem)
-
-
 def extraction_job(
     data: bytes, path: str, limits: Limits = DEFAULT_LIMITS, pdf_text: str = DEFAULT_PDF_TEXT
-) -> Policy | _Failed:
-    """What a worker runs for one file: its record, or its error (whatever went wrong)."""
+) -> Policy | ExtractError:
+    """What a worker runs for one file: its record, or its error (whatever went wrong), returned rather
+    than raised so that it comes back as a result (ExtractError pickles whole: extract/errors.py)."""
     try:
         from policydiff.api import extract_bytes  # in the worker: the parent may only need the store
 
         return extract_bytes(data, path, limits, pdf_text)
     except ExtractError as error:
-        return _Failed(type(error), error.path, error.problem)
+        return error
     except Exception as error:  # extract_bytes turns failures into ExtractErrors: this is a last net
         return _internal_error(path, "extracting", error)
 
 
-def _internal_error(path: str, stage: str, error: BaseException) -> _Failed:
-    return _Failed(
-        ParserError, path, f"internal error while {stage} ({type(error).__name__}: {error}); please report it"
+def _internal_error(path: str, stage: str, error: BaseException) -> ParserError:
+    return ParserError(
+        path, f"internal error while {stage} ({type(error).__name__}: {error}); please report it"
     )
 
 
 # One file's extraction as a worker runs it: extraction_job with the batch's settings bound (a partial of a
 # module function, so it pickles to worker processes and Dask workers alike).
-Job = Callable[[bytes, str], "Policy | _Failed"]
+Job = Callable[[bytes, str], "Policy | ExtractError"]
 
 
 class _Pending(Protocol):
-    def result(self) -> Policy | _Failed: ...
+    def result(self) -> Policy | ExtractError: ...
 
 
 class Engine(Protocol):
@@ -118,7 +106,7 @@ class SerialEngine:
         self.job = job
 
     def submit(self, data: bytes, path: str) -> _Pending:
-        done: Future[Policy | _Failed] = Future()
+        done: Future[Policy | ExtractError] = Future()
         done.set_result(self.job(data, path))
         return done
 
@@ -150,14 +138,14 @@ class _Survived:
     """A worker process's result, or this file's error when a worker died (crashed, or killed by the
     system for memory) while the file was in flight."""
 
-    future: Future[Policy | _Failed]
+    future: Future[Policy | ExtractError]
     path: str
 
-    def result(self) -> Policy | _Failed:
+    def result(self) -> Policy | ExtractError:
         try:
             return self.future.result()
         except BrokenProcessPool as error:
-            return _Failed(ExtractError, self.path, f"a worker process died while extracting it ({error})")
+            return ExtractError(self.path, f"a worker process died while extracting it ({error})")
         except Exception as error:  # the record could not cross back (e.g. too deep to pickle)
             return _internal_error(self.path, "passing its record back from a worker", error)
 
@@ -203,7 +191,7 @@ class DaskEngine:
             from distributed import Client
         except ImportError as error:
             raise EngineError(
-                "--executor dask needs dask.distributed: pip install 'policydiff[dask]'"
+                "a Dask cluster needs dask.distributed: pip install 'policydiff[dask]'"
             ) from error
         try:
             self.client = Client(scheduler, timeout=self.CONNECT_TIMEOUT_S, set_as_default=False)
@@ -233,7 +221,7 @@ def open_engine(
     job = functools.partial(extraction_job, limits=limits, pdf_text=pdf_text)
     if executor == "dask":
         if not scheduler:
-            raise EngineUsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+            raise EngineUsageError("the dask executor needs a scheduler address (e.g. tcp://10.0.0.5:8786)")
         return DaskEngine(scheduler, job)
     if executor != "process":
         raise EngineUsageError(f"unknown executor {executor!r} (choose from {', '.join(EXECUTORS)})")
@@ -252,11 +240,6 @@ def _in_order(jobs: Iterable[Callable[[], Outcome]], window: int) -> Iterator[Ou
         yield waiting.popleft()()
 
 
-def _outcome(pending: _Pending) -> Policy | ExtractError:
-    result = pending.result()
-    return result.error() if isinstance(result, _Failed) else result
-
-
 def extract_paths(
     paths: Iterable[Path], engine: Engine, limits: Limits = DEFAULT_LIMITS
 ) -> Iterator[tuple[Path, Policy | ExtractError]]:
@@ -269,7 +252,7 @@ def extract_paths(
         except ExtractError as error:
             unreadable = error
             return lambda: (path, unreadable)
-        return lambda: (path, _outcome(pending))
+        return lambda: (path, pending.result())
 
     return _in_order((lambda path=path: start(path) for path in paths), engine.window)
 
@@ -307,7 +290,7 @@ def ingest_paths(
         return lambda: _store(name, sha256, pending)
 
     def _store(name: str, sha256: str, pending: _Pending) -> store.Ingested | ExtractError:
-        policy = _outcome(pending)
+        policy = pending.result()
         if isinstance(policy, ExtractError):
             return policy
         try:
@@ -316,6 +299,6 @@ def ingest_paths(
         except ExtractError as error:
             return error
         except Exception as error:  # a bug in storing one file fails that file; the batch goes on
-            return _internal_error(name, "storing", error).error()
+            return _internal_error(name, "storing", error)
 
     return _in_order((lambda path=path: start(path) for path in paths), engine.window)

@@ -158,7 +158,9 @@ def say(message: object) -> None:
 
 
 def report_error(error: ExtractError | OutputError) -> int:
-    say(error)
+    # The library names the limit a file went over; the option that raises it is the CLI's to say.
+    option = next((o for o, field, *_ in LIMIT_OPTIONS if field == getattr(error, "limit", None)), None)
+    say(f"{error}; raise it with {option}" if option else error)
     return exit_code_of(error)
 
 
@@ -401,6 +403,8 @@ def open_batch_engine(args: argparse.Namespace, files: int) -> Engine:
     """The engine that extracts a batch of `files` files (no worker processes for a single file)."""
     if args.scheduler and args.executor != "dask":
         raise EngineUsageError("--scheduler is for --executor dask")
+    if args.executor == "dask" and not args.scheduler:
+        raise EngineUsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
     return open_engine(
         min(args.workers, files), args.executor, args.scheduler, limits_from(args), args.pdf_text
     )

@@ -27,7 +27,15 @@ class ParserError(ExtractError):
 
 
 class LimitError(ExtractError):
-    """The file went over a per-file cap (pages, time or memory): raise the cap to read it."""
+    """The file went over a per-file cap (pages, time or memory): raise the cap to read it. `limit` names
+    the cap (a field of extract.limits.Limits), so that a caller can say how it is raised."""
+
+    def __init__(self, path: str, problem: str, limit: str | None = None) -> None:
+        super().__init__(path, problem)
+        self.limit = limit
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.problem, self.limit))
 
 
 class UnfiledError(ExtractError):

@@ -56,9 +56,7 @@ NO_LIMITS = Limits(max_pages=None, timeout=None, max_memory_mb=None)
 
 def check_page_count(path: str, pages: int, max_pages: int | None) -> None:
     if max_pages and pages > max_pages:
-        raise LimitError(
-            path, f"too many pages ({pages}; the limit is {max_pages}: raise it with --max-pages)"
-        )
+        raise LimitError(path, f"too many pages ({pages}; the limit is {max_pages})", "max_pages")
 
 
 def max_file_bytes(limits: Limits) -> int | None:
@@ -69,8 +67,8 @@ def max_file_bytes(limits: Limits) -> int | None:
 def file_too_large(path: str, size: int, max_bytes: int) -> LimitError:
     return LimitError(
         path,
-        f"file too large ({size / 2**20:,.0f} MB; the limit is {max_bytes // 2**20} MB: "
-        "raise it with --max-memory-mb)",
+        f"file too large ({size / 2**20:,.0f} MB; the limit is {max_bytes // 2**20} MB)",
+        "max_memory_mb",
     )
 
 
@@ -90,8 +88,8 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
     megabytes = limits.max_memory_mb if on_main_thread else None
     resident = _reset_peak_resident() if megabytes else None
     memory_cap = resident + megabytes * 2**20 if resident is not None and megabytes else None
-    over_time = f"took longer than the time limit ({timeout:g} s: raise it with --timeout)" if timeout else ""
-    over_memory = f"needed more memory than the limit ({megabytes} MB: raise it with --max-memory-mb)"
+    over_time = f"took longer than the time limit ({timeout:g} s)" if timeout else ""
+    over_memory = f"needed more memory than the limit ({megabytes} MB)"
     if not timeout and memory_cap is None:
         try:
             yield
@@ -132,9 +130,9 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
         if memory_cap is not None and (_peak_resident_bytes() or 0) > memory_cap:
             raise _OverMemory
     except _TimeUp:
-        raise LimitError(path, over_time) from None
+        raise LimitError(path, over_time, "timeout") from None
     except (_OverMemory, MemoryError):
-        raise LimitError(path, over_memory) from None
+        raise LimitError(path, over_memory, "max_memory_mb") from None
     finally:
         watch.disarm()
         signal.signal(signal.SIGALRM, previous)

@@ -381,7 +381,7 @@ def test_a_file_over_the_time_limit_is_stopped_and_the_batch_goes_on(monkeypatch
     assert code == 6
     assert [json.loads(line)["payer"] for line in out.splitlines()] == ["Cigna"]
     assert err == [
-        f"policydiff: {CENTENE_TXT}: took longer than the time limit (0.5 s: raise it with --timeout)"
+        f"policydiff: {CENTENE_TXT}: took longer than the time limit (0.5 s); raise it with --timeout"
     ]
 
 
@@ -400,7 +400,7 @@ def test_a_file_over_the_memory_limit_is_stopped_and_the_next_one_has_the_memory
     assert code == 6
     assert [json.loads(line)["payer"] for line in out.splitlines()] == ["Cigna"]
     assert err == [
-        f"policydiff: {CENTENE_TXT}: needed more memory than the limit (200 MB: raise it with --max-memory-mb)"
+        f"policydiff: {CENTENE_TXT}: needed more memory than the limit (200 MB); raise it with --max-memory-mb"
     ]
     assert api.extract_file(CENTENE_TXT, NO_LIMITS).policy_number == "CP.MP.101"
 
@@ -414,7 +414,7 @@ def test_the_memory_cap_stops_the_file_without_crashing_the_interpreter():
     ]
     outcomes = [(run.wait(timeout=120), run.stderr.read().splitlines()) for run in runs]
     message = (
-        f"policydiff: {CENTENE_PDF}: needed more memory than the limit (5 MB: raise it with --max-memory-mb)"
+        f"policydiff: {CENTENE_PDF}: needed more memory than the limit (5 MB); raise it with --max-memory-mb"
     )
     assert outcomes == [(6, [message])] * 8
 
@@ -432,11 +432,12 @@ def test_a_limit_must_be_a_number(capsys, value):
 
 
 def test_errors_cross_process_boundaries_intact():
-    error = pickle.loads(pickle.dumps(LimitError("a.pdf", "too many pages")))
-    assert (type(error), error.path, error.problem, str(error)) == (
+    error = pickle.loads(pickle.dumps(LimitError("a.pdf", "too many pages", "max_pages")))
+    assert (type(error), error.path, error.problem, error.limit, str(error)) == (
         LimitError,
         "a.pdf",
         "too many pages",
+        "max_pages",
         "a.pdf: too many pages",
     )
 
@@ -507,7 +508,7 @@ def test_diff_and_compare_take_the_limits_and_the_pdf_text_option_of_extract(cap
     code = cli_main(["diff", str(CENTENE_PDF), str(CENTENE_PDF), "--max-pages", "3", "--pdf-text", "fast"])
     assert code == 6
     assert capsys.readouterr().err.splitlines() == [
-        f"policydiff: {CENTENE_PDF}: too many pages (7; the limit is 3: raise it with --max-pages)"
+        f"policydiff: {CENTENE_PDF}: too many pages (7; the limit is 3); raise it with --max-pages"
     ]
     code = cli_main(["compare", str(CENTENE_PDF), str(CIGNA_TXT), "--timeout", "0.001"])
     assert code == 6
@@ -533,7 +534,7 @@ def test_ingest_stores_each_file_within_its_limits(tmp_path, monkeypatch, capsys
     out, err = capsys.readouterr()
     assert code == 6
     assert err.splitlines() == [
-        f"policydiff: {second}: took longer than the time limit (5 s: raise it with --timeout)"
+        f"policydiff: {second}: took longer than the time limit (5 s); raise it with --timeout"
     ]
     assert "2 files into" in out and "1 new, 0 new versions, 0 unchanged, 1 failed" in out
 

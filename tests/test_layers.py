@@ -10,6 +10,7 @@ renderers only render what they are given (no store, no parsing, no diffing).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,49 @@ def test_the_checker_sees_a_wrong_import():
     assert violations("model.policy", {"extract.rules"}) == ["extract.rules"]
     assert violations("store", {"diff", "model.feed", "extract.errors"}) == ["diff"]
     assert violations("diff.criteria", {"extract.criteria", "extract.rules"}) == ["extract.criteria"]
+
+
+# An option in a string that is no docstring: "--max-pages", not "x--y" or a dash rule.
+OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]+")
+# A module's own `python -m` entry point may name its options.
+OWN_ENTRY_POINTS = {"model.schema"}
+
+
+def message_strings(path: Path) -> list[tuple[int, str]]:
+    """String constants of a module, its docstrings left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    documented = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, documented)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+
+
+def test_no_library_message_names_a_command_line_option():
+    # The library is used without the CLI: its errors say what went wrong and which setting it was
+    # (LimitError.limit), and the CLI alone turns that into an option's name.
+    found = [
+        f"{module}:{line}: {text!r}"
+        for module, path in modules().items()
+        if module != "cli" and module not in OWN_ENTRY_POINTS
+        for line, text in message_strings(path)
+        if OPTION.search(text)
+    ]
+    assert found == []
+
+
+def test_the_option_check_sees_an_option_in_a_message(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('''"""Docstrings may name --options."""\nMESSAGE = "raise it with --max-pages"\n''')
+    assert [text for _, text in message_strings(sample) if OPTION.search(text)] == [
+        "raise it with --max-pages"
+    ]
