@@ -9,7 +9,6 @@ from typing import TypeVar
 
 from policydiff.diff import diff_policies
 from policydiff.diff.compare import compare_policies
-from policydiff.diff.passages import Passage, passages
 from policydiff.extract.codes import parse_codes
 from policydiff.extract.criteria import parse_criteria
 from policydiff.extract.document import Document
@@ -17,11 +16,13 @@ from policydiff.extract.errors import ExtractError, NotAPolicyError, ParserError
 from policydiff.extract.limits import DEFAULT_LIMITS, Limits, limited, max_file_bytes
 from policydiff.extract.load import DEFAULT_PDF_TEXT, load_bytes, loader_module, read_file, sniff_format
 from policydiff.extract.metadata import parse_metadata
+from policydiff.extract.passages import passages
 from policydiff.extract.reading import account_reading
 from policydiff.extract.references import parse_references
 from policydiff.extract.revisions import parse_revisions
 from policydiff.extract.sections import segment
 from policydiff.model import Comparison, DiffResult, Policy, Source
+from policydiff.model.text import Passage
 
 T = TypeVar("T")
 

@@ -1,9 +1,8 @@
 """The policy's own text, sentence by sentence: what makes the diff complete and keeps it honest.
 
 The parsers read structure (criteria, codes, log rows, references); what they missed must still show.
-Each version's sections (page furniture and site navigation already removed by the loaders) are cut
-into sentences, and table rows into one passage each. Sentences are aligned by their words, so line
-breaks, re-wrapping and re-pagination never count. A sentence whose changed words no structured change
+The extractor cuts each version's text into passages (extract/passages.py: sentences, and a table row
+each). Here they are aligned by their words, so line breaks, re-wrapping and re-pagination never count. A sentence whose changed words no structured change
 holds becomes a `text` change of the section it stands in, with its sentence and page.
 
 The same words give the check the other way: a section whose words did not change at all has no
@@ -15,7 +14,6 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 
 from policydiff.diff.direction import (
     NEUTRAL,
@@ -34,35 +32,17 @@ from policydiff.diff.direction import (
 from policydiff.diff.quantities import number_changes
 from policydiff.diff.significance import reasons_of, word_ops
 from policydiff.diff.words import is_word, key, runs
-from policydiff.extract.criteria import coverage_of, logic_cue
-from policydiff.extract.document import Line
-from policydiff.extract.document import Section as DocumentSection
+from policydiff.extract.cues import coverage_of, logic_cue
 from policydiff.model.diff import Change, Section, WordOp
+from policydiff.model.text import BULLETS, FURNITURE, Passage
 from rapidfuzz import fuzz
 
-# A sentence (or a list's lead-in) ends at . ; : ! ? followed by space and a capital, a digit, a
-# bracket or a quote.
-SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+(?=[*_]*[A-Z0-9(\[\"“'‘])")
-# An outline label opening a sentence ("A.", "2)", "(iv)"): numbering, not the policy's words.
-LEADING_LABEL = re.compile(r"^(?:\(?(?:[0-9]{1,2}|[ivxlcIVXLC]{1,4}|[a-zA-Z])[.)](?:\s+|$))+")
 # A label alone inserted or deleted ("18." where a reference's number met the end of another line).
 LONE_LABEL = re.compile(r"\s*(?:\(?[0-9]{1,2}[.)]?|\(?(?:[ivxlcIVXLC]{1,4}|[a-zA-Z])[.)])\s*")
-# A dollar sign before no amount: the delimiter of inline math ("$n = 25$") the text kept.
-MATH_DELIMITER = re.compile(r"\$(?!\s?\d)")
-# An enumerator in parentheses anywhere ("it must 1) be eligible, 2) be ..."): numbering, wherever
-# the lines break.
-ENUMERATOR = re.compile(r"(?<![\w)])\(?(?:[0-9]{1,2}|[a-z]|[ivx]{1,4})\)(?=\s)")
-SIMILAR_SENTENCE = 60
-# A page number line ("Page 2 of 6", "- 2 -"); a bare number may be the policy's own (a line break in "per
-# 30 days"), so it stays.
-# List bullets (U+F0B7: the Symbol-font bullet a PDF text extraction keeps).
-BULLETS = "•▪◦●■\uf0b7"
-BULLET_LINE = re.compile(rf"\s*[{BULLETS}]\s")
+SIMILAR_SENTENCE = 60  # ratio of two sentences that are one sentence edited
 # What starts a clause of a passage that runs a list together: a lead-in's colon, a bullet.
 CLAUSE_MARKS = (":", *BULLETS)
-PAGE_NUMBER_LINE = re.compile(r"\s*(?:page\s+\d{1,3}(?:\s+of\s+\d{1,3})?|-\s*\d{1,3}\s*-)\s*", re.I)
-FURNITURE = "furniture"  # the kind of passages the loader set aside as page furniture
-ISO_DATE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")  # ratio of two sentences that are one sentence edited
+ISO_DATE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
 COVERED_SHARE = 0.8  # share of a one-sided sentence's words that one structured item must hold
 # Section kinds (extract/rules/sections.toml) -> the diff section a change of their text belongs to.
 DIFF_SECTION: dict[str, Section] = {
@@ -73,70 +53,8 @@ DIFF_SECTION: dict[str, Section] = {
 }
 
 
-@dataclass(frozen=True)
-class Passage:
-    """A sentence (or a table row) of the policy, with the section and page it stands on."""
-
-    kind: str  # the section kind (criteria, codes, background, ...)
-    heading: str
-    page: int | None
-    text: str
-    # The last lead-in before it in its section ("... is medically necessary when:"): the coverage
-    # position of a list item whose own words state none.
-    lead_in: str = field(default="", compare=False)
-
-    @property
-    def key(self) -> str:
-        return key(self.text)
-
-
-def passages(sections: Sequence[DocumentSection], furniture: Sequence[Line] = ()) -> list[Passage]:
-    """Sentences of every section, in reading order; each table row is a passage of its own.
-
-    The lines the loader set aside as page furniture come last, as passages of kind FURNITURE: never
-    compared, they tell words that went into a running header from words that were deleted.
-    """
-    found: list[Passage] = [Passage(FURNITURE, "", line.page, line.text) for line in furniture]
-    for section in sections:
-        heading = section.heading.strip()
-        if heading:  # a heading is the policy's words too (and a line may be taken for one)
-            found.append(Passage(section.kind, heading, section.page, heading))
-        lead_in = ""
-        for block in blocks(section):
-            if block[0].is_row:
-                row = " ".join(cell.text for cell in block[0].cells if cell.text.strip())
-                found.append(Passage(section.kind, heading, block[0].page, row))
-                continue
-            text = " ".join(line.text for line in block)
-            for passage in sentences(section.kind, heading, block[0].page, text):
-                found.append(replace(passage, lead_in=lead_in))
-                if passage.text.endswith(":"):  # "... is medically necessary when:" heads what follows
-                    lead_in = passage.text
-    return [passage for passage in found if passage.key]
-
-
-def blocks(section: DocumentSection) -> list[list[Line]]:
-    """Runs of running-text lines (a bulleted line starts one), and each table row alone; page numbers
-    the loader left are dropped."""
-    found: list[list[Line]] = []
-    for line in section.lines:
-        if PAGE_NUMBER_LINE.fullmatch(line.text):
-            continue
-        if line.is_row or not found or found[-1][0].is_row or BULLET_LINE.match(line.text):
-            found.append([line])  # a list item is a passage of its own: its bullet ends no sentence
-        else:
-            found[-1].append(line)
-    return found
-
-
-def sentences(kind: str, heading: str, page: int, text: str) -> list[Passage]:
-    text = ENUMERATOR.sub(" ", MATH_DELIMITER.sub("", " ".join(text.split())))
-    parts = (LEADING_LABEL.sub("", part) for part in SENTENCE_END.split(" ".join(text.split())))
-    return [Passage(kind, heading, page, part) for part in parts if part]
-
-
 def furniture_texts(left: Sequence[Passage], right: Sequence[Passage]) -> list[str]:
-    return [p.key for p in [*left, *right] if p.kind == FURNITURE]
+    return [key(p.text) for p in [*left, *right] if p.kind == FURNITURE]
 
 
 def changed_texts(left: Sequence[Passage], right: Sequence[Passage]) -> list[str]:
@@ -144,7 +62,7 @@ def changed_texts(left: Sequence[Passage], right: Sequence[Passage]) -> list[str
     that differs went into (or came out of) the page furniture."""
     furniture = furniture_texts(left, right)
     return [
-        p.key
+        key(p.text)
         for lefts, rights in changed_blocks(left, right)
         if not block_covered(lefts, rights, [], furniture, ())
         for p in [*lefts, *rights]
@@ -306,14 +224,14 @@ def changed_blocks(
     """Runs of sentences that differ, aligned by their words (equal sentences are no change)."""
     left = [p for p in left if p.kind != FURNITURE]
     right = [p for p in right if p.kind != FURNITURE]
-    steps = runs([p.key for p in left], [p.key for p in right])
+    steps = runs([key(p.text) for p in left], [key(p.text) for p in right])
     blocks = [(list(left[s.i1 : s.i2]), list(right[s.j1 : s.j2])) for s in steps if s.op != "equal"]
     # The same words cut into sentences at other places (a mark glued to a word) are no change.
     return [(lefts, rights) for lefts, rights in blocks if joined(lefts) != joined(rights)]
 
 
 def joined(items: Sequence[Passage]) -> str:
-    return " ".join(passage.key for passage in items)
+    return " ".join(key(passage.text) for passage in items)
 
 
 def block_covered(
@@ -338,7 +256,8 @@ def pair_sentences(
     start = 0
     for before in lefts:
         scores = [
-            (fuzz.ratio(before.key, after.key), index) for index, after in enumerate(rights[start:], start)
+            (fuzz.ratio(key(before.text), key(after.text)), index)
+            for index, after in enumerate(rights[start:], start)
         ]
         best = max(scores, default=None)
         if best is None or best[0] < SIMILAR_SENTENCE:
@@ -363,7 +282,7 @@ def sentence_change(
     if not substantive:
         return None
     if before is None or after is None:
-        sentence = (before or after).key  # type: ignore[union-attr]
+        sentence = key((before or after).text)  # type: ignore[union-attr]
         if sentence_covered(sentence, texts) or furniture_covered(sentence, furniture):
             return None
     elif all(op_covered(op, texts, furniture) for op in ops if op.significance == "substantive"):

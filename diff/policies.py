@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from policydiff.diff.codes import code_changes
 from policydiff.diff.criteria import criteria_changes
 from policydiff.diff.documented import document
-from policydiff.diff.passages import Passage, changed_texts, furniture_texts, shown_by_text, text_changes
+from policydiff.diff.passages import changed_texts, furniture_texts, shown_by_text, text_changes
 from policydiff.diff.records import metadata_changes, reference_changes, revision_changes
 from policydiff.diff.words import key
 from policydiff.model import Policy
@@ -20,6 +20,7 @@ from policydiff.model.diff import (
     SectionCounts,
     Side,
 )
+from policydiff.model.text import Passage
 
 UNCHANGED = "the words of the text are unchanged there"
 VERBATIM = frozenset({"criteria", "references", "revisions"})

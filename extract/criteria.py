@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from itertools import pairwise
 
+from policydiff.extract.cues import (
+    coverage_of,
+    has_cue,
+    is_not_criterion,
+    is_page_mark,
+    logic_cue,
+    trailing_conjunction,
+)
 from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.quantities import measured_without_value, name_unnamed, parse_quantities
-from policydiff.extract.rules import RuleFileError, load_rules, regex_list
 from policydiff.extract.services import find_abbreviations, services_named
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Box, Criterion
@@ -32,13 +38,6 @@ GROUP_HEAD_MAX_WORDS = 4  # an unlabelled "Diagnosis:" that heads a group of a l
 PARAGRAPH_SPACING = 1.3  # a line further below the previous than this many usual line pitches starts a block
 UNFINISHED_SLACK = 0.25
 BLANK_LINE = 0.75  # ... as does white space above it of most of a line's height
-COVERAGE_ORDER = (
-    "experimental_investigational",
-    "not_medically_necessary",
-    "not_covered",
-    "medically_necessary",
-)
-LOGIC_ORDER = ("none", "any", "all")
 # A line of at least this many words printed this many times is page furniture, not a criterion
 # (criteria repeat a sentence two or three times at most: "Rendering laboratory is qualified ...").
 FURNITURE_MIN_WORDS = 3
@@ -90,79 +89,6 @@ class Block:
     @property
     def x0(self) -> float:
         return self.first.x0
-
-
-# ---------------------------------------------------------------------------------------------- rules
-
-
-@dataclass(frozen=True)
-class CriteriaRules:
-    logic: dict[str, list[re.Pattern[str]]]
-    conjunction: dict[str, list[re.Pattern[str]]]
-    coverage: dict[str, list[re.Pattern[str]]]
-    kind: dict[str, list[re.Pattern[str]]]
-    furniture: list[re.Pattern[str]]
-    code_rows: list[re.Pattern[str]]
-
-
-@cache
-def criteria_rules() -> CriteriaRules:
-    rules = load_rules("criteria")
-
-    def table(name: str, keys: tuple[str, ...]) -> dict[str, list[re.Pattern[str]]]:
-        entry = rules.get(name)
-        if not isinstance(entry, dict):
-            raise RuleFileError(f"rule file criteria.toml: [{name}] must be a table")
-        return {key: regex_list(entry, key, "criteria") for key in keys}
-
-    return CriteriaRules(
-        logic=table("logic", LOGIC_ORDER),
-        conjunction=table("conjunction", ("all", "any")),
-        coverage=table("coverage", COVERAGE_ORDER),
-        kind=table("kind", ("note", "external", "requirement", "grouping")),
-        furniture=table("not_criteria", ("furniture",))["furniture"],
-        code_rows=table("not_criteria", ("code_rows",))["code_rows"],
-    )
-
-
-def _first_match(patterns: dict[str, list[re.Pattern[str]]], text: str) -> tuple[str, re.Match[str]] | None:
-    for key, compiled in patterns.items():
-        for pattern in compiled:
-            match = pattern.search(text)
-            if match:
-                return key, match
-    return None
-
-
-def coverage_of(text: str) -> tuple[str, int] | None:
-    """The coverage position a text states and where its wording starts."""
-    found = _first_match(criteria_rules().coverage, text)
-    return (found[0], found[1].start()) if found else None
-
-
-def logic_cue(text: str) -> str | None:
-    found = _first_match(criteria_rules().logic, text)
-    return found[0] if found else None
-
-
-def trailing_conjunction(text: str) -> str | None:
-    found = _first_match(criteria_rules().conjunction, text)
-    return found[0] if found else None
-
-
-def is_page_mark(text: str) -> bool:
-    """A page number or "Page 3 of 75" that a plain-text extractor left inline."""
-    return any(pattern.search(text.strip()) for pattern in criteria_rules().furniture)
-
-
-def is_not_criterion(text: str) -> bool:
-    """Page furniture or a code-table row inside a criteria section."""
-    rules = criteria_rules()
-    return is_page_mark(text) or any(pattern.search(text.strip()) for pattern in rules.code_rows)
-
-
-def _has_cue(kind: str, text: str) -> bool:
-    return any(pattern.search(text) for pattern in criteria_rules().kind[kind])
 
 
 # --------------------------------------------------------------------------------------------- labels
@@ -547,7 +473,7 @@ def _heads_list(heading: Block, following: list[Block]) -> bool:
     ("ESR1 Liquid Biopsy Test" over its bullets), is that list's head: without it the items would
     hang from nothing. A heading over statements ("Medically Necessary:" over "A. ... is medically
     necessary when") or one naming only the kind of what follows ("Notes:") stays a heading."""
-    if heading.section_heading or not following or _has_cue("note", heading.text):
+    if heading.section_heading or not following or has_cue("note", heading.text):
         return False
     item = following[0]
     return item.style is not None and coverage_of(item.text) is None
@@ -648,11 +574,11 @@ def _kind(block: Block, coverage: str | None, logic: str | None, context: Contex
     text = block.text
     if context.in_note:
         return "note"
-    if _has_cue("note", text):
+    if has_cue("note", text):
         return "note"
     if block.children and coverage:
         return "statement"  # even one pointing to external criteria sets: its items are the notes
-    if _has_cue("external", text):
+    if has_cue("external", text):
         return "note"
     if block.children:
         if context.sign == "denied" and logic != "none":
@@ -675,8 +601,8 @@ def _kind(block: Block, coverage: str | None, logic: str | None, context: Contex
     if context.parent_logic == "any":
         return "indication"
     if context.sign == "covered":
-        return "requirement" if _has_cue("requirement", text) else "indication"
-    return "requirement" if _has_cue("requirement", text) else "note"
+        return "requirement" if has_cue("requirement", text) else "indication"
+    return "requirement" if has_cue("requirement", text) else "note"
 
 
 def _names_a_use(text: str) -> bool:
@@ -686,8 +612,8 @@ def _names_a_use(text: str) -> bool:
     return (
         0 < len(words) <= HEADING_MAX_WORDS
         and logic_cue(text) is None
-        and not _has_cue("grouping", text)
-        and not _has_cue("requirement", text)
+        and not has_cue("grouping", text)
+        and not has_cue("requirement", text)
     )
 
 
@@ -723,7 +649,7 @@ def _to_criterion(
         parent_logic=logic,
         service=service,
         measured=measured_without_value(block.text) if block.children else None,
-        in_note=kind == "note" or _has_cue("external", block.text),
+        in_note=kind == "note" or has_cue("external", block.text),
     )
     used: set[str] = set()
     children = [

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from policydiff.extract.criteria import coverage_of
+from policydiff.extract.cues import coverage_of
 from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Box, Policy, ReadingAccount, SectionAccount, UnreadBlock, iter_criteria

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from policydiff.extract.criteria import coverage_of, logic_cue, parse_criteria
+from policydiff.extract.criteria import parse_criteria
+from policydiff.extract.cues import coverage_of, logic_cue
 from policydiff.extract.document import Document, Line
 from policydiff.extract.load import load_file
 from policydiff.extract.sections import segment
@@ -320,7 +321,7 @@ def test_services_stated_separately_and_expanded():
 
 
 def test_rule_files_load():
-    from policydiff.extract.criteria import criteria_rules
+    from policydiff.extract.cues import criteria_rules
     from policydiff.extract.services import service_rules
 
     assert criteria_rules().coverage and service_rules().matchers["abbreviation"]

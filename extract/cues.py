@@ -1,0 +1,92 @@
+"""The English cue phrases of rules/criteria.toml, read: which coverage position, logic, trailing
+conjunction and kind a text states, and whether a line is page furniture or a code row.
+
+A toolkit below the parsers: the criteria parser builds its tree with them, and the diff reads the same
+phrases in the sentences it compares, so both go by one wording (tests/test_layers.py lets diff use it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from policydiff.extract.rules import RuleFileError, load_rules, regex_list
+
+COVERAGE_ORDER = (
+    "experimental_investigational",
+    "not_medically_necessary",
+    "not_covered",
+    "medically_necessary",
+)
+LOGIC_ORDER = ("none", "any", "all")
+
+
+@dataclass(frozen=True)
+class CriteriaRules:
+    logic: dict[str, list[re.Pattern[str]]]
+    conjunction: dict[str, list[re.Pattern[str]]]
+    coverage: dict[str, list[re.Pattern[str]]]
+    kind: dict[str, list[re.Pattern[str]]]
+    furniture: list[re.Pattern[str]]
+    code_rows: list[re.Pattern[str]]
+
+
+@cache
+def criteria_rules() -> CriteriaRules:
+    rules = load_rules("criteria")
+
+    def table(name: str, keys: tuple[str, ...]) -> dict[str, list[re.Pattern[str]]]:
+        entry = rules.get(name)
+        if not isinstance(entry, dict):
+            raise RuleFileError(f"rule file criteria.toml: [{name}] must be a table")
+        return {key: regex_list(entry, key, "criteria") for key in keys}
+
+    return CriteriaRules(
+        logic=table("logic", LOGIC_ORDER),
+        conjunction=table("conjunction", ("all", "any")),
+        coverage=table("coverage", COVERAGE_ORDER),
+        kind=table("kind", ("note", "external", "requirement", "grouping")),
+        furniture=table("not_criteria", ("furniture",))["furniture"],
+        code_rows=table("not_criteria", ("code_rows",))["code_rows"],
+    )
+
+
+def _first_match(patterns: dict[str, list[re.Pattern[str]]], text: str) -> tuple[str, re.Match[str]] | None:
+    for key, compiled in patterns.items():
+        for pattern in compiled:
+            match = pattern.search(text)
+            if match:
+                return key, match
+    return None
+
+
+def coverage_of(text: str) -> tuple[str, int] | None:
+    """The coverage position a text states and where its wording starts."""
+    found = _first_match(criteria_rules().coverage, text)
+    return (found[0], found[1].start()) if found else None
+
+
+def logic_cue(text: str) -> str | None:
+    found = _first_match(criteria_rules().logic, text)
+    return found[0] if found else None
+
+
+def trailing_conjunction(text: str) -> str | None:
+    found = _first_match(criteria_rules().conjunction, text)
+    return found[0] if found else None
+
+
+def is_page_mark(text: str) -> bool:
+    """A page number or "Page 3 of 75" that a plain-text extractor left inline."""
+    return any(pattern.search(text.strip()) for pattern in criteria_rules().furniture)
+
+
+def is_not_criterion(text: str) -> bool:
+    """Page furniture or a code-table row inside a criteria section."""
+    rules = criteria_rules()
+    return is_page_mark(text) or any(pattern.search(text.strip()) for pattern in rules.code_rows)
+
+
+def has_cue(kind: str, text: str) -> bool:
+    return any(pattern.search(text) for pattern in criteria_rules().kind[kind])
