@@ -14,22 +14,17 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from policydiff.extract.rules import RuleFileError, load_rules, regex, regex_list, string_list
 from policydiff.model.diff import Direction
 from policydiff.model.policy import Quantity
 
 NEGATIVE_COVERAGE = frozenset({"not_medically_necessary", "experimental_investigational", "not_covered"})
 NEGATIVE_KINDS = frozenset({"exclusion", "contraindication"})
 CODE_STATUSES = ("covered", "not_covered", "related")
-
-
-class DirectionRulesError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -89,49 +84,24 @@ REASON_KEYS = (
 )
 
 
-def _patterns(data: dict, name: str) -> tuple[re.Pattern[str], ...]:
-    value = data.get(name)
-    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
-        raise DirectionRulesError(f"rule file diff/rules/direction.toml: '{name}' must be a list of strings")
-    try:
-        return tuple(re.compile(pattern, re.I) for pattern in value)
-    except re.error as error:
-        raise DirectionRulesError(f"rule file diff/rules/direction.toml: '{name}': {error}") from error
-
-
-def _strings(data: dict, name: str) -> list[str]:
-    value = data.get(name)
-    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
-        raise DirectionRulesError(f"rule file diff/rules/direction.toml: '{name}' must be a list of strings")
-    return value
-
-
 @cache
 def direction_rules() -> DirectionRules:
     """diff/rules/direction.toml, checked when loaded: a malformed file fails here, naming the key."""
-    text = resources.files("policydiff.diff").joinpath("rules", "direction.toml").read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise DirectionRulesError(f"rule file diff/rules/direction.toml: {error}") from error
+    data = load_rules("direction", "diff")
     reasons = data.get("reasons", {})
     missing = [name for name in REASON_KEYS if not isinstance(reasons.get(name), str)]
     if missing:
-        raise DirectionRulesError(
-            f"rule file diff/rules/direction.toml: [reasons] lacks {', '.join(missing)}"
-        )
+        raise RuleFileError(f"rule file direction.toml: [reasons] lacks {', '.join(missing)}")
     status = data.get("unread_code_status")
     if status not in CODE_STATUSES:
-        raise DirectionRulesError(
-            f"rule file diff/rules/direction.toml: 'unread_code_status' must be one of {CODE_STATUSES}"
-        )
+        raise RuleFileError(f"rule file direction.toml: 'unread_code_status' must be one of {CODE_STATUSES}")
     return DirectionRules(
-        requirement_words=_patterns(data, "requirement_words"),
-        widening_words=_patterns(data, "widening_words"),
-        negation_words=_patterns(data, "negation_words"),
-        exclusion_sentences=_patterns(data, "exclusion_sentences"),
-        code_token=_patterns({"code_token": [data.get("code_token")]}, "code_token")[0],
-        informational_sections=frozenset(_strings(data, "informational_sections")),
+        requirement_words=tuple(regex_list(data, "requirement_words", "direction")),
+        widening_words=tuple(regex_list(data, "widening_words", "direction")),
+        negation_words=tuple(regex_list(data, "negation_words", "direction")),
+        exclusion_sentences=tuple(regex_list(data, "exclusion_sentences", "direction")),
+        code_token=regex(data, "code_token", "direction"),
+        informational_sections=frozenset(string_list(data, "informational_sections", "direction")),
         unread_code_status=status,
         reasons=reasons,
     )

@@ -9,12 +9,11 @@ no network, the same output every run.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import spacy
+from policydiff.extract.rules import load_rules, regex, regex_list
 from spacy.lang.en.stop_words import STOP_WORDS
 
 # "donor lymphocyte infusion (DLI)": a short form in parentheses after its long form.
@@ -27,10 +26,6 @@ _HYPHENATED_PREFIX = re.compile(r"\b(co|non|pre|post)-(?=[a-z])", re.I)
 _MEANINGFUL_STOP_WORDS = frozenset({"full", "empty", "first", "second", "third", "last", "all"})
 # Those words alone say how much, not what: a statement of nothing else names no concept.
 DEGREE_WORDS = _MEANINGFUL_STOP_WORDS
-
-
-class CompareRulesError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -53,43 +48,25 @@ class CompareRules:
     one_sided_reason: str
 
 
-def _patterns(data: dict, key: str) -> tuple[re.Pattern[str], ...]:
-    try:
-        return tuple(re.compile(pattern, re.I) for pattern in data[key])
-    except (KeyError, TypeError, re.error) as error:
-        raise CompareRulesError(f"rule file diff/rules/compare.toml: '{key}': {error}") from error
-
-
-def _pattern(data: dict, key: str) -> re.Pattern[str]:
-    try:
-        return re.compile(data[key], re.I)
-    except (KeyError, TypeError, re.error) as error:
-        raise CompareRulesError(f"rule file diff/rules/compare.toml: '{key}': {error}") from error
-
-
 @cache
 def compare_rules() -> CompareRules:
     """diff/rules/compare.toml, checked when loaded: a malformed file fails here, naming the key."""
-    text = resources.files("policydiff.diff").joinpath("rules", "compare.toml").read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise CompareRulesError(f"rule file diff/rules/compare.toml: {error}") from error
+    data = load_rules("compare", "diff")
     return CompareRules(
-        coverage_phrases=_patterns(data, "coverage_phrases"),
-        clause_splits=_patterns(data, "clause_splits"),
-        catch_all=_patterns(data, "catch_all"),
-        list_phrases=_patterns(data, "list_phrases"),
-        example_asides=_patterns(data, "example_asides"),
-        subject_leads=_patterns(data, "subject_leads"),
-        subject_separator=_pattern(data, "subject_separator"),
-        subject_clause=_pattern(data, "subject_clause"),
+        coverage_phrases=tuple(regex_list(data, "coverage_phrases", "compare")),
+        clause_splits=tuple(regex_list(data, "clause_splits", "compare")),
+        catch_all=tuple(regex_list(data, "catch_all", "compare")),
+        list_phrases=tuple(regex_list(data, "list_phrases", "compare")),
+        example_asides=tuple(regex_list(data, "example_asides", "compare")),
+        subject_leads=tuple(regex_list(data, "subject_leads", "compare")),
+        subject_separator=regex(data, "subject_separator", "compare"),
+        subject_clause=regex(data, "subject_clause", "compare"),
         contrasts=tuple(frozenset(word.lower() for word in group) for group in data.get("contrasts", [])),
         policy_stopwords=frozenset(data.get("policy_stopwords", [])),
         label_lead_words=frozenset(data.get("label_lead_words", [])),
         label_max_chars=int(data.get("label_max_chars", 64)),
         synonyms={lemma(word.lower()): group[0] for group in data.get("synonyms", []) for word in group[1:]},
-        no_position=_patterns(data, "no_position"),
+        no_position=tuple(regex_list(data, "no_position", "compare")),
         service_generic_words=frozenset(
             lemma(word.lower()) for word in data.get("service_generic_words", [])
         ),

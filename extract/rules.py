@@ -1,4 +1,5 @@
-"""Rule data files (extract/rules/*.toml): payers' wording kept as data, checked when loaded.
+"""Rule data files (extract/rules/*.toml, diff/rules/*.toml): payers' and English wording kept as data,
+checked when loaded; one loader and one error class (RuleFileError, naming the file and the key) for all.
 
 Like spaCy's and medspaCy's pattern files: a malformed rule file fails at load with its name and the
 problem, never later as a silent non-match.
@@ -17,9 +18,10 @@ class RuleFileError(ValueError):
 
 
 @cache
-def load_rules(name: str) -> dict:
-    """The parsed rule file `extract/rules/<name>.toml`."""
-    resource = resources.files("policydiff.extract").joinpath("rules", f"{name}.toml")
+def load_rules(name: str, package: str = "extract") -> dict:
+    """The parsed rule file `<package>/rules/<name>.toml`: the extractors' (extract) or the diff's (diff).
+    Names are unique across both, so a message naming `<name>.toml` names one file."""
+    resource = resources.files(f"policydiff.{package}").joinpath("rules", f"{name}.toml")
     try:
         return tomllib.loads(resource.read_text(encoding="utf-8"))
     except FileNotFoundError as error:

@@ -148,3 +148,27 @@ def test_codes_inserted_into_the_text_count_as_codes_added():
     assert wording_direction(["0409U "], []).direction == "looser"  # status unread: a listed code
     assert wording_direction([], ["81445"]).direction == "stricter"
     assert wording_direction(["0409U and more"], []).direction == "stricter"  # words, not only codes
+
+
+@pytest.mark.parametrize(
+    ("module", "reader", "file", "key"),
+    [
+        ("policydiff.diff.direction", "direction_rules", "direction", "requirement_words"),
+        ("policydiff.diff.normalize", "compare_rules", "compare", "clause_splits"),
+    ],
+)
+def test_a_malformed_diff_rule_fails_on_load_with_the_one_rule_error(monkeypatch, module, reader, file, key):
+    # The diff's rule files go through the extractors' loader: one error class, naming the file and key.
+    import importlib
+
+    from policydiff.extract.rules import RuleFileError, load_rules
+
+    rules = importlib.import_module(module)
+    broken = {**load_rules(file, "diff"), key: ["(unclosed"]}
+    monkeypatch.setattr(rules, "load_rules", lambda name, package: broken)
+    getattr(rules, reader).cache_clear()
+    try:
+        with pytest.raises(RuleFileError, match=rf"rule file {file}\.toml: '{key}' pattern"):
+            getattr(rules, reader)()
+    finally:
+        getattr(rules, reader).cache_clear()
