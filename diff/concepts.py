@@ -633,13 +633,16 @@ def cluster(
     group never holds two facets of one policy's different services. Only candidate pairs (sharing a
     rare term, see candidate_pairs) are ranked; linkage scores any other pair when it is needed."""
 
+    no_concept = DEGREE_WORDS | compare_rules().qualifier_words
+
     def score(a: Facet, b: Facet) -> float:
         if not comparable(a, b, naming):
             return 0.0
         # Under two services, a statement that says nothing beyond its service and coverage ('for all
-        # indications': degree words alone) is not the other service's statement.
+        # indications': degree words alone; 'newly diagnosed': qualifiers alone) is not the other
+        # service's statement.
         if a.service != b.service and (
-            vocabulary.shape(a).terms <= DEGREE_WORDS or vocabulary.shape(b).terms <= DEGREE_WORDS
+            vocabulary.shape(a).terms <= no_concept or vocabulary.shape(b).terms <= no_concept
         ):
             return 0.0
         return similarity(a, b, vocabulary)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import spacy
-from policydiff.extract.rules import load_rules, regex, regex_list
+from policydiff.extract.rules import load_rules, regex, regex_list, string_list
 from spacy.lang.en.stop_words import STOP_WORDS
 
 # "donor lymphocyte infusion (DLI)": a short form in parentheses after its long form.
@@ -45,6 +45,7 @@ class CompareRules:
     synonyms: dict[str, str]
     no_position: tuple[re.Pattern[str], ...]
     service_generic_words: frozenset[str]
+    qualifier_words: frozenset[str]
     one_sided_reason: str
 
 
@@ -69,6 +70,9 @@ def compare_rules() -> CompareRules:
         no_position=tuple(regex_list(data, "no_position", "compare")),
         service_generic_words=frozenset(
             lemma(word.lower()) for word in data.get("service_generic_words", [])
+        ),
+        qualifier_words=frozenset(
+            lemma(word.lower()) for word in string_list(data, "qualifier_words", "compare")
         ),
         one_sided_reason=str(data.get("one_sided_reason", "")),
     )

@@ -85,8 +85,3 @@ def test_statements_one_payer_makes_stand_alone(six, case):
 def test_statements_of_different_things_stay_apart(six, case):
     assert not share_a_row(six, case["statements"])
 
-
-@pytest.mark.xfail(strict=True, reason="known false shared rows, listed in the expectation to be fixed")
-@pytest.mark.parametrize("case", EXPECTED["known_false_shared"], ids=lambda case: case["why"][:40])
-def test_known_false_shared_rows(six, case):
-    assert not share_a_row(six, case["statements"])
