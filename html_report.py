@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -49,6 +50,15 @@ COVERAGE_LABELS = {
     "not_covered": ("\u2298", "Not covered"),
 }
 STATUS_LABELS = {"covered": "Covered", "not_covered": "Not covered", "related": "Related", None: "No status"}
+# The heading of each kind's rows inside a service of the comparison matrix.
+KIND_HEADINGS = {
+    "statement": "Statements",
+    "indication": "Indications",
+    "requirement": "Requirements",
+    "contraindication": "Contraindications",
+    "exclusion": "Exclusions",
+    "note": "Notes",
+}
 KIND_LABELS = {
     "statement": "statement",
     "indication": "indication",
@@ -357,11 +367,21 @@ class ServiceSummary:
 
 
 @dataclass(frozen=True)
+class KindPart:
+    """The rows of one kind (indications, requirements, exclusions ...) inside a service."""
+
+    kind: str
+    heading: str
+    rows: list[ConceptRow]
+
+
+@dataclass(frozen=True)
 class ServiceBlock:
     label: str
     names: dict[str, str]
     rows: list[ConceptRow]
     summary: ServiceSummary
+    parts: list[KindPart]
 
 
 @dataclass(frozen=True)
@@ -457,7 +477,18 @@ def service_blocks(comparison: Comparison, keys: list[str]) -> list[ServiceBlock
         if group.label in rows_by_service
     ]
     grouped += [(service or "Not tied to one service", {}, rows) for service, rows in rows_by_service.items()]
-    return [ServiceBlock(label, names, rows, service_summary(rows, keys)) for label, names, rows in grouped]
+    return [
+        ServiceBlock(label, names, rows, service_summary(rows, keys), kind_parts(rows))
+        for label, names, rows in grouped
+    ]
+
+
+def kind_parts(rows: list[ConceptRow]) -> list[KindPart]:
+    """A service's rows by kind, in the order the comparison gives them (it sorts them by kind)."""
+    parts: list[KindPart] = []
+    for kind, members in groupby(rows, key=lambda row: row.concept.kind):
+        parts.append(KindPart(kind, KIND_HEADINGS.get(kind, kind.capitalize()), list(members)))
+    return parts
 
 
 # The cell of a policy that lists no codes at all (filter value of the code matrix).

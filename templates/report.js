@@ -59,10 +59,18 @@
         row.hidden = !visible;
         if (visible) shown += 1;
       });
-      // A group's heading row (a service of the comparison) goes with the last of its rows.
+      // A group's heading row (a service of the comparison) goes with the last of its rows, and so
+      // does a kind's heading inside it (the rows after it, up to the next heading).
       Array.prototype.slice.call(table.tBodies).forEach(function (body) {
         var heading = body.querySelector("tr.service-row");
         if (heading) heading.hidden = !body.querySelector("tr[data-filter-row]:not([hidden])");
+        Array.prototype.slice.call(body.querySelectorAll("tr.kind-row")).forEach(function (kind) {
+          var any = false;
+          for (var row = kind.nextElementSibling; row && !row.classList.contains("kind-row"); row = row.nextElementSibling) {
+            if (row.hasAttribute("data-filter-row") && !row.hidden) any = true;
+          }
+          kind.hidden = !any;
+        });
       });
       if (count) count.textContent = shown + " of " + rows.length + " shown";
     }

@@ -258,6 +258,15 @@ def test_the_concept_matrix_shows_shared_rows_differences_or_one_payers_rows_on_
         ),
     }[show]
     assert visible(page, "#concept-matrix tr.concept") == sum(1 for c in comparison.concepts if wanted(c))
+    # A kind's heading (Indications, Exclusions ...) shows exactly when a row under it shows.
+    headings = page.evaluate(
+        "Array.from(document.querySelectorAll('#concept-matrix tr.kind-row')).map(h => {"
+        " let shown = false;"
+        " for (let r = h.nextElementSibling; r && !r.classList.contains('kind-row'); r = r.nextElementSibling)"
+        "   if (r.classList.contains('concept') && r.getClientRects().length > 0) shown = true;"
+        " return [h.getClientRects().length > 0, shown]; })"
+    )
+    assert headings and all(heading == shown for heading, shown in headings)
     page.evaluate("document.getElementById('concepts-show').scrollIntoView()")
     page.screenshot(ARTIFACTS / f"compare-bariatric-{show}-screen.png", full_page=False)
     assert page.settle().errors == []

@@ -449,6 +449,22 @@ def test_the_concept_matrix_has_one_row_per_concept_with_each_payers_own_words(n
         assert (row.css_first("a.badge.contradiction") is not None) == bool(concept.contradictions)
 
 
+@pytest.mark.parametrize("name", list(COMPARE_CASES))
+def test_a_services_rows_stand_under_one_heading_per_kind(name):
+    # Rows group by service, then by kind (indications, requirements, exclusions ...), each kind once.
+    comparison, page = compare_case(name)
+    kinds = {concept.id: concept.kind for concept in comparison.concepts}
+    for body in page.css("#concept-matrix tbody"):
+        headings, current = [], None
+        for row in body.css("tr"):
+            if "kind-row" in row.attributes.get("class", ""):
+                current = row.attributes["data-kind"]
+                headings.append(current)
+            elif "concept" in row.attributes.get("class", "").split():
+                assert kinds[row.attributes["data-concept"]] == current
+        assert headings and len(headings) == len(set(headings))
+
+
 def test_the_seed_chimerism_contradiction_is_flagged_and_linked_both_ways():
     comparison, page = compare_case("seed-texts")
     assert comparison.contradictions
