@@ -133,6 +133,7 @@ def compare_policies(policies: list[Policy]) -> Comparison:
     drafts, context = draft_facets(keyed, mapping, plain, distinctive)
     facets, vocabulary = build_facets(drafts, context, distinctive)
     concepts, owner = group_concepts(facets, vocabulary, keys, services)
+    facets = [facet for facet in facets if facet.index in owner]
 
     facets_of: dict[str, list] = {}
     for facet in facets:

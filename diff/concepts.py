@@ -740,10 +740,37 @@ def concept_of(number: int, group: list[Facet], keys: list[str]) -> Concept:
     )
 
 
+def one_row_each(groups: list[list[Facet]]) -> list[list[Facet]]:
+    """A statement a criterion makes of several services ('... of gastric bypass, gastric restrictive
+    procedures or their reversal when there is a surgical complication') is drafted once per service; it
+    stays in one row: the one most payers share, else the first in the table. A catch-all stays in each service's row:
+    it is that service's answer ('X, Y and Z are not medically necessary for all indications')."""
+    best: dict[tuple[str, str, str], int] = {}
+    for number, group in enumerate(groups):
+        payers = len({facet.policy for facet in group})
+        for facet in group:
+            if facet.catch_all:
+                continue
+            statement = (facet.policy, facet.criterion.id, facet.text)
+            held = best.get(statement)
+            if held is None or payers > len({f.policy for f in groups[held]}):
+                best[statement] = number
+    kept = [
+        [
+            facet
+            for facet in group
+            if facet.catch_all or best[(facet.policy, facet.criterion.id, facet.text)] == number
+        ]
+        for number, group in enumerate(groups)
+    ]
+    return [group for group in kept if group]
+
+
 def group_concepts(
     facets: list[Facet], vocabulary: Vocabulary, keys: list[str], services: list[ServiceGroup]
 ) -> tuple[list[Concept], dict[int, str]]:
-    """Concepts in table order (service, kind, first appearance), and facet index -> concept id."""
+    """Concepts in table order (service, kind, first appearance), and facet index -> concept id (the
+    facets one_row_each set aside, repeats of a statement another row holds, have none)."""
     service_order = {group.label: index for index, group in enumerate(services)}
     naming = named_by(services)
     # A catch-all speaks of everything its own service covers: it is grouped per service, not by words.
@@ -769,6 +796,7 @@ def group_concepts(
             group[0].index,
         )
     )
+    groups = one_row_each(groups)
     concepts: list[Concept] = []
     owner: dict[int, str] = {}
     for number, group in enumerate(groups, start=1):

@@ -84,3 +84,9 @@ def test_statements_one_payer_makes_stand_alone(six, case):
 @pytest.mark.parametrize("case", EXPECTED["apart"], ids=lambda case: case["why"][:40])
 def test_statements_of_different_things_stay_apart(six, case):
     assert not share_a_row(six, case["statements"])
+
+
+def test_no_statement_stands_in_two_rows(six):
+    from test_compare_three_payers import repeated_statements
+
+    assert repeated_statements(six) == []

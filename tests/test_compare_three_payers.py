@@ -114,3 +114,25 @@ def test_non_compliance_is_no_contradiction_of_failed_treatment(three):
     # "previously unsuccessful with medical treatment": opposite reasons, not the same statement.
     assert row(three, "cms-2", "12.3").stated_by == ["cms-2"]
     assert three.contradictions == []
+
+
+def test_no_statement_stands_in_two_rows(three):
+    # A statement one criterion makes of several services (Anthem 2: "... when there is documentation of
+    # a surgical complication") was a row under each of four services; it is one row. Catch-alls ("not
+    # medically necessary for all indications") stay with each service they answer for.
+    assert repeated_statements(three) == []
+
+
+def repeated_statements(comparison: Comparison) -> list[tuple[str, str, str]]:
+    seen: set[tuple[str, str, str]] = set()
+    repeated = []
+    for concept in comparison.concepts:
+        if concept.catch_all:
+            continue
+        for key, members in concept.texts.items():
+            for member in members:
+                statement = (key, member.id, member.facet)
+                if statement in seen:
+                    repeated.append(statement)
+                seen.add(statement)
+    return repeated
