@@ -52,19 +52,20 @@ def extract_document(doc: Document) -> Policy:
         codes=codes,
         revisions=revisions,
         references=references,
-        warnings=[
+    )
+    # Taken from the finished record, so every field's reading is accounted for by one mechanism.
+    policy.coverage, reading_warnings = account_reading(policy, doc, sections)
+    return policy.with_diagnostics(
+        [
             *doc.warnings,
             *metadata.warnings,
             *criteria.warnings,
             *code_warnings,
             *revision_warnings,
             *reference_warnings,
-        ],
+            *reading_warnings,
+        ]
     )
-    # Taken from the finished record, so every field's reading is accounted for by one mechanism.
-    policy.coverage, reading_warnings = account_reading(policy, doc, sections)
-    policy.warnings.extend(reading_warnings)
-    return policy
 
 
 def extract_file(

@@ -12,7 +12,7 @@ import sqlite3
 from policydiff import store
 from policydiff.diff import diff_policies
 from policydiff.extract.errors import UnfiledError
-from policydiff.model import Policy
+from policydiff.model import Diagnostic, Policy
 
 
 def file_under(policy: Policy, path: str, payer: str | None, number: str | None) -> tuple[str, str, Policy]:
@@ -25,12 +25,17 @@ def file_under(policy: Policy, path: str, payer: str | None, number: str | None)
             f"not stored: no {' and no '.join(missing)} found in the document "
             "(name the payer and number to file it under)",
         )
-    warnings = [
-        f"{name} not found in the document; filed under {given!r} as given at ingest"
+    given_keys = [
+        Diagnostic(
+            code="filing.key_given",
+            stage="filing",
+            item=name,
+            message=f"{name} not found in the document; filed under {given!r} as given at ingest",
+        )
         for name, (found, given) in keys.items()
         if not found
     ]
-    filed = policy.model_copy(update={"warnings": [*policy.warnings, *warnings]}) if warnings else policy
+    filed = policy.with_diagnostics([*policy.diagnostics, *given_keys]) if given_keys else policy
     return policy.payer or payer or "", policy.policy_number or number or "", filed
 
 

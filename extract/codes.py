@@ -29,7 +29,7 @@ from policydiff.extract.document import Cell, Document, Line, Section
 from policydiff.extract.rules import RuleFileError, load_rules, regex_list, string_list
 from policydiff.extract.sections import phrase_kind
 from policydiff.extract.wrap import join_wrapped
-from policydiff.model import Box, Code
+from policydiff.model import Box, Code, Diagnostic
 
 CODES_KIND = "codes"
 CITING_KINDS = ("revisions", "references")
@@ -318,7 +318,10 @@ class Reader:
     # no header row to learn them from, and a document keeps its code lists aligned.
     last_columns: list[Column] = field(default_factory=list)
     codes: list[Code] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def warn(self, code: str, line: Line, item: str | None, message: str) -> None:
+        self.warnings.append(Diagnostic(code=code, stage="codes", page=line.page, item=item, message=message))
 
     def start_section(self) -> None:
         self.status = DEFAULT_STATUS
@@ -453,9 +456,12 @@ class Reader:
             return False
         extra = " ".join(run.text for run in runs if self.table.role_of(run) in ("description", None))
         if not self.row_codes:
-            self.warnings.append(
-                f"page {line.page}: {self.table.label or 'code'} table lists "
-                f"'{extra}' without a code; not read as a code"
+            self.warn(
+                "codes.row_without_code",
+                line,
+                None,
+                f"page {line.page}: {self.table.label or 'code'} table lists '{extra}' without a code; "
+                "not read as a code",
             )
             return True
         for code in self.row_codes:
@@ -492,8 +498,11 @@ class Reader:
                     for char in dict.fromkeys(word)
                     if char.translate(table) != char
                 )
-                self.warnings.append(
-                    f"page {line.page}: code {word!r} is printed with look-alike characters ({odd}); read as {read}"
+                self.warn(
+                    "codes.lookalike_characters",
+                    line,
+                    read,
+                    f"page {line.page}: code {word!r} is printed with look-alike characters ({odd}); read as {read}",
                 )
         if not plain:
             return line
@@ -530,8 +539,11 @@ class Reader:
         if system is None:
             return None
         if item.code_end is not None and not range_in_order(item.code, item.code_end):
-            self.warnings.append(
-                f"page {line.page}: range {item.code}-{item.code_end} ends before it starts; kept as printed"
+            self.warn(
+                "codes.reversed_range",
+                line,
+                item.code,
+                f"page {line.page}: range {item.code}-{item.code_end} ends before it starts; kept as printed",
             )
         if system == "ICD-10-CM":
             # One spelling per code, so that "E6601" in one policy and "E66.01" in another are one code.
@@ -541,9 +553,11 @@ class Reader:
             )
             for code in filter(None, (item.code, item.code_end)):
                 if not icd10cm_known(code):
-                    self.warnings.append(
-                        f"page {line.page}: ICD-10-CM code {code} is not in the ICD-10-CM code set; "
-                        "kept as printed"
+                    self.warn(
+                        "codes.not_in_code_set",
+                        line,
+                        code,
+                        f"page {line.page}: ICD-10-CM code {code} is not in the ICD-10-CM code set; kept as printed",
                     )
         return Code(
             system=system,
@@ -565,12 +579,17 @@ class Reader:
         shaped = shape_systems(item.code)
         where = f"page {line.page}: code {item.code}"
         if shaped:
-            self.warnings.append(
+            self.warn(
+                "codes.shape_of_another_system",
+                line,
+                item.code,
                 f"{where} under '{self.table.label}' does not have the shape of a "
-                f"{' or '.join(allowed)} code; read as {shaped[0]}"
+                f"{' or '.join(allowed)} code; read as {shaped[0]}",
             )
             return shaped[0]
-        self.warnings.append(f"{where} has the shape of no code system; not read")
+        self.warn(
+            "codes.no_code_system", line, item.code, f"{where} has the shape of no code system; not read"
+        )
         return None
 
 

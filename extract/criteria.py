@@ -29,7 +29,7 @@ from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.quantities import measured_without_value, name_unnamed, parse_quantities
 from policydiff.extract.services import find_abbreviations, services_named
 from policydiff.extract.wrap import join_wrapped
-from policydiff.model import Box, Criterion
+from policydiff.model import Box, Criterion, Diagnostic
 
 INDENT_TOLERANCE = 3.0  # points: within this, two blocks start at the same indentation
 HEADING_MAX_WORDS = 8
@@ -68,7 +68,7 @@ class CriteriaResult:
     criteria: list[Criterion] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
     abbreviations: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 @dataclass
@@ -539,13 +539,22 @@ def _node_id(parent_id: str | None, block: Block, position: int, used: set[str])
     return f"{parent_id}.{own}" if parent_id else own
 
 
-def _logic(block: Block, where: str, warnings: list[str], denied: bool) -> str | None:
+def _logic(block: Block, where: str, warnings: list[Diagnostic], denied: bool) -> str | None:
     if not block.children:
         return None
+
+    def warn(code: str, message: str) -> None:
+        warnings.append(
+            Diagnostic(code=code, stage="criteria", page=block.first.page, item=where, message=message)
+        )
+
     cue = logic_cue(block.text)
     conjunctions = {trailing_conjunction(child.text) for child in block.children[:-1]} - {None}
     if len(conjunctions) > 1:
-        warnings.append(f"criteria {where}: its items mix 'and' and 'or'; logic left open, read it by hand")
+        warn(
+            "criteria.mixed_conjunctions",
+            f"criteria {where}: its items mix 'and' and 'or'; logic left open, read it by hand",
+        )
         return None
     stated = next(iter(conjunctions), None)
     if cue is None:
@@ -554,16 +563,18 @@ def _logic(block: Block, where: str, warnings: list[str], denied: bool) -> str |
             # last item only closes the list.
             return "any"
         if stated is None and len(block.children) > 1:  # one item has no logic to state
-            warnings.append(
-                f"criteria {where}: a list without 'all/any of' or trailing 'and'/'or'; logic unknown"
+            warn(
+                "criteria.logic_unknown",
+                f"criteria {where}: a list without 'all/any of' or trailing 'and'/'or'; logic unknown",
             )
         return stated
     if stated is not None and cue != "none" and stated != cue:
         # The lead-in is the author's statement of the list's logic; a stray "or" before the last item
         # does not overturn it, but the conflict is said.
-        warnings.append(
+        warn(
+            "criteria.logic_contradicts_joins",
             f"criteria {where}: says '{cue} of' but its items are joined by '{'and' if stated == 'all' else 'or'}'; "
-            f"read as '{cue}', check it by hand"
+            f"read as '{cue}', check it by hand",
         )
     return cue
 
@@ -624,7 +635,7 @@ def _to_criterion(
     doc: Document,
     abbreviations: dict[str, str],
     found_services: list[str],
-    warnings: list[str],
+    warnings: list[Diagnostic],
 ) -> Criterion:
     _split_inline_list(block)
     position = coverage_of(block.text)
@@ -640,7 +651,15 @@ def _to_criterion(
         found_services.extend(named)
         service = named[0] if len(named) == 1 else (None if named else context.service)
     if not block.children and re.search(r"\bfollowing\b[^.]*:$", block.text):
-        warnings.append(f"criteria {node_id}: announces a list but no items follow it")
+        warnings.append(
+            Diagnostic(
+                code="criteria.list_without_items",
+                stage="criteria",
+                page=block.first.page,
+                item=node_id,
+                message=f"criteria {node_id}: announces a list but no items follow it",
+            )
+        )
     sign = context.sign
     if coverage:
         sign = "covered" if coverage == "medically_necessary" else "denied"

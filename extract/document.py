@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from policydiff.model import Diagnostic
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -49,8 +51,8 @@ class Document:
     sha256: str
     page_count: int
     lines: list[Line] = field(default_factory=list)
-    # What the loader removed or could not read, in words an analyst understands.
-    warnings: list[str] = field(default_factory=list)
+    # What the loader removed or could not read (each with its message in words an analyst understands).
+    warnings: list[Diagnostic] = field(default_factory=list)
     # The full text of removed page furniture, kept so metadata (payer names, copyright lines,
     # policy numbers in running headers) can still be read from it.
     furniture: list[Line] = field(default_factory=list)

@@ -15,6 +15,7 @@ from types import ModuleType
 from policydiff.extract.document import Document
 from policydiff.extract.errors import ExtractError
 from policydiff.extract.limits import check_page_count, file_too_large
+from policydiff.model import Diagnostic
 
 # How a PDF's text layer is read: pdfplumber's conversion (the reference), the fast route of
 # extract/pdf_chars.py, which gives the same words (tests/test_fast_path.py), or pdfium's text page
@@ -77,10 +78,16 @@ def load_bytes(
     doc.source_url = source_url_beside(path) or doc.source_url
     start = second_copy_start([line.text for line in doc.lines])
     if start is not None:
-        where = f"on page {doc.lines[start].page}" if doc.page_count > 1 else "part-way through"
+        page = doc.lines[start].page
+        where = f"on page {page}" if doc.page_count > 1 else "part-way through"
         doc.warnings.append(
-            f"repeated document: the text starts over {where} (the same document twice in one file?); "
-            "its criteria and codes may be listed twice"
+            Diagnostic(
+                code="load.repeated_document",
+                stage="load",
+                page=page,
+                message=f"repeated document: the text starts over {where} (the same document twice in one "
+                "file?); its criteria and codes may be listed twice",
+            )
         )
     return doc
 

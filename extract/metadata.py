@@ -15,7 +15,7 @@ from policydiff.extract.dates import find_date
 from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.rules import RuleFileError, load_rules, phrase_alternation, regex_list, string_list
 from policydiff.extract.sections import PREAMBLE, heading_phrases, normalize_heading
-from policydiff.model import Dates
+from policydiff.model import Dates, Diagnostic
 
 # Lines of the first pages searched for labelled fields: metadata sits in the front matter.
 FRONT_MATTER_LINES = 60
@@ -55,7 +55,7 @@ class Metadata:
     title: str = ""
     dates: Dates = field(default_factory=Dates)
     related_policies: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 def _label_pattern(labels: list[str], separator: str = r"\s*[:#.]?\s*") -> re.Pattern[str]:
@@ -520,13 +520,19 @@ def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
         dates=find_dates(doc),
         related_policies=find_related(doc, sections),
     )
-    if metadata.payer is None:
-        metadata.warnings.append(
+    missing = [
+        (
+            metadata.payer is None,
+            "metadata.payer_not_found",
             "payer not identified: no payer of rules/payers.toml is named more than another in the"
-            " header, running headers and footers, copyright lines or source address"
-        )
-    if policy_number is None:
-        metadata.warnings.append("policy number not found")
-    if not metadata.title:
-        metadata.warnings.append("title not found")
+            " header, running headers and footers, copyright lines or source address",
+        ),
+        (policy_number is None, "metadata.number_not_found", "policy number not found"),
+        (not metadata.title, "metadata.title_not_found", "title not found"),
+    ]
+    metadata.warnings = [
+        Diagnostic(code=code, stage="metadata", message=message)
+        for absent, code, message in missing
+        if absent
+    ]
     return metadata

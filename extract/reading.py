@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from policydiff.extract.cues import coverage_of
 from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.wrap import join_wrapped
-from policydiff.model import Box, Policy, ReadingAccount, SectionAccount, UnreadBlock, iter_criteria
+from policydiff.model import (
+    Box,
+    Diagnostic,
+    Policy,
+    ReadingAccount,
+    SectionAccount,
+    UnreadBlock,
+    iter_criteria,
+)
 
 RUN = 3  # words: a line is matched by runs of this many consecutive words
 READ_SHARE = 0.5  # a line is read when at least this share of its words lies in a matched run
@@ -215,7 +223,7 @@ def _section_account(section: Section, doc: Document, runs: dict[str, Runs]) -> 
     )
 
 
-def _gave_nothing(group: list[Section], runs: dict[str, Runs]) -> str | None:
+def _gave_nothing(group: list[Section], runs: dict[str, Runs]) -> Diagnostic | None:
     """A warning when a section (with its sub-sections) that a field reads gave that field nothing."""
     top = group[0]
     reader = READERS.get(top.kind)
@@ -226,10 +234,15 @@ def _gave_nothing(group: list[Section], runs: dict[str, Runs]) -> str | None:
     if not tokens or any(runs[reader].reads(line) for line in tokens):
         return None
     page = next((section.page for section in group if section.page), None)
-    return f"page {page}: '{top.heading}' section of {len(tokens)} lines gave no {YIELD_NAMES[reader]}"
+    return Diagnostic(
+        code="reading.section_gave_nothing",
+        stage="reading",
+        page=page,
+        message=f"page {page}: '{top.heading}' section of {len(tokens)} lines gave no {YIELD_NAMES[reader]}",
+    )
 
 
-def _states_coverage_unread(group: list[Section], runs: dict[str, Runs]) -> str | None:
+def _states_coverage_unread(group: list[Section], runs: dict[str, Runs]) -> Diagnostic | None:
     """A warning when a section no field reads ("Description", "Definitions") states coverage
     positions, as criteria do, in lines that went into no criterion: criteria the sections missed."""
     top = group[0]
@@ -244,15 +257,18 @@ def _states_coverage_unread(group: list[Section], runs: dict[str, Runs]) -> str 
     if len(stating) < STATING_LINES:
         return None
     heading = top.heading or "(before the first heading)"
-    return (
-        f"page {stating[0].page}: '{heading}' section states coverage in {len(stating)} lines "
-        f'("{_line_text(stating[0]).strip()[:60]}") that went into no criteria'
+    return Diagnostic(
+        code="reading.coverage_unread",
+        stage="reading",
+        page=stating[0].page,
+        message=f"page {stating[0].page}: '{heading}' section states coverage in {len(stating)} lines "
+        f'("{_line_text(stating[0]).strip()[:60]}") that went into no criteria',
     )
 
 
 def account_reading(
     policy: Policy, doc: Document, sections: list[Section]
-) -> tuple[ReadingAccount, list[str]]:
+) -> tuple[ReadingAccount, list[Diagnostic]]:
     """The reading account of `policy` over the sections it was read from, and warnings for sections
     that should have fed a field and gave it nothing."""
     runs = field_runs(policy)

@@ -32,7 +32,7 @@ from policydiff.extract.citation import (
 from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.rules import load_rules, string_list
 from policydiff.extract.wrap import join_wrapped
-from policydiff.model import Box, Reference
+from policydiff.model import Box, Diagnostic, Reference
 
 RULES = "references"
 
@@ -190,7 +190,7 @@ def _unnumbered_blocks(lines: list[Line]) -> list[_Block]:
     return blocks
 
 
-def _numbered_blocks(lines: list[Line], warnings: list[str]) -> list[_Block]:
+def _numbered_blocks(lines: list[Line], warnings: list[Diagnostic]) -> list[_Block]:
     labelled = [line for line in lines if (label := _label(_line_text(line))) and label.number is not None]
     label_x = labelled[0].x0
     # By identity: `in` on a list of Line dataclasses compares field by field, quadratic in lines.
@@ -213,11 +213,26 @@ def _numbered_blocks(lines: list[Line], warnings: list[str]) -> list[_Block]:
                 opens = in_column and whole_before and opening
             if opens:
                 if last is not None and label.number != last + 1:
-                    warnings.append(f"reference numbering jumps from {last} to {label.number}")
+                    warnings.append(
+                        Diagnostic(
+                            code="references.numbering_jump",
+                            stage="references",
+                            page=line.page,
+                            item=str(label.number),
+                            message=f"reference numbering jumps from {last} to {label.number}",
+                        )
+                    )
                 blocks.append(_Block(label.number, [line], label.rest))
                 continue
         if not blocks:
-            warnings.append(f"text before the first numbered reference was not read: {_excerpt(text)}")
+            warnings.append(
+                Diagnostic(
+                    code="references.text_before_first",
+                    stage="references",
+                    page=line.page,
+                    message=f"text before the first numbered reference was not read: {_excerpt(text)}",
+                )
+            )
             continue
         if geometric and line.x0 <= label_x + COLUMN_TOLERANCE and ends_citation(_block_text(blocks[-1])):
             # Unlabelled text at the label column after a whole citation is no part of it.
@@ -248,13 +263,21 @@ def _box(line: Line, fmt: str) -> Box | None:
     return Box(x0=line.x0, top=line.top, x1=line.x1, bottom=line.bottom)
 
 
-def _references(blocks: Iterable[_Block], fmt: str, warnings: list[str]) -> list[Reference]:
+def _references(blocks: Iterable[_Block], fmt: str, warnings: list[Diagnostic]) -> list[Reference]:
     references: list[Reference] = []
     for block in blocks:
         first = block.lines[0]
         for part_index, text in enumerate(split_glued(_block_text(block))):
             if not _looks_like_citation(text):
-                warnings.append(f"text in the reference list not read as a citation: {_excerpt(text)}")
+                warnings.append(
+                    Diagnostic(
+                        code="references.not_a_citation",
+                        stage="references",
+                        page=first.page,
+                        item=str(block.number) if block.number is not None else None,
+                        message=f"text in the reference list not read as a citation: {_excerpt(text)}",
+                    )
+                )
                 continue
             references.append(
                 parse_citation(text).model_copy(
@@ -269,8 +292,8 @@ def _references(blocks: Iterable[_Block], fmt: str, warnings: list[str]) -> list
     return references
 
 
-def parse_references(doc: Document, sections: list[Section]) -> tuple[list[Reference], list[str]]:
-    warnings: list[str] = []
+def parse_references(doc: Document, sections: list[Section]) -> tuple[list[Reference], list[Diagnostic]]:
+    warnings: list[Diagnostic] = []
     references: list[Reference] = []
     for run in _runs(sections):
         blocks = _numbered_blocks(run, warnings) if _is_numbered(run) else _unnumbered_blocks(run)

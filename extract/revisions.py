@@ -21,7 +21,7 @@ from policydiff.extract.document import Cell, Document, Line, Section
 from policydiff.extract.rules import RuleFileError, load_rules, string_list
 from policydiff.extract.sections import phrase_kind
 from policydiff.extract.wrap import join_wrapped
-from policydiff.model import Box, Revision
+from policydiff.model import Box, Diagnostic, Revision
 
 SUMMARY, DATE, APPROVAL_DATE, TYPE, IGNORED = "summary", "date", "approval_date", "type", "ignored"
 ROLES = (SUMMARY, DATE, APPROVAL_DATE, TYPE, IGNORED)
@@ -303,15 +303,21 @@ def _ends_table(line: Line, previous: Line | None, header: Header, plain_text: b
     return line.top - previous.top > TABLE_GAP_LINES * _line_height(previous)
 
 
-def _revision(row: _Row, doc: Document, warnings: list[str]) -> Revision:
+def _revision(row: _Row, doc: Document, warnings: list[Diagnostic]) -> Revision:
     dates: dict[str, str | None] = {}
     for role in (DATE, APPROVAL_DATE):
         printed = row.text(role)
         dates[role] = parse_date(printed) if printed else None
         if printed and dates[role] is None:
             warnings.append(
-                f"revision log row on page {row.line.page}: {role.replace('_', ' ')} {printed!r} "
-                "is not a date I can read; kept without it"
+                Diagnostic(
+                    code="revisions.unreadable_date",
+                    stage="revisions",
+                    page=row.line.page,
+                    item=printed,
+                    message=f"revision log row on page {row.line.page}: {role.replace('_', ' ')} {printed!r} "
+                    "is not a date I can read; kept without it",
+                )
             )
     line = row.line
     box = Box(x0=line.x0, top=line.top, x1=line.x1, bottom=line.bottom) if doc.format == "pdf" else None
@@ -325,7 +331,7 @@ def _revision(row: _Row, doc: Document, warnings: list[str]) -> Revision:
     )
 
 
-def _table_rows(doc: Document, warnings: list[str]) -> tuple[list[_Row], set[int]]:
+def _table_rows(doc: Document, warnings: list[Diagnostic]) -> tuple[list[_Row], set[int]]:
     """Rows of every revision table found by its header row, and the ids of the lines read."""
     rows: list[_Row] = []
     used: set[int] = set()
@@ -353,8 +359,13 @@ def _table_rows(doc: Document, warnings: list[str]) -> tuple[list[_Row], set[int
         values, starts_row = split_line(line, header)
         if starts_row and find_date(values[DATE]) is None:
             warnings.append(
-                f"revision log row on page {line.page} skipped: its date cell {values[DATE]!r} holds no date "
-                f"(row text: {line.text.replace(chr(9), ' ')[:80]!r})"
+                Diagnostic(
+                    code="revisions.row_without_date",
+                    stage="revisions",
+                    page=line.page,
+                    message=f"revision log row on page {line.page} skipped: its date cell {values[DATE]!r} "
+                    f"holds no date (row text: {line.text.replace(chr(9), ' ')[:80]!r})",
+                )
             )
             continue
         if starts_row and rows and not line.is_row and ends_unfinished(previous.text):
@@ -371,7 +382,7 @@ def _table_rows(doc: Document, warnings: list[str]) -> tuple[list[_Row], set[int
     return rows, used
 
 
-def _dated_list_rows(section: Section, warnings: list[str]) -> list[_Row]:
+def _dated_list_rows(section: Section, warnings: list[Diagnostic]) -> list[_Row]:
     """A revisions section without a table header: each line that starts with a date starts a row."""
     rows: list[_Row] = []
     skipped: list[str] = []
@@ -392,8 +403,13 @@ def _dated_list_rows(section: Section, warnings: list[str]) -> list[_Row]:
         previous = text
     if rows and skipped:
         warnings.append(
-            f"revision log '{section.heading}': text before its first dated entry not read as a revision: "
-            f"{' '.join(skipped)[:120]!r}"
+            Diagnostic(
+                code="revisions.text_before_entries",
+                stage="revisions",
+                page=section.page,
+                message=f"revision log '{section.heading}': text before its first dated entry not read as a "
+                f"revision: {' '.join(skipped)[:120]!r}",
+            )
         )
     return rows
 
@@ -437,8 +453,8 @@ def _once_each(revisions: list[Revision]) -> list[Revision]:
     return kept
 
 
-def parse_revisions(doc: Document, sections: list[Section]) -> tuple[list[Revision], list[str]]:
-    warnings: list[str] = []
+def parse_revisions(doc: Document, sections: list[Section]) -> tuple[list[Revision], list[Diagnostic]]:
+    warnings: list[Diagnostic] = []
     rows, used = _table_rows(doc, warnings)
     if not rows:
         for section in [*sections, *_headed_logs(doc, sections)]:
@@ -448,7 +464,12 @@ def parse_revisions(doc: Document, sections: list[Section]) -> tuple[list[Revisi
     for section in sections:
         if section.kind == "revisions" and section.lines and not rows:
             warnings.append(
-                f"revision log '{section.heading}' (page {section.page}): no revision table header or dated "
-                "entries recognized (rules/revisions.toml); its rows are not in the record"
+                Diagnostic(
+                    code="revisions.log_not_read",
+                    stage="revisions",
+                    page=section.page,
+                    message=f"revision log '{section.heading}' (page {section.page}): no revision table header "
+                    "or dated entries recognized (rules/revisions.toml); its rows are not in the record",
+                )
             )
     return revisions, warnings

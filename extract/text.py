@@ -15,6 +15,7 @@ from dataclasses import replace
 from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.errors import ExtractError
 from policydiff.extract.reflow import FLATTENED_WARNING, is_flattened, reflow
+from policydiff.model import Diagnostic
 
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _CARET_MARK = re.compile(r"\^\{[^}]*\}|\^[0-9]+")
@@ -55,7 +56,7 @@ _UNDECODED = re.compile("[\udc80-\udcff]")
 _MARK_LINE = re.compile(r"[ \t]*\n[ \t]*([®™])[ \t]*(?:\n(?=[ \t,.;:)\]]))?")
 
 
-def decode_text(data: bytes, path: str) -> tuple[str, list[str]]:
+def decode_text(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
     """Bytes -> (str, warnings): BOMs first, then UTF-8, then cp1252 (the common Windows export).
 
     A file that is mostly UTF-8 (more valid multi-byte characters than invalid bytes) stays UTF-8 with
@@ -79,9 +80,11 @@ def decode_text(data: bytes, path: str) -> tuple[str, list[str]]:
     offset = len(escaped[:first].encode("utf-8", errors="surrogateescape"))
     line = escaped.count("\n", 0, first) + 1
     count = f"{len(invalid)} byte{'s' if len(invalid) > 1 else ''}"
-    warning = (
-        f"{count} not valid UTF-8 replaced by U+FFFD (the first at byte {offset}, line {line}); "
-        "the rest of the file read as UTF-8"
+    warning = Diagnostic(
+        code="load.invalid_utf8",
+        stage="load",
+        message=f"{count} not valid UTF-8 replaced by U+FFFD (the first at byte {offset}, line {line}); "
+        "the rest of the file read as UTF-8",
     )
     return _UNDECODED.sub("\ufffd", escaped), [warning]
 
@@ -306,7 +309,9 @@ def load_text(text: str, path: str, sha256: str) -> Document:
         page_count=page_count,
         lines=body,
         furniture=furniture,
-        warnings=[FLATTENED_WARNING] if flattened else [],
+        warnings=[Diagnostic(code="load.flattened", stage="load", message=FLATTENED_WARNING)]
+        if flattened
+        else [],
     )
 
 
@@ -317,5 +322,6 @@ def load_text_bytes(data: bytes, path: str, sha256: str) -> Document:
     doc = load_text(text.replace("\x00", ""), path, sha256)
     doc.warnings.extend(warnings)
     if nuls:
-        doc.warnings.append(f"{nuls} NUL character{'s' if nuls > 1 else ''} removed from the text")
+        message = f"{nuls} NUL character{'s' if nuls > 1 else ''} removed from the text"
+        doc.warnings.append(Diagnostic(code="load.nul_removed", stage="load", message=message))
     return doc

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = "1"
 
@@ -23,6 +23,8 @@ Logic = Literal["all", "any", "none"]
 CodeSystem = Literal["CPT", "HCPCS", "ICD-10-CM", "ICD-10-PCS", "NDC", "Revenue", "other"]
 CodeStatus = Literal["covered", "not_covered", "related"]
 SourceFormat = Literal["pdf", "html", "text"]
+# Where a diagnostic arose: the loader, a field parser, the reading account, or filing at ingest.
+Stage = Literal["load", "metadata", "criteria", "codes", "revisions", "references", "reading", "filing"]
 
 
 class Record(BaseModel):
@@ -143,6 +145,23 @@ class ReadingAccount(Record):
     sections: list[SectionAccount] = Field(default_factory=list)
 
 
+class Diagnostic(Record):
+    """One thing the reader could not do or was unsure of, as data: what (a stable code a program can act
+    on), where (the stage, the page, the item), and in words (the message, one of the record's warnings)."""
+
+    code: str = Field(
+        pattern=r"^[a-z]+\.[a-z0-9_]+$",
+        description="Stable name of the kind of problem, '<stage>.<what>' (criteria.mixed_conjunctions).",
+    )
+    stage: Stage
+    page: int | None = Field(default=None, ge=1)
+    item: str | None = Field(
+        default=None,
+        description="The item it is about: a criterion id, a code, a revision-log date, a reference number.",
+    )
+    message: str = Field(description="What happened, in words a policy analyst understands.")
+
+
 class Policy(Record):
     schema_version: Literal["1"] = SCHEMA_VERSION
     source: Source
@@ -160,12 +179,29 @@ class Policy(Record):
     revisions: list[Revision] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    diagnostics: list[Diagnostic] = Field(
+        default_factory=list,
+        description="The warnings as data, one each, in the same order: code, stage, page and item.",
+    )
     coverage: ReadingAccount | None = Field(
         default=None, description="Per section, the lines read into some field and the lines left unread."
     )
 
+    @model_validator(mode="after")
+    def _warnings_are_the_diagnostics_in_words(self) -> Policy:
+        # A record made before diagnostics existed has warnings only; otherwise the two are one list.
+        if self.diagnostics and [d.message for d in self.diagnostics] != self.warnings:
+            raise ValueError("warnings must be the messages of the diagnostics, in order")
+        return self
+
     def to_json_dict(self) -> dict:
         return self.model_dump(mode="json")
+
+    def with_diagnostics(self, diagnostics: list[Diagnostic]) -> Policy:
+        """This record with `diagnostics`, and its warnings their messages (the one way both are set)."""
+        return self.model_copy(
+            update={"diagnostics": list(diagnostics), "warnings": [d.message for d in diagnostics]}
+        )
 
 
 def iter_criteria(criteria: list[Criterion]):

@@ -242,7 +242,8 @@ def test_mixed_and_or_is_left_open_with_a_warning():
         "Criteria\n\nX is medically necessary when:\n\n1. a is present; and\n2. b is present; or\n3. c is present.\n"
     )
     assert result.criteria[0].logic is None
-    assert any("mix 'and' and 'or'" in warning for warning in result.warnings)
+    [mixed] = [warning for warning in result.warnings if warning.code == "criteria.mixed_conjunctions"]
+    assert "mix 'and' and 'or'" in mixed.message and mixed.item == result.criteria[0].id
 
 
 # ---------------------------------------------------------------------------------- kinds, coverage
@@ -415,7 +416,7 @@ def test_the_lead_in_cue_wins_over_conflicting_conjunctions_with_a_warning():
         "Policy\n\nX is medically necessary for any of the following:\n\n• condition one; and\n• condition two\n"
     )
     assert tree(result)[0] == ("1", "statement", "any")
-    assert any("read as 'any', check it by hand" in warning for warning in result.warnings)
+    assert any("read as 'any', check it by hand" in warning.message for warning in result.warnings)
 
 
 def test_a_population_line_over_a_coverage_sentence_is_not_its_subject():

@@ -111,7 +111,9 @@ def test_html_loader_drops_scripts_and_keeps_structure():
     doc = load_file(DATA / "sample-policy.html")
     texts = [line.text for line in doc.lines]
     assert not any("alert" in text or "tracker" in text for text in texts)
-    assert "scripts and embedded frames in the HTML were ignored" in doc.warnings
+    assert [(w.code, w.message) for w in doc.warnings] == [
+        ("load.scripts_ignored", "scripts and embedded frames in the HTML were ignored")
+    ]
     nested = [line for line in doc.lines if line.text.startswith("2. no active grade 3")]
     outer = [line for line in doc.lines if line.text.startswith("• persistent disease")]
     assert nested[0].x0 > outer[0].x0
@@ -210,11 +212,11 @@ def test_a_document_printed_twice_in_one_file_is_said(tmp_path):
     twice = tmp_path / "twice.txt"
     twice.write_text(once + "\n" + once, encoding="utf-8")
     doc = load_file(twice)
-    assert [warning for warning in doc.warnings if warning.startswith("repeated document")] == [
+    assert [w.message for w in doc.warnings if w.code == "load.repeated_document"] == [
         "repeated document: the text starts over part-way through (the same document twice in one file?); "
         "its criteria and codes may be listed twice"
     ]
-    assert not any(warning.startswith("repeated document") for warning in load_file(CENTENE_TXT).warnings)
+    assert not any(w.code == "load.repeated_document" for w in load_file(CENTENE_TXT).warnings)
 
 
 def test_a_pdf_printed_twice_names_the_page_where_it_starts_over(tmp_path):
@@ -222,8 +224,9 @@ def test_a_pdf_printed_twice_names_the_page_where_it_starts_over(tmp_path):
     twice = tmp_path / "twice.pdf"
     twice.write_bytes(columns_pdf(lines + lines, columns=1))
     pages = -(-len(lines) // ((792 - 144) // 14))
-    warnings = [warning for warning in load_file(twice).warnings if warning.startswith("repeated document")]
-    assert len(warnings) == 1 and f"on page {pages}" in warnings[0], (warnings, pages)
+    warnings = [w for w in load_file(twice).warnings if w.code == "load.repeated_document"]
+    assert len(warnings) == 1 and f"on page {pages}" in warnings[0].message, (warnings, pages)
+    assert warnings[0].page == pages  # the diagnostic carries the page as data too
 
 
 # ------------------------------------------------------------------- PDF text saved as plain text (tracker)

@@ -11,8 +11,9 @@ from policydiff.extract.load import load_bytes
 from policydiff.extract.reading import account_reading
 from policydiff.extract.sections import segment
 from policydiff.html_report import policy_html
+from policydiff.model import iter_criteria
 
-from corpus import ALL_DOCUMENTS, CORPUS, UNSEEN_DOCUMENTS, extracted
+from corpus import ALL_DOCUMENTS, CORPUS, UNSEEN_DOCUMENTS, doc_id, extracted
 
 SEED = CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.txt"
 # A row of a code table pasted into the criteria: a shape no field reads there.
@@ -69,7 +70,11 @@ def test_a_criteria_section_that_gives_nothing_is_named_in_a_warning():
     account, warnings = account_reading(policy, doc, segment(doc))
     (criteria,) = [section for section in account.sections if section.kind == "criteria"]
     assert criteria.read == 0
-    assert f"page 1: 'Coverage Policy' section of {criteria.lines} lines gave no criteria" in warnings
+    assert f"page 1: 'Coverage Policy' section of {criteria.lines} lines gave no criteria" in [
+        warning.message
+        for warning in warnings
+        if warning.code == "reading.section_gave_nothing" and warning.page == 1
+    ]
 
 
 def test_the_text_and_html_reports_show_what_was_not_read():
@@ -101,3 +106,21 @@ def test_criteria_a_section_heading_missed_are_not_a_silent_gap():
     policy = extracted(CORPUS / "tracker" / "regence" / "regence_regence-lab46_2026-02-05_f122c3a56cb1.pdf")
     stated = [warning for warning in policy.warnings if "section states coverage" in warning]
     assert policy.criteria or any("'DESCRIPTION' section" in warning for warning in stated), policy.warnings
+
+
+@pytest.mark.parametrize("path", [*ALL_DOCUMENTS, *UNSEEN_DOCUMENTS], ids=doc_id)
+def test_each_warning_is_a_diagnostic_with_its_stage_page_and_item(path):
+    """What the reader could not do, as data a program can act on: one diagnostic per warning, in the
+    same order, its code under its stage, its page one of the document's, its criterion one of the
+    record's."""
+    try:
+        policy = extracted(path)
+    except ExtractError as error:
+        pytest.skip(f"refused: {error}")
+    assert [d.message for d in policy.diagnostics] == policy.warnings
+    ids = {node.id for node in iter_criteria(policy.criteria)}
+    for diagnostic in policy.diagnostics:
+        assert diagnostic.code.startswith(f"{diagnostic.stage}.")
+        assert diagnostic.page is None or 1 <= diagnostic.page <= (policy.source.pages or 1)
+        if diagnostic.stage == "criteria":
+            assert diagnostic.item in ids and diagnostic.page is not None

@@ -139,6 +139,10 @@ def test_text_in_a_reference_list_that_is_no_citation_is_a_warning():
         "See the policy bulletin board for more\n"
     )
     assert len(references) == 1
-    assert warnings == [
-        "text in the reference list not read as a citation: 'See the policy bulletin board for more'"
+    assert [(w.code, w.page, w.message) for w in warnings] == [
+        (
+            "references.not_a_citation",
+            1,
+            "text in the reference list not read as a citation: 'See the policy bulletin board for more'",
+        )
     ]

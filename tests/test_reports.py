@@ -661,3 +661,19 @@ def test_the_digest_states_each_coverage_change_and_links_it_to_its_report_and_p
     sources = {SEED_TEXTS[0].resolve(), REVISED_CENTENE.resolve()}
     links = linked_paths(page, tmp_path)
     assert len(links) == len(items) and {path for path, _, _ in links} == sources
+
+
+def test_each_warning_of_the_policy_report_links_its_page_and_criterion(tmp_path):
+    path = CORPUS / "real" / "uhc" / "sleep-studies.pdf"
+    policy = extracted(path)
+    page = HTMLParser(policy_html(policy, folder=tmp_path))
+    items = page.css("ul.warnings li")
+    assert [item.attributes["data-code"] for item in items] == [d.code for d in policy.diagnostics]
+    for item, diagnostic in zip(items, policy.diagnostics, strict=True):
+        links = {a.attributes["href"] for a in item.css("a")}
+        if diagnostic.stage == "criteria":
+            assert f"#criterion-{diagnostic.item}" in links
+            assert page.css_first(f'li.criterion[id="criterion-{diagnostic.item}"]') is not None
+        if diagnostic.page:
+            assert any(href.endswith(f"#page={diagnostic.page}") for href in links)
+    assert any(d.stage == "criteria" for d in policy.diagnostics)  # the case this test is about
