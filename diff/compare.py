@@ -22,7 +22,8 @@ from policydiff.diff.concepts import (
     walk,
 )
 from policydiff.diff.contrast import find_contradictions, quantity_comparisons, row_verdicts
-from policydiff.diff.normalize import Normalizer, harvest_abbreviations
+from policydiff.diff.normalize import Normalizer
+from policydiff.extract.abbreviations import defined_abbreviations
 from policydiff.model import ABSENT, Code, CodeRow, Comparison, Policy
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -54,7 +55,7 @@ def abbreviations(policies: list[Policy]) -> dict[str, str]:
     merged: dict[str, str] = {}
     for policy in policies:
         texts = [policy.title, *policy.services, *(criterion.text for criterion, _ in walk(policy.criteria))]
-        for short, long_form in {**harvest_abbreviations(texts), **policy.abbreviations}.items():
+        for short, long_form in {**defined_abbreviations(texts), **policy.abbreviations}.items():
             if short.lower() not in STOP_WORDS:
                 merged.setdefault(short, long_form)
     return merged

@@ -19,13 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from policydiff.diff.direction import polarity as direction_polarity
-from policydiff.diff.normalize import (
-    DEGREE_WORDS,
-    Normalizer,
-    compare_rules,
-    harvest_abbreviations,
-    words,
-)
+from policydiff.diff.normalize import DEGREE_WORDS, Normalizer, compare_rules, words
+from policydiff.extract.abbreviations import defined_abbreviations
 from policydiff.model import ComparedPolicy, Concept, Criterion, MemberText, Policy, ServiceGroup
 from policydiff.model.comparison import Polarity
 from rapidfuzz import fuzz
@@ -349,7 +344,7 @@ def compared_words(text: str, criterion: Criterion) -> str:
     for quantity in criterion.quantities:
         text = text.replace(quantity.text, " ")
     # "laparoscopic adjustable gastric banding (LAGB)": the short form repeats its long form.
-    for short in harvest_abbreviations([text]):
+    for short in defined_abbreviations([text]):
         text = re.sub(rf"\(\s*{re.escape(short)}s?\s*\)", " ", text)
     for pattern in compare_rules().example_asides:
         text = pattern.sub(" ", text)

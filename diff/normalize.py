@@ -16,8 +16,6 @@ import spacy
 from policydiff.extract.rules import load_rules, regex, regex_list, string_list
 from spacy.lang.en.stop_words import STOP_WORDS
 
-# "donor lymphocyte infusion (DLI)": a short form in parentheses after its long form.
-_PARENTHESIZED_SHORT_FORM = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9/&-]{1,9}?)s?\s*\)")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 # "co-morbidity" / "comorbidity", "non-compliance" / "noncompliance": a prefix is one word with its stem,
 # however the payer hyphenates it (split off, "co" would match any other "co-" word and "non" any negation).
@@ -90,44 +88,6 @@ def _lemmatizer() -> spacy.language.Language:
 def lemma(word: str) -> str:
     """The lookup lemma of one lower-case word ('cells' -> 'cell', 'increasing' -> 'increase')."""
     return _lemmatizer()(word)[0].lemma_ or word
-
-
-def _long_form(words: list[str], short: str) -> str | None:
-    """The words before '(SHORT)' that spell it (Schwartz & Hearst 2003): each letter of the short form
-    found right to left in the long form, the first one at the start of a word."""
-    letters = [char.lower() for char in short if char.isalnum()]
-    window = words[-min(len(words), len(letters) + 5) :]
-    text = " ".join(window).lower()
-    position = len(text) - 1
-    for index in range(len(letters) - 1, -1, -1):
-        letter = letters[index]
-        while position >= 0 and (
-            text[position] != letter or (index == 0 and position > 0 and text[position - 1].isalnum())
-        ):
-            position -= 1
-        if position < 0:
-            return None
-        position -= 1
-    start = text.rfind(" ", 0, position + 1) + 1
-    long_form = " ".join(window)[start:].strip(" ,;:")
-    if len(_WORD.findall(long_form)) < 2 and len(letters) > 2:
-        return None
-    return long_form
-
-
-def harvest_abbreviations(texts: list[str]) -> dict[str, str]:
-    """Short form -> long form, as the texts define them ('donor lymphocyte infusion (DLI)')."""
-    found: dict[str, str] = {}
-    for text in texts:
-        for match in _PARENTHESIZED_SHORT_FORM.finditer(text):
-            short = match.group(1)
-            if not any(char.isupper() for char in short) or short in found:
-                continue
-            words = _WORD.findall(text[: match.start()])
-            long_form = _long_form(words, short)
-            if long_form:
-                found[short] = long_form
-    return found
 
 
 def words(text: str) -> list[str]:

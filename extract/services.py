@@ -1,7 +1,7 @@
 """Services and abbreviations: spaCy rule components over spacy.blank("en"), patterns in rules/services.toml.
 
-- Abbreviations: a Matcher finds "(SHORT)" definitions; the long form is the shortest run of words
-  before it whose letters spell SHORT in order, first letter first (Schwartz & Hearst 2003).
+- Abbreviations: a Matcher finds "(SHORT)" definitions; the long form is found by the project's one
+  long-form finder (extract/abbreviations.py, Schwartz & Hearst 2003).
 - Services: the noun phrase a coverage position is said of. The position's place in the text comes from
   rules/criteria.toml (criteria.py finds it); this module reads the subject before it, or the phrase
   after a lead-in ("the use of ..."), drops abbreviation definitions and footnote marks; a bare
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import spacy
+from policydiff.extract.abbreviations import long_form
 from policydiff.extract.rules import RuleFileError, load_rules, string_list
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -100,32 +101,6 @@ def service_rules() -> ServiceRules:
     )
 
 
-def _long_form(short: str, words: list[str]) -> str | None:
-    """Schwartz-Hearst: the fewest trailing words whose characters spell `short` in order."""
-    letters = [ch.lower() for ch in short if ch.isalnum()]
-    if not letters or not letters[0].isalpha():
-        return None
-    limit = min(len(letters) + 5, len(letters) * 2)
-    candidate_words = words[-limit:]
-    text = " ".join(candidate_words)
-    s_index, l_index = len(letters) - 1, len(text) - 1
-    while s_index >= 0:
-        ch = letters[s_index]
-        while l_index >= 0 and (
-            text[l_index].lower() != ch or (s_index == 0 and l_index > 0 and text[l_index - 1].isalnum())
-        ):
-            l_index -= 1
-        if l_index < 0:
-            return None
-        s_index -= 1
-        l_index -= 1
-    start = text.rfind(" ", 0, l_index + 1) + 1
-    long_form = text[start:].split(")")[-1].strip(" ,;:-®™")
-    if (len(long_form.split()) < 2 and "-" not in long_form) or long_form.lower() == short.lower():
-        return None
-    return long_form
-
-
 def _pieces(text: str, size: int) -> list[str]:
     """`text` cut at spaces into pieces of at most `size` characters (spaCy refuses a longer text,
     nlp.max_length): a paragraph of megabytes is read piece by piece."""
@@ -166,9 +141,9 @@ def find_abbreviations(paragraphs: list[str]) -> dict[str, str]:
             if not any(ch.isupper() for ch in short) or (short in found and not found[short].isupper()):
                 continue
             words = doc[max(0, start - 12) : start].text.split()
-            long_form = _long_form(short, words)
-            if long_form and (short not in found or not long_form.isupper()):
-                found[short] = long_form
+            long = long_form(short, words)
+            if long and (short not in found or not long.isupper()):
+                found[short] = long
     return found
 
 

@@ -10,7 +10,7 @@ import pytest
 from policydiff import compare_files
 from policydiff.cli import EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, main
 from policydiff.diff.compare import compare_policies
-from policydiff.diff.normalize import harvest_abbreviations
+from policydiff.extract.abbreviations import defined_abbreviations
 from policydiff.model import ABSENT, Comparison, Policy, iter_criteria
 
 from corpus import CORPUS, GOLD, SHARED, SPEC, extracted
@@ -139,7 +139,7 @@ def test_order_of_policies_changes_no_grouping():
 
 def test_abbreviations_are_read_from_criteria_text():
     cigna = extracted(CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.txt")
-    found = harvest_abbreviations([node.text for node in iter_criteria(cigna.criteria)])
+    found = defined_abbreviations([node.text for node in iter_criteria(cigna.criteria)])
     assert found["DLI"].lower() == "donor lymphocyte infusion"
     assert found["HSCT"].lower() == "hematopoietic stem cell transplantation"
     assert found["HPC"].lower() == "hematopoietic progenitor cell"

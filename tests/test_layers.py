@@ -40,9 +40,10 @@ FORBIDDEN = {
     "batch": ("cli", "render", "html_report"),
     "ingest": ("cli", "render", "html_report", "extract.load", "extract.pdf", "extract.html"),
 }
-# What diff may take from extract: the shared toolkit (errors, rules and the cue phrases read from them),
-# never a parser. The text diff compares comes cut into passages by the extractor (model.text).
-DIFF_MAY_USE = ("extract.errors", "extract.rules", "extract.cues")
+# What diff may take from extract: the shared toolkit (errors, rules, the cue phrases read from them, the
+# abbreviation finder), never a parser. The text diff compares comes cut into passages by the extractor
+# (model.text).
+DIFF_MAY_USE = ("extract.errors", "extract.rules", "extract.cues", "extract.abbreviations")
 
 
 def modules() -> dict[str, Path]:
