@@ -10,6 +10,7 @@ analysts cannot get elsewhere, a payer changing criteria without logging it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from policydiff.diff.words import is_word, key
 from policydiff.model import Revision
@@ -114,13 +115,17 @@ def stem(word: str) -> str:
     return word
 
 
-def distinctive(text: str) -> set[str]:
-    return {
+@lru_cache(maxsize=4096)
+def distinctive(text: str) -> frozenset[str]:
+    # Cached: every change of a diff is checked against every new log row, so a row's words are read
+    # once per diff instead of once per change.
+    return frozenset(
         stem(word) for word in key(text).split() if word not in GENERIC and (len(word) > 2 or word.isdigit())
-    }
+    )
 
 
-def section_ids(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def section_ids(text: str) -> frozenset[str]:
     """Section ids a log row names, ranges expanded: 'I.C.1 through 4' -> ic1 ic2 ic3 ic4."""
     found = set()
     for match in SECTION_ID.finditer(text):
@@ -134,7 +139,7 @@ def section_ids(text: str) -> set[str]:
             found.update(path[0] + chr(c) for c in range(ord(letter.lower()), ord(last.lower()) + 1))
         else:
             found.add("".join(path))
-    return found
+    return frozenset(found)
 
 
 def id_key(criterion_id: str) -> str:

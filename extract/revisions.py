@@ -129,11 +129,16 @@ def _phrase_roles() -> dict[str, str]:
     return phrases
 
 
+@cache
+def _longest_phrase() -> int:
+    return max(len(phrase.split()) for phrase in _phrase_roles())
+
+
 def _phrase_sequence(text: str) -> list[str] | None:
     """The roles of the header phrases that make up `text` exactly, longest phrases first; else None."""
     words = normalize_words(text).split()
     phrases = _phrase_roles()
-    longest = max(len(phrase.split()) for phrase in phrases)
+    longest = _longest_phrase()
     roles: list[str] = []
     start = 0
     while start < len(words):
