@@ -27,7 +27,7 @@ DEMO_DB := out/demo.sqlite
 
 demo: $(STAMP)
 	@mkdir -p out
-	@rm -f $(DEMO_DB)
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	@echo "== extract: every policy of the shipped corpus -> out/records/"
 	@$(BIN)/policydiff extract $(POLICIES) -o out/records
 	@echo "== ingest: $(SEED), then its revision"
