@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from policydiff.diff.direction import polarity as direction_polarity
-from policydiff.diff.normalize import DEGREE_WORDS, Normalizer, compare_rules, words
+from policydiff.diff.normalize import Normalizer, compare_rules, words
 from policydiff.extract.abbreviations import defined_abbreviations
 from policydiff.model import ComparedPolicy, Concept, Criterion, MemberText, Policy, ServiceGroup
 from policydiff.model.comparison import Polarity
@@ -628,7 +628,7 @@ def cluster(
     group never holds two facets of one policy's different services. Only candidate pairs (sharing a
     rare term, see candidate_pairs) are ranked; linkage scores any other pair when it is needed."""
 
-    no_concept = DEGREE_WORDS | compare_rules().qualifier_words
+    no_concept = compare_rules().degree_words | compare_rules().qualifier_words
 
     def score(a: Facet, b: Facet) -> float:
         if not comparable(a, b, naming):

@@ -10,106 +10,42 @@ analysts cannot get elsewhere, a payer changing criteria without logging it.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from policydiff.diff.words import is_word, key
+from policydiff.extract.rules import load_rules, regex, string_list
 from policydiff.model import Revision
 from policydiff.model.diff import Change
 
 SECTION_ID = re.compile(
     r"\b([IVX]{1,4})\b(?:(?:\.\s?|\s)([A-Z])\b(?:\.?\s?(\d{1,2}))?)?(?:\.?\s*(?:through|to|-|–)\s*(\d{1,2}|[A-Z])\b)?"
 )
-CODE_WORDS = re.compile(r"\b(?:codes?|coding|cpt|hcpcs|icd-?10(?:-cm|-pcs)?)\b", re.IGNORECASE)
-REFERENCE_WORDS = re.compile(r"\breferences?\b|\bbibliography\b|\bcitations?\b", re.IGNORECASE)
-# Words every policy uses: sharing them says nothing about which criterion a row is about.
-GENERIC = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "by",
-        "as",
-        "at",
-        "is",
-        "are",
-        "be",
-        "been",
-        "was",
-        "were",
-        "has",
-        "have",
-        "had",
-        "not",
-        "no",
-        "any",
-        "all",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "from",
-        "than",
-        "then",
-        "if",
-        "when",
-        "which",
-        "who",
-        "whose",
-        "will",
-        "may",
-        "must",
-        "should",
-        "can",
-        "policy",
-        "criteria",
-        "criterion",
-        "coverage",
-        "covered",
-        "cover",
-        "medically",
-        "necessary",
-        "medical",
-        "necessity",
-        "patient",
-        "member",
-        "enrollee",
-        "beneficiary",
-        "individual",
-        "following",
-        "section",
-        "added",
-        "removed",
-        "updated",
-        "revised",
-        "changed",
-        "clarified",
-        "replaced",
-        "review",
-        "reviewed",
-        "annual",
-        "language",
-        "criterion",
-        "statement",
-        "indication",
-        "indications",
-    ]
-)
 SHARED_WORDS = 3  # distinctive words an added / removed criterion must share with a row
-SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s")
+
+
+@dataclass(frozen=True)
+class LogWording:
+    generic: frozenset[str]
+    suffixes: tuple[str, ...]
+    code_words: re.Pattern[str]
+    reference_words: re.Pattern[str]
+
+
+@cache
+def log_wording() -> LogWording:
+    """diff/rules/documented.toml, checked when loaded."""
+    data = load_rules("documented", "diff")
+    return LogWording(
+        generic=frozenset(word.lower() for word in string_list(data, "generic_words", "documented")),
+        suffixes=tuple(string_list(data, "stem_suffixes", "documented")),
+        code_words=regex(data, "code_words", "documented"),
+        reference_words=regex(data, "reference_words", "documented"),
+    )
 
 
 def stem(word: str) -> str:
-    for suffix in SUFFIXES:
+    for suffix in log_wording().suffixes:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
@@ -120,7 +56,9 @@ def distinctive(text: str) -> frozenset[str]:
     # Cached: every change of a diff is checked against every new log row, so a row's words are read
     # once per diff instead of once per change.
     return frozenset(
-        stem(word) for word in key(text).split() if word not in GENERIC and (len(word) > 2 or word.isdigit())
+        stem(word)
+        for word in key(text).split()
+        if word not in log_wording().generic and (len(word) > 2 or word.isdigit())
     )
 
 
@@ -164,7 +102,7 @@ def changed_phrases(change: Change) -> list[str]:
             continue
         for text in (op.left, op.right):
             phrase = key(text)
-            if phrase and any(word not in GENERIC for word in phrase.split() if is_word(word)):
+            if phrase and any(word not in log_wording().generic for word in phrase.split() if is_word(word)):
                 phrases.append(phrase)
     return phrases
 
@@ -191,7 +129,9 @@ def quoted_words(change: Change, row: Revision) -> str | None:
 
 
 def shared_words(change: Change, row: Revision) -> str | None:
-    changed_words = {stem(w) for phrase in changed_phrases(change) for w in phrase.split()} - GENERIC
+    changed_words = {
+        stem(w) for phrase in changed_phrases(change) for w in phrase.split()
+    } - log_wording().generic
     shared = changed_words & distinctive(row.summary)
     return "mentions " + ", ".join(sorted(shared)) if shared else None
 
@@ -211,13 +151,13 @@ def code_mention(change: Change, row: Revision) -> str | None:
     for code in sorted(codes):
         if any(re.search(rf"\b{re.escape(part)}\b", row.summary, re.IGNORECASE) for part in code.split("-")):
             return f"names {code}"
-    if CODE_WORDS.search(row.summary):
+    if log_wording().code_words.search(row.summary):
         return "mentions codes in general"
     return None
 
 
 def reference_mention(change: Change, row: Revision) -> str | None:
-    return "mentions references" if REFERENCE_WORDS.search(row.summary) else None
+    return "mentions references" if log_wording().reference_words.search(row.summary) else None
 
 
 MENTIONS = {

@@ -20,10 +20,6 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 # "co-morbidity" / "comorbidity", "non-compliance" / "noncompliance": a prefix is one word with its stem,
 # however the payer hyphenates it (split off, "co" would match any other "co-" word and "non" any negation).
 _HYPHENATED_PREFIX = re.compile(r"\b(co|non|pre|post)-(?=[a-z])", re.I)
-# Negations and degree words that spaCy counts as stop words but that change what a criterion means.
-_MEANINGFUL_STOP_WORDS = frozenset({"full", "empty", "first", "second", "third", "last", "all"})
-# Those words alone say how much, not what: a statement of nothing else names no concept.
-DEGREE_WORDS = _MEANINGFUL_STOP_WORDS
 
 
 @dataclass(frozen=True)
@@ -44,6 +40,7 @@ class CompareRules:
     no_position: tuple[re.Pattern[str], ...]
     service_generic_words: frozenset[str]
     qualifier_words: frozenset[str]
+    degree_words: frozenset[str]
     one_sided_reason: str
 
 
@@ -72,6 +69,7 @@ def compare_rules() -> CompareRules:
         qualifier_words=frozenset(
             lemma(word.lower()) for word in string_list(data, "qualifier_words", "compare")
         ),
+        degree_words=frozenset(word.lower() for word in string_list(data, "degree_words", "compare")),
         one_sided_reason=str(data.get("one_sided_reason", "")),
     )
 
@@ -120,13 +118,11 @@ class Normalizer:
             expansion = self.abbreviations.get(short)
             for part in words(expansion) if expansion else [word]:
                 lower = part.lower()
-                if lower in STOP_WORDS and lower not in _MEANINGFUL_STOP_WORDS:
+                if lower in STOP_WORDS and lower not in rules.degree_words:
                     continue
                 term = lemma(lower)
                 term = rules.synonyms.get(term, term)
-                if (
-                    term in STOP_WORDS and term not in _MEANINGFUL_STOP_WORDS
-                ) or term in rules.policy_stopwords:
+                if (term in STOP_WORDS and term not in rules.degree_words) or term in rules.policy_stopwords:
                     continue
                 if term in self.dropped or (len(term) < 2 and not term.isdigit()):
                     continue
