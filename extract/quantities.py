@@ -3,94 +3,102 @@
 A small grammar, not a list of payers' sentences: a number (digits, a number word, or both as in
 "six (6)"), the comparator words around it ("or greater", "higher than", "up to", "within", "≥"),
 a unit after it and the measured thing before or after it ("BMI of 40", "grade 2", "18 years of age").
+Its words (number words, comparator phrases, signs, units, measured things) are rules/quantities.toml.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cache
 
+from policydiff.extract.rules import RuleFileError, load_rules, regex, string_list
 from policydiff.model import Quantity
 
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "eighteen": 18, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
-}  # fmt: skip
-
-# Comparator words before the number, longest first so "no more than" wins over "more than".
-_BEFORE = [
-    (r"greater than or equal to|at least|no less than|not less than|a minimum of|minimum of", ">="),
-    (
-        r"less than or equal to|no more than|not more than|not to exceed|up to|at most|a maximum of|within",
-        "<=",
-    ),
-    (r"more than|greater than|higher than|older than|longer than|over|above|exceeding|in excess of", ">"),
-    (r"less than|fewer than|lower than|younger than|shorter than|under|below", "<"),
-    (r"between|from", "range"),
-]
-_SYMBOLS = {
-    "≥": ">=",
-    ">=": ">=",
-    "=>": ">=",
-    "≤": "<=",
-    "<=": "<=",
-    "=<": "<=",
-    ">": ">",
-    "<": "<",
-    "=": "=",
-}
-# Comparator words after the number (and its unit): "40 or greater", "18 years or older".
-_AFTER = [
-    (r"or (?:more|greater|higher|older|longer|above|over)", ">="),
-    (r"or (?:less|fewer|lower|younger|shorter|below|under)", "<="),
-    (r"and (?:over|above|older)", ">="),
-    (r"and (?:under|below|younger)", "<="),
-]
-UNITS = [
-    "%", "percent", "years", "year", "yrs", "months", "month", "weeks", "week", "days", "day", "hours",
-    "hour", "minutes", "minute", "seconds", "mg/dl", "mg", "kg/m2", "kg/m²", "kg", "lbs", "pounds", "cm",
-    "mm", "mmhg", "ml", "units", "unit", "times", "sessions", "visits", "events per hour", "events/hour",
-    "kg/m 2", "kg/m",
-]  # fmt: skip
-# One unit, several spellings: a superscript read as a separate "2", or dropped with the loader's
-# citation markers ("kg/m").
-UNIT_SPELLINGS = {"kg/m 2": "kg/m2", "kg/m²": "kg/m2", "kg/m": "kg/m2"}
-# Words that name what is measured when they stand just before the number ("BMI of 40", "grade 2").
-_MEASURED_WORDS = (
-    r"body[-\s]mass index|BMI|grade|stage|class|age|aged|score|AHI|RDI|ODI|FEV1?|"
-    r"ejection fraction|HbA1c|A1c|hemoglobin A1c|platelet count|level"
-)
-_MEASURED_BEFORE = re.compile(
-    rf"(?P<measured>\b(?:{_MEASURED_WORDS})\b)(?:\s*\([^)]{{1,12}}\))?(?:\s+(?:of|is|was|at))?\s*$",
-    re.I,
-)
-_MEASURED_ANYWHERE = re.compile(rf"\b(?:{_MEASURED_WORDS})\b", re.I)
-
-# One measured thing, several names: what two payers measure must compare under one name.
-MEASURED_NAMES = {"body mass index": "BMI", "body-mass index": "BMI", "aged": "age", "a1c": "HbA1c",
-                  "hemoglobin a1c": "HbA1c"}  # fmt: skip
+COMPARATORS = (">=", "<=", ">", "<", "=", "range")
 # "one of the following", "two of these": a count of list items to meet, not an amount.
 _SELECTOR = re.compile(r"^\s+of\s+(?:the|these|those)\b", re.I)
 
-# Measured words that may stand between a comparator and its number: "higher than grade 2".
-_INNER = r"grade|stage|class|level|age|score"
-_NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-_NUMBER = rf"(?:(?P<word>{_NUMBER_WORD})\s*\(\s*(?P<paren>\d+(?:\.\d+)?)\s*\)|(?P<digits>\d+(?:,\d{{3}})*(?:\.\d+)?)|(?P<alone>\b(?:{_NUMBER_WORD})\b))"
-_UNIT = "|".join(re.escape(unit) for unit in sorted(UNITS, key=len, reverse=True))
-_BEFORE_ALT = "|".join(f"(?:{words})" for words, _ in _BEFORE)
-_SYMBOL_ALT = "|".join(re.escape(symbol) for symbol in sorted(_SYMBOLS, key=len, reverse=True))
-_AFTER_ALT = "|".join(f"(?:{words})" for words, _ in _AFTER)
 
-QUANTITY = re.compile(
-    rf"(?:(?P<before>\b(?:{_BEFORE_ALT}))\s+(?:the\s+(?:past|last)\s+)?(?:(?P<inner>{_INNER})\s+)?"
-    rf"|(?P<symbol>{_SYMBOL_ALT})\s*)?"
-    rf"{_NUMBER}"
-    rf"(?:\s*(?:-|–|to|and)\s*(?P<end>\d+(?:\.\d+)?)(?!\s*\)))?"
-    rf"(?:\s*(?P<unit>(?:{_UNIT}))(?![\w]))?"
-    rf"(?:\s+(?P<after>{_AFTER_ALT})\b)?"
-    rf"(?:\s+(?P<unit_after>times|days|months|years|hours|weeks)\b)?",
-    re.I,
-)
+@dataclass(frozen=True)
+class QuantityGrammar:
+    """rules/quantities.toml, compiled: the words of the grammar and the patterns made of them."""
+
+    number_words: dict[str, int]
+    before: list[tuple[str, str]]  # (words pattern, comparator), tried in order
+    after: list[tuple[str, str]]
+    symbols: dict[str, str]
+    unit_spellings: dict[str, str]
+    measured_names: dict[str, str]
+    quantity: re.Pattern[str]
+    measured_before: re.Pattern[str]
+    measured_anywhere: re.Pattern[str]
+
+
+def _comparator_table(rules: dict, key: str) -> list[tuple[str, str]]:
+    entries = rules.get(key)
+    if not isinstance(entries, list) or not entries:
+        raise RuleFileError(f"rule file quantities.toml: [[{key}]] must be one or more tables")
+    table = []
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("comparator") not in COMPARATORS:
+            raise RuleFileError(
+                f"rule file quantities.toml: [[{key}]] needs 'comparator', one of {COMPARATORS}"
+            )
+        table.append((regex(entry, "words", "quantities").pattern, entry["comparator"]))
+    return table
+
+
+def _string_table(rules: dict, key: str, values: type) -> dict:
+    table = rules.get(key)
+    if not isinstance(table, dict) or not all(isinstance(value, values) for value in table.values()):
+        raise RuleFileError(f"rule file quantities.toml: [{key}] must map words to {values.__name__} values")
+    return table
+
+
+@cache
+def grammar() -> QuantityGrammar:
+    rules = load_rules("quantities")
+    number_words = _string_table(rules, "number_words", int)
+    before, after = _comparator_table(rules, "before"), _comparator_table(rules, "after")
+    symbols = _string_table(rules, "symbols", str)
+    units = string_list(rules, "units", "quantities")
+    measured = regex(rules, "measured_words", "quantities").pattern
+    inner = regex(rules, "inner_words", "quantities").pattern
+    number_word = "|".join(sorted(number_words, key=len, reverse=True))
+    number = (
+        rf"(?:(?P<word>{number_word})\s*\(\s*(?P<paren>\d+(?:\.\d+)?)\s*\)|(?P<digits>\d+(?:,\d{{3}})*(?:\.\d+)?)"
+        rf"|(?P<alone>\b(?:{number_word})\b))"
+    )
+    unit = "|".join(re.escape(unit) for unit in sorted(units, key=len, reverse=True))
+    before_alt = "|".join(f"(?:{words})" for words, _ in before)
+    symbol_alt = "|".join(re.escape(symbol) for symbol in sorted(symbols, key=len, reverse=True))
+    after_alt = "|".join(f"(?:{words})" for words, _ in after)
+    quantity = re.compile(
+        rf"(?:(?P<before>\b(?:{before_alt}))\s+(?:the\s+(?:past|last)\s+)?(?:(?P<inner>{inner})\s+)?"
+        rf"|(?P<symbol>{symbol_alt})\s*)?"
+        rf"{number}"
+        rf"(?:\s*(?:-|–|to|and)\s*(?P<end>\d+(?:\.\d+)?)(?!\s*\)))?"
+        rf"(?:\s*(?P<unit>(?:{unit}))(?![\w]))?"
+        rf"(?:\s+(?P<after>{after_alt})\b)?"
+        rf"(?:\s+(?P<unit_after>times|days|months|years|hours|weeks)\b)?",
+        re.I,
+    )
+    return QuantityGrammar(
+        number_words=number_words,
+        before=before,
+        after=after,
+        symbols=symbols,
+        unit_spellings=_string_table(rules, "unit_spellings", str),
+        measured_names=_string_table(rules, "measured_names", str),
+        quantity=quantity,
+        measured_before=re.compile(
+            rf"(?P<measured>\b(?:{measured})\b)(?:\s*\([^)]{{1,12}}\))?(?:\s+(?:of|is|was|at))?\s*$", re.I
+        ),
+        measured_anywhere=re.compile(rf"\b(?:{measured})\b", re.I),
+    )
+
+
 # Words that cannot start or continue the noun of a unit tail ("35 or greater with an ..." names none).
 _NOT_A_NOUN = r"(?!(?:every|per|and|or|a|an|the|in|of|for|to|since|prior|with|without|by|at|on|as|from)\b)"
 _UNIT_TAIL = re.compile(
@@ -107,25 +115,25 @@ def _value(match: re.Match[str]) -> float | None:
     if match.group("digits"):
         return float(match.group("digits").replace(",", ""))
     word = match.group("alone") or match.group("word")
-    return float(NUMBER_WORDS[word.lower()]) if word else None
+    return float(grammar().number_words[word.lower()]) if word else None
 
 
 def _comparator(match: re.Match[str]) -> str | None:
     if match.group("end") and (match.group("before") or "").lower() in ("between", "from", ""):
         return "range"
-    for group, table in (("after", _AFTER), ("before", _BEFORE)):
+    for group, table in (("after", grammar().after), ("before", grammar().before)):
         words = match.group(group)
         if words:
             for pattern, comparator in table:
                 if re.fullmatch(pattern, words, re.I):
                     return comparator
     symbol = match.group("symbol")
-    return _SYMBOLS[symbol] if symbol else None
+    return grammar().symbols[symbol] if symbol else None
 
 
 def _name(word: str) -> str:
     word = " ".join(word.split())
-    return MEASURED_NAMES.get(word.lower(), word)
+    return grammar().measured_names.get(word.lower(), word)
 
 
 def _measured(text: str, match: re.Match[str], unit: str | None) -> str | None:
@@ -133,7 +141,7 @@ def _measured(text: str, match: re.Match[str], unit: str | None) -> str | None:
         return match.group("inner").lower()
     before = text[: match.start()]
     after = text[match.end() :]
-    named = _MEASURED_BEFORE.search(before)
+    named = grammar().measured_before.search(before)
     if named:
         return _name(named.group("measured"))
     if unit in ("years", "year", "yrs") and re.match(r"^\s*(?:of age|old)\b", after, re.I):
@@ -158,7 +166,7 @@ def _unit(match: re.Match[str], after: str) -> str | None:
     if unit and unit.lower() == "times" and frequency:
         return f"times/{frequency.group(1).lower()}"
     unit = unit.lower() if unit and unit != "%" else unit
-    return UNIT_SPELLINGS.get(unit, unit) if unit else unit
+    return grammar().unit_spellings.get(unit, unit) if unit else unit
 
 
 def parse_quantities(text: str) -> list[Quantity]:
@@ -168,7 +176,7 @@ def parse_quantities(text: str) -> list[Quantity]:
     quantity: it carries no threshold the diff could compare.
     """
     quantities: list[Quantity] = []
-    for match in QUANTITY.finditer(text):
+    for match in grammar().quantity.finditer(text):
         value = _value(match)
         if value is None:
             continue
@@ -184,7 +192,11 @@ def parse_quantities(text: str) -> list[Quantity]:
         measured = _measured(text, match, unit)
         if comparator is None and unit is None and measured is None:
             continue
-        if comparator is None and unit is None and not _MEASURED_BEFORE.search(text[: match.start()]):
+        if (
+            comparator is None
+            and unit is None
+            and not grammar().measured_before.search(text[: match.start()])
+        ):
             continue
         if comparator is None:
             comparator = "="
@@ -207,7 +219,7 @@ def parse_quantities(text: str) -> list[Quantity]:
 def measured_without_value(text: str) -> str | None:
     """The measured thing a lead-in names for its items to give values of ("A body mass index (BMI)
     of one of the following:" -> 'BMI'), or None when the text names none or states its own value."""
-    named = _MEASURED_ANYWHERE.search(text)
+    named = grammar().measured_anywhere.search(text)
     if not named or parse_quantities(text):
         return None
     return _name(named.group(0))

@@ -61,3 +61,26 @@ def test_spelled_out_bmi_and_its_unit_read_as_one_name():
         35,
         "kg/m2",
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("before", [{"words": "at least", "comparator": "≥≥"}], r"\[\[before\]\] needs 'comparator'"),
+        ("after", [{"words": "or (more", "comparator": ">="}], r"'words' pattern"),
+        ("number_words", {"six": "6"}, r"\[number_words\] must map words to int"),
+        ("units", "kg", r"'units' must be a list"),
+    ],
+)
+def test_a_malformed_quantity_rule_fails_on_load_naming_the_file_and_key(monkeypatch, key, value, message):
+    from policydiff.extract import quantities
+    from policydiff.extract.rules import RuleFileError, load_rules
+
+    broken = {**load_rules("quantities"), key: value}
+    monkeypatch.setattr(quantities, "load_rules", lambda name: broken)
+    quantities.grammar.cache_clear()
+    try:
+        with pytest.raises(RuleFileError, match=rf"rule file quantities\.toml: .*{message}"):
+            quantities.grammar()
+    finally:
+        quantities.grammar.cache_clear()
