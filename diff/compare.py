@@ -61,14 +61,6 @@ def abbreviations(policies: list[Policy]) -> dict[str, str]:
     return merged
 
 
-def _in_range(code: str, span: Code) -> bool:
-    return (
-        span.code_end is not None
-        and len(code) == len(span.code) == len(span.code_end)
-        and span.code <= code <= span.code_end
-    )
-
-
 def code_matrix(keyed: list[tuple[str, Policy]]) -> tuple[list[CodeRow], list[str]]:
     """Every code of any policy x policy -> its status there; a code inside another policy's listed
     range takes that range's status; otherwise 'absent'."""
@@ -90,7 +82,15 @@ def code_matrix(keyed: list[tuple[str, Policy]]) -> tuple[list[CodeRow], list[st
             if key in by_policy:
                 members[key] = by_policy[key].status
                 continue
-            span = next((c for c in policy.codes if c.system == system and _in_range(value, c)), None)
+            # A code inside another policy's listed range takes that range's status.
+            span = next(
+                (
+                    c
+                    for c in policy.codes
+                    if c.system == system and c.code_end is not None and c.covers(value)
+                ),
+                None,
+            )
             members[key] = span.status if span else ABSENT
         description = next((c.description for c in by_policy.values() if c.description), None)
         statuses = set(members.values())

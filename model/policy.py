@@ -93,6 +93,13 @@ class Code(Provenance):
     description: str | None = None
     status: CodeStatus | None = None
 
+    def covers(self, code: str) -> bool:
+        """Whether this row covers `code` of its system: the code itself, or a code inside its range (codes
+        of one length compare character by character: 'E6601' is inside 'E6600'-'E6609', 'E661' is not)."""
+        if self.code_end is None:
+            return code == self.code
+        return len(code) == len(self.code) == len(self.code_end) and self.code <= code <= self.code_end
+
 
 class Revision(Provenance):
     date: str | None = Field(pattern=DATE_PATTERN)

@@ -6,6 +6,7 @@ import json
 
 import jsonschema
 import pytest
+from policydiff.model import Code
 from policydiff.model.schema import SCHEMA_PATH, schema_text
 
 from corpus import ALL_DOCUMENTS, SHARED, SPEC, doc_id, extracted
@@ -40,3 +41,11 @@ def test_contract_rejects_a_broken_record():
     record["dates"]["effective"] = "15 May 2025"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(record, contract("policy.schema.json"), cls=jsonschema.Draft202012Validator)
+
+
+def test_a_code_row_says_which_codes_it_covers():
+    single = Code(system="CPT", code="38243")
+    span = Code(system="ICD-10-CM", code="E6600", code_end="E6609")
+    assert single.covers("38243") and not single.covers("38242")
+    assert span.covers("E6600") and span.covers("E6605") and span.covers("E6609")
+    assert not span.covers("E6610") and not span.covers("E661") and not span.covers("E66001")
