@@ -485,10 +485,10 @@ def service_blocks(comparison: Comparison, keys: list[str]) -> list[ServiceBlock
 
 def kind_parts(rows: list[ConceptRow]) -> list[KindPart]:
     """A service's rows by kind, in the order the comparison gives them (it sorts them by kind)."""
-    parts: list[KindPart] = []
-    for kind, members in groupby(rows, key=lambda row: row.concept.kind):
-        parts.append(KindPart(kind, KIND_HEADINGS.get(kind, kind.capitalize()), list(members)))
-    return parts
+    return [
+        KindPart(kind, KIND_HEADINGS.get(kind, kind.capitalize()), list(members))
+        for kind, members in groupby(rows, key=lambda row: row.concept.kind)
+    ]
 
 
 # The cell of a policy that lists no codes at all (filter value of the code matrix).
