@@ -11,14 +11,21 @@ from pathlib import Path
 from setuptools import setup
 
 ROOT = Path(__file__).resolve().parent
-NOT_SHIPPED = {"tests", "corpus", "bench", "docs", "build", "dist"}
+NOT_SHIPPED = {"tests", "corpus", "bench", "docs", "build", "dist", "out", "test-artifacts"}
+DATA_SUFFIXES = {".toml", ".j2", ".css", ".js"}
 
 
 def packages_under(directory: Path, name: str) -> Iterator[str]:
+    """The package at `directory` and every package below it: folders with an __init__.py, and the data
+    folders beside them (rules/, templates/), which setuptools ships only when they are listed too."""
     yield name
     for child in sorted(directory.iterdir()):
-        if child.is_dir() and child.name not in NOT_SHIPPED and (child / "__init__.py").exists():
+        if not child.is_dir() or child.name in NOT_SHIPPED or child.name.startswith((".", "_")):
+            continue
+        if (child / "__init__.py").exists():
             yield from packages_under(child, f"{name}.{child.name}")
+        elif any(path.is_file() and path.suffix in DATA_SUFFIXES for path in child.iterdir()):
+            yield f"{name}.{child.name}"
 
 
 setup(packages=list(packages_under(ROOT, "policydiff")))
