@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from policydiff.model import Diagnostic
+from policydiff.model import Box, Diagnostic
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,9 @@ class Section:
     @property
     def page(self) -> int | None:
         return self.lines[0].page if self.lines else None
+
+
+def line_box(line: Line, fmt: str) -> Box | None:
+    """A line's box as the record's provenance gives it. Text and HTML lines carry synthetic positions
+    (line indices), not points on a page: only a PDF's lines have one."""
+    return Box(x0=line.x0, top=line.top, x1=line.x1, bottom=line.bottom) if fmt == "pdf" else None

@@ -16,10 +16,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from policydiff.extract.cues import coverage_of
-from policydiff.extract.document import Document, Line, Section
+from policydiff.extract.document import Document, Line, Section, line_box
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import (
-    Box,
     Diagnostic,
     Policy,
     ReadingAccount,
@@ -175,9 +174,7 @@ def _unread_blocks(lines: Iterable[Line], doc: Document) -> list[UnreadBlock]:
             blocks[-1].text = join_wrapped(blocks[-1].text, _line_text(line).strip())
             blocks[-1].lines += 1
         else:
-            box = (
-                Box(x0=line.x0, top=line.top, x1=line.x1, bottom=line.bottom) if doc.format == "pdf" else None
-            )
+            box = line_box(line, doc.format)
             blocks.append(UnreadBlock(text=_line_text(line).strip(), lines=1, page=line.page, box=box))
         previous = line
     return blocks

@@ -29,10 +29,10 @@ from policydiff.extract.citation import (
     split_glued,
     starts_citation,
 )
-from policydiff.extract.document import Document, Line, Section
+from policydiff.extract.document import Document, Line, Section, line_box
 from policydiff.extract.rules import load_rules, string_list
 from policydiff.extract.wrap import join_wrapped
-from policydiff.model import Box, Diagnostic, Reference
+from policydiff.model import Diagnostic, Reference
 
 RULES = "references"
 
@@ -256,13 +256,6 @@ def _looks_like_citation(text: str) -> bool:
     return bool(citation.year or citation.url or citation.doi or citation.authors)
 
 
-def _box(line: Line, fmt: str) -> Box | None:
-    # Text and HTML lines carry synthetic positions (line indices), not points on a page.
-    if fmt != "pdf":
-        return None
-    return Box(x0=line.x0, top=line.top, x1=line.x1, bottom=line.bottom)
-
-
 def _references(blocks: Iterable[_Block], fmt: str, warnings: list[Diagnostic]) -> list[Reference]:
     references: list[Reference] = []
     for block in blocks:
@@ -283,7 +276,7 @@ def _references(blocks: Iterable[_Block], fmt: str, warnings: list[Diagnostic]) 
                 parse_citation(text).model_copy(
                     update={
                         "page": first.page,
-                        "box": _box(first, fmt),
+                        "box": line_box(first, fmt),
                         "number": block.number if part_index == 0 else None,
                         "text": bracket_urls(text),
                     }

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from policydiff.extract.dates import find_date, parse_date
-from policydiff.extract.document import Cell, Document, Line, Section
+from policydiff.extract.document import Cell, Document, Line, Section, line_box
 from policydiff.extract.rules import RuleFileError, load_rules, string_list
 from policydiff.extract.sections import phrase_kind
 from policydiff.extract.wrap import join_wrapped
-from policydiff.model import Box, Diagnostic, Revision
+from policydiff.model import Diagnostic, Revision
 
 SUMMARY, DATE, APPROVAL_DATE, TYPE, IGNORED = "summary", "date", "approval_date", "type", "ignored"
 ROLES = (SUMMARY, DATE, APPROVAL_DATE, TYPE, IGNORED)
@@ -325,7 +325,7 @@ def _revision(row: _Row, doc: Document, warnings: list[Diagnostic]) -> Revision:
                 )
             )
     line = row.line
-    box = Box(x0=line.x0, top=line.top, x1=line.x1, bottom=line.bottom) if doc.format == "pdf" else None
+    box = line_box(line, doc.format)
     return Revision(
         date=dates[DATE],
         approval_date=dates[APPROVAL_DATE],
