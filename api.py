@@ -48,6 +48,7 @@ def extract_document(doc: Document) -> Policy:
         services=criteria.services,
         abbreviations=criteria.abbreviations,
         related_policies=metadata.related_policies,
+        metadata_provenance=metadata.provenance,
         criteria=criteria.criteria,
         codes=codes,
         revisions=revisions,

@@ -384,7 +384,9 @@ def _known(conn: sqlite3.Connection, sha256: str) -> tuple[str, str, int] | None
 
 
 # What a record says, as opposed to how one file of it was read.
-_READING_KEYS = frozenset({"source", "warnings", "diagnostics", "page", "box", "coverage"})
+_READING_KEYS = frozenset(
+    {"source", "warnings", "diagnostics", "metadata_provenance", "page", "box", "coverage"}
+)
 
 
 def policy_content(record: dict) -> object:

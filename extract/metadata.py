@@ -12,16 +12,19 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from policydiff.extract.dates import find_date
-from policydiff.extract.document import Document, Line, Section
+from policydiff.extract.document import Document, Line, Section, line_box
 from policydiff.extract.rules import RuleFileError, load_rules, phrase_alternation, regex_list, string_list
 from policydiff.extract.sections import PREAMBLE, heading_phrases, normalize_heading
 from policydiff.model import Dates, Diagnostic
+from policydiff.model.policy import Provenance
 
 # Lines of the first pages searched for labelled fields: metadata sits in the front matter.
 FRONT_MATTER_LINES = 60
 # A title broken over lines spans at most this many; a line with a date and at most this many words is
 # a date line ("Effective Date: January 1, 2026", "Status: Revised Effective Date: 10/05/2025").
 TITLE_MAX_LINES = 5
+# A title is found again on its page by its first words (a wrapped title spans lines).
+TITLE_WORDS_LOCATED = 6
 DATE_LINE_WORDS = 10
 # A line of a header (label and value, a version line) has at most this many words; a sentence more.
 HEADER_LINE_WORDS = 12
@@ -55,6 +58,7 @@ class Metadata:
     title: str = ""
     dates: Dates = field(default_factory=Dates)
     related_policies: list[str] = field(default_factory=list)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
 
 
@@ -511,6 +515,19 @@ def find_related(doc: Document, sections: list[Section]) -> list[str]:
     return related
 
 
+def _line_printing(doc: Document, value: str) -> Line | None:
+    """The first line of the front matter, the page furniture or the body that prints `value` (its first
+    words, for a title wrapped over lines; spacing and case aside): where a header field was read."""
+    lines = [*_front_lines(doc), *doc.furniture, *doc.lines]
+    words = _SPACED_HYPHEN.sub("-", value).lower().split()
+    for count in (TITLE_WORDS_LOCATED, TITLE_WORDS_LOCATED // 2):  # a title wrapped early: fewer words
+        wanted = " ".join(words[:count])
+        for line in lines:
+            if wanted in " ".join(_SPACED_HYPHEN.sub("-", line.text).lower().split()):
+                return line
+    return None
+
+
 def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
     policy_number = find_policy_number(doc)
     metadata = Metadata(
@@ -520,6 +537,11 @@ def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
         dates=find_dates(doc),
         related_policies=find_related(doc, sections),
     )
+    metadata.provenance = {
+        name: Provenance(page=line.page, box=line_box(line, doc.format))
+        for name, value in (("title", metadata.title), ("policy_number", policy_number))
+        if value and (line := _line_printing(doc, value)) is not None
+    }
     missing = [
         (
             metadata.payer is None,

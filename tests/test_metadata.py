@@ -9,7 +9,7 @@ import pytest
 from policydiff.extract.document import Document, Line
 from policydiff.extract.metadata import find_payer
 
-from corpus import CORPUS, GOLD, SEED_PDFS, SEED_TEXTS, doc_id, extracted
+from corpus import ALL_DOCUMENTS, CORPUS, GOLD, SEED_PDFS, SEED_TEXTS, doc_id, extracted
 
 ANTHEM = CORPUS / "real" / "anthem"
 UHC = CORPUS / "real" / "uhc"
@@ -184,3 +184,22 @@ def test_a_title_wrapped_after_a_comma_goes_on():
     assert extracted(panels).title.endswith(
         "with Developmental Delay/Intellectual Disability, Autism Spectrum Disorder, and/or Congenital Anomalies"
     )
+
+
+@pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=doc_id)
+def test_the_title_and_number_say_where_they_were_read(path):
+    # Metadata carries its provenance like every item: the page (and, in a PDF, the box) of the line that
+    # prints it; that line is on a page of the document and, in a PDF, inside the page.
+    policy = extracted(path)
+    for name, value in (("title", policy.title), ("policy_number", policy.policy_number)):
+        where = policy.metadata_provenance.get(name)
+        assert (where is not None) == bool(value), name
+        if where is not None:
+            assert 1 <= where.page <= (policy.source.pages or 1)
+            assert (where.box is not None) == (policy.source.format == "pdf")
+
+
+def test_the_seeds_title_and_number_are_read_on_page_one():
+    for path in SEED_PDFS:
+        found = extracted(path).metadata_provenance
+        assert found["title"].page == 1 and found["policy_number"].page == 1
