@@ -224,10 +224,12 @@ def _until_next_label(text: str) -> str:
     return text[: min(starts)] if starts else text
 
 
-def find_dates(doc: Document) -> Dates:
+def find_dates(doc: Document) -> tuple[Dates, dict[str, Line]]:
     """Each date from its label in the front matter: a label of several words ("Publish Date") anywhere
-    in it before a bare one ("effective"), which a sentence of the body may hold."""
+    in it before a bare one ("effective"), which a sentence of the body may hold; and the line of each
+    date's label (where it was read)."""
     found: dict[str, str] = {}
+    where: dict[str, Line] = {}
     front = _front_lines(doc)
     for date_field, tiers in _rules()["date_tiers"].items():
         for label, is_bare in tiers:
@@ -237,14 +239,15 @@ def find_dates(doc: Document) -> Dates:
                 if not is_bare
                 else [line for line in front if len(line.text.split()) <= HEADER_LINE_WORDS]
             )
-            date = _labelled_date(lines, label, date_field)
-            if date is not None:
-                found[date_field] = date
+            labelled = _labelled_date(lines, label, date_field)
+            if labelled is not None:
+                found[date_field], where[date_field] = labelled
                 break
-    return Dates(**{key: value for key, value in found.items() if key in Dates.model_fields})
+    fields = [key for key in found if key in Dates.model_fields]
+    return Dates(**{key: found[key] for key in fields}), {key: where[key] for key in fields}
 
 
-def _labelled_date(front: list[Line], label: re.Pattern[str], date_field: str) -> str | None:
+def _labelled_date(front: list[Line], label: re.Pattern[str], date_field: str) -> tuple[str, Line] | None:
     for index, line in enumerate(front):
         for text, x0, x1 in _texts(line):
             text = _SPACED_DATE_SLASH.sub("/", text)
@@ -264,7 +267,7 @@ def _labelled_date(front: list[Line], label: re.Pattern[str], date_field: str) -
                     date = find_date(_value_below(front, index, x0, x1)[:DATE_AFTER_LABEL_CHARS])
                     near = date is not None
                 if near and date is not None:
-                    return date[0]
+                    return date[0], line
     return None
 
 
@@ -530,17 +533,22 @@ def _line_printing(doc: Document, value: str) -> Line | None:
 
 def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
     policy_number = find_policy_number(doc)
+    dates, date_lines = find_dates(doc)
     metadata = Metadata(
         payer=find_payer(doc),
         policy_number=policy_number,
         title=find_title(doc, sections, policy_number),
-        dates=find_dates(doc),
+        dates=dates,
         related_policies=find_related(doc, sections),
     )
-    metadata.provenance = {
-        name: Provenance(page=line.page, box=line_box(line, doc.format))
+    printed = {
+        name: line
         for name, value in (("title", metadata.title), ("policy_number", policy_number))
         if value and (line := _line_printing(doc, value)) is not None
+    }
+    metadata.provenance = {
+        name: Provenance(page=line.page, box=line_box(line, doc.format))
+        for name, line in {**printed, **date_lines}.items()
     }
     missing = [
         (

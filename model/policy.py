@@ -181,10 +181,13 @@ class Policy(Record):
         default_factory=dict, description="Short form -> long form, as defined in this document (DLI -> ...)."
     )
     related_policies: list[str] = Field(default_factory=list)
-    metadata_provenance: dict[Literal["title", "policy_number"], Provenance] = Field(
+    metadata_provenance: dict[
+        Literal["title", "policy_number", "effective", "last_revised", "last_reviewed", "next_review"],
+        Provenance,
+    ] = Field(
         default_factory=dict,
-        description="Where the title and the policy number were read: the page (and box) of the line that "
-        "prints each; absent when the value was read from no one line.",
+        description="Where the title, the policy number and each date were read: the page (and box) of the "
+        "line that prints the title or number, or a date's label; absent when read from no one line.",
     )
     criteria: list[Criterion] = Field(default_factory=list)
     codes: list[Code] = Field(default_factory=list)

@@ -187,11 +187,11 @@ def test_a_title_wrapped_after_a_comma_goes_on():
 
 
 @pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=doc_id)
-def test_the_title_and_number_say_where_they_were_read(path):
+def test_the_title_number_and_dates_say_where_they_were_read(path):
     # Metadata carries its provenance like every item: the page (and, in a PDF, the box) of the line that
     # prints it; that line is on a page of the document and, in a PDF, inside the page.
     policy = extracted(path)
-    for name, value in (("title", policy.title), ("policy_number", policy.policy_number)):
+    for name, value in [("title", policy.title), ("policy_number", policy.policy_number), *policy.dates]:
         where = policy.metadata_provenance.get(name)
         assert (where is not None) == bool(value), name
         if where is not None:
@@ -201,5 +201,9 @@ def test_the_title_and_number_say_where_they_were_read(path):
 
 def test_the_seeds_title_and_number_are_read_on_page_one():
     for path in SEED_PDFS:
-        found = extracted(path).metadata_provenance
+        policy = extracted(path)
+        found = policy.metadata_provenance
         assert found["title"].page == 1 and found["policy_number"].page == 1
+        # Each date where its label stands ("Date of Last Revision: 02/23" on Centene's first page).
+        assert {name for name, value in policy.dates if value} <= set(found)
+        assert all(found[name].page == 1 for name, value in policy.dates if value)
