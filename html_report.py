@@ -50,15 +50,6 @@ COVERAGE_LABELS = {
     "not_covered": ("\u2298", "Not covered"),
 }
 STATUS_LABELS = {"covered": "Covered", "not_covered": "Not covered", "related": "Related", None: "No status"}
-# The heading of each kind's rows inside a service of the comparison matrix.
-KIND_HEADINGS = {
-    "statement": "Statements",
-    "indication": "Indications",
-    "requirement": "Requirements",
-    "contraindication": "Contraindications",
-    "exclusion": "Exclusions",
-    "note": "Notes",
-}
 KIND_LABELS = {
     "statement": "statement",
     "indication": "indication",
@@ -486,7 +477,7 @@ def service_blocks(comparison: Comparison, keys: list[str]) -> list[ServiceBlock
 def kind_parts(rows: list[ConceptRow]) -> list[KindPart]:
     """A service's rows by kind, in the order the comparison gives them (it sorts them by kind)."""
     return [
-        KindPart(kind, KIND_HEADINGS.get(kind, kind.capitalize()), list(members))
+        KindPart(kind, f"{KIND_LABELS.get(kind, kind).capitalize()}s", list(members))  # 'Indications'
         for kind, members in groupby(rows, key=lambda row: row.concept.kind)
     ]
 

@@ -539,22 +539,20 @@ def _node_id(parent_id: str | None, block: Block, position: int, used: set[str])
     return f"{parent_id}.{own}" if parent_id else own
 
 
+def _diagnostic(code: str, block: Block, node_id: str, problem: str) -> Diagnostic:
+    """What the criteria parser could not settle about one node, at the node's first line."""
+    message = f"criteria {node_id}: {problem}"
+    return Diagnostic(code=code, stage="criteria", page=block.first.page, item=node_id, message=message)
+
+
 def _logic(block: Block, where: str, warnings: list[Diagnostic], denied: bool) -> str | None:
     if not block.children:
         return None
-
-    def warn(code: str, message: str) -> None:
-        warnings.append(
-            Diagnostic(code=code, stage="criteria", page=block.first.page, item=where, message=message)
-        )
-
     cue = logic_cue(block.text)
     conjunctions = {trailing_conjunction(child.text) for child in block.children[:-1]} - {None}
     if len(conjunctions) > 1:
-        warn(
-            "criteria.mixed_conjunctions",
-            f"criteria {where}: its items mix 'and' and 'or'; logic left open, read it by hand",
-        )
+        problem = "its items mix 'and' and 'or'; logic left open, read it by hand"
+        warnings.append(_diagnostic("criteria.mixed_conjunctions", block, where, problem))
         return None
     stated = next(iter(conjunctions), None)
     if cue is None:
@@ -563,19 +561,15 @@ def _logic(block: Block, where: str, warnings: list[Diagnostic], denied: bool) -
             # last item only closes the list.
             return "any"
         if stated is None and len(block.children) > 1:  # one item has no logic to state
-            warn(
-                "criteria.logic_unknown",
-                f"criteria {where}: a list without 'all/any of' or trailing 'and'/'or'; logic unknown",
-            )
+            problem = "a list without 'all/any of' or trailing 'and'/'or'; logic unknown"
+            warnings.append(_diagnostic("criteria.logic_unknown", block, where, problem))
         return stated
     if stated is not None and cue != "none" and stated != cue:
         # The lead-in is the author's statement of the list's logic; a stray "or" before the last item
         # does not overturn it, but the conflict is said.
-        warn(
-            "criteria.logic_contradicts_joins",
-            f"criteria {where}: says '{cue} of' but its items are joined by '{'and' if stated == 'all' else 'or'}'; "
-            f"read as '{cue}', check it by hand",
-        )
+        joined = "and" if stated == "all" else "or"
+        problem = f"says '{cue} of' but its items are joined by '{joined}'; read as '{cue}', check it by hand"
+        warnings.append(_diagnostic("criteria.logic_contradicts_joins", block, where, problem))
     return cue
 
 
@@ -651,15 +645,8 @@ def _to_criterion(
         found_services.extend(named)
         service = named[0] if len(named) == 1 else (None if named else context.service)
     if not block.children and re.search(r"\bfollowing\b[^.]*:$", block.text):
-        warnings.append(
-            Diagnostic(
-                code="criteria.list_without_items",
-                stage="criteria",
-                page=block.first.page,
-                item=node_id,
-                message=f"criteria {node_id}: announces a list but no items follow it",
-            )
-        )
+        problem = "announces a list but no items follow it"
+        warnings.append(_diagnostic("criteria.list_without_items", block, node_id, problem))
     sign = context.sign
     if coverage:
         sign = "covered" if coverage == "medically_necessary" else "denied"
