@@ -16,6 +16,10 @@ record is filed under, and passes the diff engine in.
 Durability: WAL journal; one transaction per file (BEGIN IMMEDIATE, so concurrent writers queue on the
 busy timeout instead of failing half way); schema changes are numbered migrations tracked in
 PRAGMA user_version, applied in one transaction.
+
+Size: records and diffs are stored as compact JSON compressed by zlib (a record is mostly repeated keys
+and words: about a quarter of its JSON text). Plain SQL reads the row tables the store fills beside them
+(criteria, codes and changes), so no query needs to decompress.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -46,8 +51,89 @@ DEFAULT_DB = "policydiff.sqlite"
 # Long enough for another process to finish a file's transaction (extraction happens outside it).
 BUSY_TIMEOUT_MS = 60_000
 
+# ------------------------------------------------------------------------------ stored JSON and rows
+
+
+def packed(value: dict) -> bytes:
+    """A record or diff as stored: compact JSON, zlib-compressed."""
+    return zlib.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(), 9)
+
+
+def unpacked(stored: bytes | str) -> str:
+    """The JSON text of a stored record or diff. Text is a store not yet migrated to compression (a
+    read-only open migrates nothing)."""
+    return zlib.decompress(stored).decode() if isinstance(stored, bytes) else stored
+
+
+def _criterion_rows(criteria: list[dict]) -> Iterator[tuple]:
+    """(page, id, label, kind, coverage, logic, service, text) of each criterion, children after their parent."""
+    for criterion in criteria:
+        yield tuple(
+            criterion.get(key)
+            for key in ("page", "id", "label", "kind", "coverage", "logic", "service", "text")
+        )
+        yield from _criterion_rows(criterion.get("children") or [])
+
+
+def _write_version_rows(conn: sqlite3.Connection, version_id: int, record: dict) -> None:
+    conn.executemany(
+        "INSERT INTO criterion_rows (version_id, page, criterion, label, kind, coverage, logic, service, "
+        "text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(version_id, *row) for row in _criterion_rows(record.get("criteria") or [])],
+    )
+    conn.executemany(
+        "INSERT INTO code_rows (version_id, page, system, code, code_end, status, description) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                version_id,
+                *(code.get(key) for key in ("page", "system", "code", "code_end", "status", "description")),
+            )
+            for code in record.get("codes") or []
+        ],
+    )
+
+
+def _page(item: object) -> int | None:
+    """The page of a changed item (a metadata value may be a bare string, with none)."""
+    return item.get("page") if isinstance(item, dict) else None
+
+
+def _write_change_rows(conn: sqlite3.Connection, newer_id: int, diff: dict) -> None:
+    conn.execute("DELETE FROM change_rows WHERE newer_id = ?", (newer_id,))
+    conn.executemany(
+        "INSERT INTO change_rows (newer_id, page, section, change, subject, significance, documented, "
+        "direction, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                newer_id,
+                _page(change.get("right")) or _page(change.get("left")),
+                *(change.get(key) for key in ("section", "change", "subject", "significance", "documented")),
+                change.get("direction"),
+                change.get("summary"),
+            )
+            for change in diff.get("changes") or []
+        ],
+    )
+
+
+def _rows_and_compression(conn: sqlite3.Connection) -> None:
+    """Migration 5: fill the row tables from the stored JSON, then compress it."""
+    for version_id, text in conn.execute("SELECT id, record FROM versions").fetchall():
+        record = json.loads(text)
+        _write_version_rows(conn, version_id, record)
+        conn.execute("UPDATE versions SET record = ? WHERE id = ?", (packed(record), version_id))
+    for newer_id, text in conn.execute("SELECT newer_id, diff FROM diffs").fetchall():
+        diff = json.loads(text)
+        _write_change_rows(conn, newer_id, diff)
+        conn.execute("UPDATE diffs SET diff = ? WHERE newer_id = ?", (packed(diff), newer_id))
+
+
+# A migration step: an SQL statement, or a function over the connection for what SQL cannot do.
+Step = str | Callable[[sqlite3.Connection], None]
+
 # Migration N (1-based) brings the schema from user_version N-1 to N. Append; never edit a shipped one.
-MIGRATIONS: list[tuple[str, ...]] = [
+MIGRATIONS: list[tuple[Step, ...]] = [
     (
         """CREATE TABLE policies (
             id INTEGER PRIMARY KEY,
@@ -167,6 +253,53 @@ MIGRATIONS: list[tuple[str, ...]] = [
             fetched_at TEXT NOT NULL
         )""",
     ),
+    (
+        # Records and diffs compressed (a record's JSON text was about 4 times its zlib size); the views
+        # of migration 3 read row tables filled as versions and diffs are stored, with the same columns.
+        """CREATE TABLE criterion_rows (
+            version_id INTEGER NOT NULL REFERENCES versions(id),
+            page INTEGER, criterion TEXT, label TEXT, kind TEXT, coverage TEXT, logic TEXT, service TEXT,
+            text TEXT
+        )""",
+        "CREATE INDEX criterion_rows_by_version ON criterion_rows(version_id)",
+        """CREATE TABLE code_rows (
+            version_id INTEGER NOT NULL REFERENCES versions(id),
+            page INTEGER, system TEXT, code TEXT, code_end TEXT, status TEXT, description TEXT
+        )""",
+        "CREATE INDEX code_rows_by_version ON code_rows(version_id)",
+        # Rows of the diff stored for the version `newer_id` (replaced with it: see _write_change_rows).
+        """CREATE TABLE change_rows (
+            newer_id INTEGER NOT NULL REFERENCES versions(id),
+            page INTEGER, section TEXT, change TEXT, subject TEXT, significance TEXT, documented INTEGER,
+            direction TEXT, summary TEXT
+        )""",
+        "CREATE INDEX change_rows_by_version ON change_rows(newer_id)",
+        "DROP VIEW criteria",
+        "DROP VIEW codes",
+        "DROP VIEW changes",
+        """CREATE VIEW criteria AS
+        SELECT pv.payer, pv.policy_number, pv.version, pv.version = pv.versions AS latest, pv.date,
+            r.page, r.criterion, r.label, r.kind, r.coverage, r.logic, r.service, r.text, pv.version_id
+        FROM policy_versions pv JOIN criterion_rows r ON r.version_id = pv.version_id""",
+        """CREATE VIEW codes AS
+        SELECT pv.payer, pv.policy_number, pv.version, pv.version = pv.versions AS latest, pv.date,
+            r.page, r.system, r.code, r.code_end, r.status, r.description, pv.version_id
+        FROM policy_versions pv JOIN code_rows r ON r.version_id = pv.version_id""",
+        """CREATE VIEW changes AS
+        SELECT newer.payer, newer.policy_number, older.version AS older_version, newer.version,
+            newer.date, newer.version = newer.versions AS latest,
+            r.page, r.section, r.change, r.subject, r.significance,
+            CASE WHEN r.significance != 'substantive' THEN NULL
+                 WHEN r.documented = 1 THEN 'documented'
+                 WHEN r.documented = 0 THEN 'silent'
+                 ELSE 'undetermined' END AS status,
+            r.direction, r.summary, newer.version_id
+        FROM diffs d
+            JOIN policy_versions newer ON newer.version_id = d.newer_id
+            JOIN policy_versions older ON older.version_id = d.older_id
+            JOIN change_rows r ON r.newer_id = d.newer_id""",
+        _rows_and_compression,
+    ),
 ]
 
 Status = Literal["new", "new_version", "unchanged"]
@@ -280,8 +413,11 @@ def migrate(conn: sqlite3.Connection) -> None:
                 f"its schema version {current} is newer than this policydiff knows ({len(MIGRATIONS)})"
             )
         for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
-            for statement in statements:
-                conn.execute(statement)
+            for step in statements:
+                if callable(step):
+                    step(conn)
+                else:
+                    conn.execute(step)
             conn.execute(f"PRAGMA user_version = {number}")
 
 
@@ -317,7 +453,7 @@ def _ordered_versions(conn: sqlite3.Connection, policy_id: int) -> list[Version]
 
 def _record(conn: sqlite3.Connection, version_id: int) -> Policy:
     (record,) = conn.execute("SELECT record FROM versions WHERE id = ?", (version_id,)).fetchone()
-    return Policy.model_validate_json(record)
+    return Policy.model_validate_json(unpacked(record))
 
 
 def _relink(conn: sqlite3.Connection, policy_id: int, path: str, diff_of: DiffOf) -> None:
@@ -331,6 +467,7 @@ def _relink(conn: sqlite3.Connection, policy_id: int, path: str, diff_of: DiffOf
         ).fetchall()
     )
     conn.execute("DELETE FROM diffs WHERE newer_id = ?", (versions[0].id,))
+    conn.execute("DELETE FROM change_rows WHERE newer_id = ?", (versions[0].id,))
     for older, newer in pairwise(versions):
         if linked.get(newer.id) == older.id:
             continue
@@ -350,9 +487,10 @@ def _relink(conn: sqlite3.Connection, policy_id: int, path: str, diff_of: DiffOf
                 _now(),
                 diff["summary"]["substantive"],
                 diff["summary"]["silent"],
-                json.dumps(diff, ensure_ascii=False),
+                packed(diff),
             ),
         )
+        _write_change_rows(conn, newer.id, diff)
 
 
 # ------------------------------------------------------------------------------------------- ingest
@@ -403,7 +541,7 @@ def _same_content(conn: sqlite3.Connection, policy_id: int, content: object) -> 
     for version_id, record in conn.execute(
         "SELECT id, record FROM versions WHERE policy_id = ? ORDER BY id", (policy_id,)
     ):
-        if policy_content(json.loads(record)) == content:
+        if policy_content(json.loads(unpacked(record))) == content:
             return version_id
     return None
 
@@ -462,9 +600,10 @@ def store_record(
                     record.dates.effective,
                     record.dates.last_revised,
                     _now(),
-                    json.dumps(stored_record, ensure_ascii=False),
+                    packed(stored_record),
                 ),
             ).lastrowid
+            _write_version_rows(conn, version_id, stored_record)
             _relink(conn, policy_id, name, diff_of)
             number_of = {v.id: v.number for v in _ordered_versions(conn, policy_id)}
     except sqlite3.Error as error:
@@ -660,7 +799,7 @@ def change_feed(
         newer, older = orders[policy_id][newer_id], orders[policy_id][older_id]
         if since and not on_or_after(newer.date, since):
             continue
-        diff = DiffResult.model_validate_json(diff_json)
+        diff = DiffResult.model_validate_json(unpacked(diff_json))
         entries.append(
             FeedEntry(
                 payer=key_payer,

@@ -13,7 +13,9 @@
 5. a corpus-scale `ingest`: --documents text variants of the seeds (edited numbers and dates) plus
    --pdf-copies variants of each corpus PDF, with 1 and 2 workers, then re-ingested unchanged;
 6. `ingest` of --progress-documents text variants with its progress bar drawn (stderr a pseudo-terminal)
-   and without it (stderr a pipe), by turns, median of --runs runs each: the bar must not slow the batch.
+   and without it (stderr a pipe), by turns, median of --runs runs each: the bar must not slow the batch;
+7. the store's bytes per version after an `ingest` of corpus/: the whole file, and each record as JSON
+   text beside the same record as stored (compressed).
 The batches run as commands in a fresh process: "s in the command" leaves out the start-up
 (interpreter and imports), "s with start-up" is what a user waits.
 
@@ -27,6 +29,7 @@ import itertools
 import json
 import os
 import pty
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -42,6 +45,7 @@ from policydiff.diff import diff_policies
 from policydiff.diff.compare import compare_policies
 from policydiff.extract.limits import NO_LIMITS
 from policydiff.model import Policy
+from policydiff.store import unpacked
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -367,6 +371,27 @@ def bench_progress(folder: Path, documents: int, runs: int) -> None:
     print(f"\nWith the bar / without: {on / off:.3f}x\n")
 
 
+def bench_store_size(folder: Path) -> None:
+    db = folder / "size.sqlite"
+    timed_command("ingest", CORPUS, "--db", db, "--workers", 2)
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        count = conn.execute("SELECT count(*) FROM versions").fetchone()[0]
+        pages = (
+            conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
+        )
+        stored = [record for (record,) in conn.execute("SELECT record FROM versions")]
+    text = [len(unpacked(record).encode()) for record in stored]
+    packed = [len(record) for record in stored]
+    print(f"## Store bytes per version: `ingest corpus/`, {count} versions\n")
+    print("| measure | per version (mean) | median |")
+    print("|---|---:|---:|")
+    print(f"| record as JSON text | {sum(text) / count:,.0f} | {statistics.median(text):,.0f} |")
+    print(f"| record as stored | {sum(packed) / count:,.0f} | {statistics.median(packed):,.0f} |")
+    print(f"| the whole file (records, diffs, row tables, indexes) | {pages / count:,.0f} | |")
+    print(f"\nStored / JSON text: {sum(packed) / sum(text):.3f}x\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -385,15 +410,19 @@ def main() -> None:
         help="leave out the extract batch, the corpus-scale ingest and the progress-bar run",
     )
     parser.add_argument("--only-progress", action="store_true", help="run only the progress-bar comparison")
+    parser.add_argument("--only-store", action="store_true", help="run only the store-size measurement")
     parser.add_argument("--child-extract", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_extract:
         child_extract(args.child_extract)
         return
     print(f"policydiff benchmarks: {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
-    if args.only_progress:
+    if args.only_progress or args.only_store:
         with tempfile.TemporaryDirectory(prefix="policydiff-bench-") as temp:
-            bench_progress(Path(temp), args.progress_documents, args.runs)
+            if args.only_progress:
+                bench_progress(Path(temp), args.progress_documents, args.runs)
+            if args.only_store:
+                bench_store_size(Path(temp))
         return
     records = bench_pdfs(args.runs)
     bench_diff_and_compare(records, args.runs)
@@ -403,6 +432,7 @@ def main() -> None:
             bench_extract_batch(Path(temp), args.pdf_copies)
             bench_ingest(Path(temp), args.documents, args.pdf_copies)
             bench_progress(Path(temp), args.progress_documents, args.runs)
+        bench_store_size(Path(temp))
 
 
 if __name__ == "__main__":

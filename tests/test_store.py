@@ -67,7 +67,7 @@ def assert_whole(db: Path) -> list[str]:
     paths = []
     for sha256, path, record in query(db, "SELECT sha256, source_path, record FROM versions"):
         assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
-        assert Policy.model_validate_json(record).source.sha256 == sha256
+        assert Policy.model_validate_json(store.unpacked(record)).source.sha256 == sha256
         paths.append(path)
     # Files read as a stored version's content (same policy, other bytes).
     for sha256, path in query(db, "SELECT sha256, source_path FROM same_content_files"):

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 import test_store
+from policydiff import store
 from policydiff.store import on_or_after
 
 from corpus import CORPUS
@@ -154,3 +157,48 @@ def test_the_views_number_versions_as_the_store_does_and_hold_one_row_per_criter
         c["summary"] for c in entry["changes"] if c["section"] == "criteria"
     }
     assert {(older, newer) for older, newer, _ in rows} == {(1, 2)}
+
+
+VIEW_QUERIES = (
+    "SELECT * FROM criteria ORDER BY payer, policy_number, version, criterion",
+    "SELECT * FROM codes ORDER BY payer, policy_number, version, system, code, page, status",
+    "SELECT * FROM changes ORDER BY payer, policy_number, version, section, subject, summary, page",
+)
+
+
+def schema_4_copy(db: Path, copy: Path) -> None:
+    """`db` as the store before migration 5 wrote it: records and diffs as JSON text, views over them."""
+    with closing(sqlite3.connect(db)) as new, closing(sqlite3.connect(copy)) as old:
+        for statements in store.MIGRATIONS[:4]:
+            for statement in statements:
+                old.execute(statement)
+        old.execute("PRAGMA user_version = 4")
+        for table in ("policies", "versions", "diffs", "same_content_files"):
+            rows = new.execute(f"SELECT * FROM {table}").fetchall()
+            if table in ("versions", "diffs"):  # the JSON is the last column of both
+                rows = [(*row[:-1], store.unpacked(row[-1])) for row in rows]
+            if rows:
+                old.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+        old.commit()
+
+
+def test_an_older_store_is_migrated_to_compressed_records_with_the_same_rows_and_answers(
+    two_payer_store, tmp_path, run
+):
+    # Issue 20: records were stored as JSON text (37 KB for the Centene seed); compressed, its views
+    # read row tables. A store written before gives the same rows and the same answers once migrated.
+    old = tmp_path / "schema-4.sqlite"
+    schema_4_copy(two_payer_store, old)
+    before = [test_store.query(old, sql) for sql in VIEW_QUERIES]
+    assert all(before)
+    with closing(store.connect(old)):  # a writing open migrates
+        pass
+    assert [test_store.query(old, sql) for sql in VIEW_QUERIES] == before
+    assert [test_store.query(two_payer_store, sql) for sql in VIEW_QUERIES] == before
+    for db in (old, two_payer_store):
+        kinds = test_store.query(db, "SELECT DISTINCT typeof(record) FROM versions")
+        assert kinds == [("blob",)]
+        for (record,) in test_store.query(db, "SELECT record FROM versions"):
+            assert len(record) * 3 < len(store.unpacked(record))
+    for command in (("changes", "--format", "json"), ("show", "Cigna", "0261", "--version", "1")):
+        assert run(*command, "--db", old) == run(*command, "--db", two_payer_store)
