@@ -493,7 +493,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     try:
         engine = open_batch_engine(args, len(files))
     except EngineError as error:
-        conn.close()
+        store.close_writing(conn)
         say(error)
         return exit_code_of(error)
     counts = {"new": 0, "new_version": 0, "unchanged": 0}
@@ -532,7 +532,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     finally:
         progress.clear()
         engine.close()
-        conn.close()
+        store.close_writing(conn)
     sys.stdout.write(
         render("ingest.txt.j2", total=len(files), done=done, counts=counts, failures=failures, db=db)
     )
@@ -798,7 +798,7 @@ def run_fetch(args: argparse.Namespace) -> int:
                 print(*map(inert, (*fields, target.url)), sep="\t", flush=True)
     finally:
         engine.close()
-        conn.close()
+        store.close_writing(conn)
     failed = len(targets) - sum(counts.values())
     print(
         f"{len(targets)} URLs into {db}: {counts['new']} new, {counts['new_version']} new version, "

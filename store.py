@@ -340,6 +340,20 @@ def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
     return conn
 
 
+def close_writing(conn: sqlite3.Connection) -> None:
+    """Close a connection from `connect`, leaving the file in rollback-journal mode when no other
+    connection has it open: a reading command opens it read-only, and a read-only connection to a WAL
+    file creates the -wal and -shm files beside it and cannot remove them. The next writer switches to
+    WAL again; while another connection is open the switch fails at once and WAL stays."""
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("PRAGMA journal_mode = DELETE")
+    except sqlite3.OperationalError:
+        pass  # another connection has the file open: it stays in WAL mode
+    finally:
+        conn.close()
+
+
 def connect_read_only(path: str | Path) -> sqlite3.Connection:
     """Open an existing store for reading only: nothing is created, migrated or locked for writing, so a
     store on a read-only mount, or one another process is writing, can be read."""

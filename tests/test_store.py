@@ -492,12 +492,30 @@ def test_two_concurrent_ingests_store_every_file_once(tmp_path):
 
 
 def _l33822_store(folder: Path, run) -> Path:
-    """A store (WAL, as ingest leaves it) holding the two L33822 versions, alone in `folder`."""
+    """A store holding the two L33822 versions, alone in `folder`, in WAL mode (as a writer that is still
+    running, or was killed, leaves it: ingest itself leaves rollback-journal mode when it is alone)."""
     folder.mkdir()
     db = folder / "store.sqlite"
     for year in ("2020", "2021"):
         assert run("ingest", L33822 / f"L33822_{year}.txt", "--db", db, "--number", "L33822")[0] == 0
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
     return db
+
+
+def test_reading_commands_leave_no_files_beside_the_store(tmp_path, run):
+    # Issue 20: after `make demo`, out/demo.sqlite-wal and -shm stayed: a read-only connection to a WAL
+    # file creates them and cannot remove them.
+    folder = tmp_path / "store"
+    folder.mkdir()
+    db = folder / "store.sqlite"
+    for year in ("2020", "2021"):
+        assert run("ingest", L33822 / f"L33822_{year}.txt", "--db", db, "--number", "L33822")[0] == 0
+    for args in READS:
+        assert run(*args, "--db", db)[0] == 0, args
+    assert sorted(path.name for path in folder.iterdir()) == ["store.sqlite"]
+    with closing(store.connect(db)) as conn:  # a writer switches back to WAL
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 READS = (["history", "CMS", "L33822"], ["show", "CMS", "L33822", "--format", "text"], ["changes"])
