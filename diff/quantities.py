@@ -1,30 +1,24 @@
 """Thresholds and amounts that changed, with their values before and after.
 
 The criteria parser reads quantities into Criterion.quantities; when both versions carry them they
-are paired by what they measure (then by order). When it read none, the numbers replaced in the
-word-level diff stand in, so 'grade 2' -> 'grade 1' is reported with its values either way.
+are paired by what they measure (then by order). When it read none (a passage of prose, an item with
+a bare number), the numbers replaced in the word-level diff stand in, read by the same grammar
+(extract/quantities.py) from the words around them, so 'grade 2' -> 'grade 1' is reported with its
+values either way.
 """
 
 from __future__ import annotations
 
 import re
 
+from policydiff.extract.quantities import quantity_at
 from policydiff.model import Quantity
 from policydiff.model.diff import QuantityChange, WordOp
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-# Comparator words just before the number, or before the word naming what is measured ('higher than grade 2').
-_BEFORE_NUMBER = r"(?:\s+[A-Za-z]+)?\s*$"
-COMPARATOR_WORDS = (
-    (re.compile(r"(?:<=|≤|at most|no more than|up to)" + _BEFORE_NUMBER, re.I), "<="),
-    (re.compile(r"(?:>=|≥|at least|no less than)" + _BEFORE_NUMBER, re.I), ">="),
-    (re.compile(r"(?:<|less than|lower than|fewer than|below|under)" + _BEFORE_NUMBER, re.I), "<"),
-    (re.compile(r"(?:>|more than|greater than|higher than|above|over|exceeds?)" + _BEFORE_NUMBER, re.I), ">"),
-)
-MEASURED = re.compile(
-    r"(?<![A-Za-z])(?!(?:than|to|under|over|above|below|most|least|of|or|and)\b)([A-Za-z]{2,})\s*$"
-)
-CONTEXT_WORDS = 3
+# Words read on each side of a replaced number: enough for "greater than or equal to 40 years of age".
+CONTEXT_WORDS = 6
+WORD_AND_SPACE = re.compile(r"\s*\S+\s*")
 
 
 def measured(quantity: Quantity) -> tuple:
@@ -80,17 +74,9 @@ def number_changes(ops: list[WordOp]) -> list[QuantityChange]:
 
 
 def read(previous: list[WordOp], run: str, following: list[WordOp], number: str, side: str) -> Quantity:
-    """The quantity around `number`: a few words before it (comparator, what is measured), a unit after."""
-    lead = " ".join("".join(getattr(op, side) for op in previous).split()[-CONTEXT_WORDS:])
-    trail = "".join(getattr(op, side) for op in following).lstrip()
-    text = f"{lead} {run.strip()}".strip()
-    before_number = text[: text.rfind(number)]
-    comparator = next((symbol for pattern, symbol in COMPARATOR_WORDS if pattern.search(before_number)), None)
-    after_number = (text[text.rfind(number) + len(number) :] + " " + trail).lstrip()
-    unit = "%" if after_number.startswith("%") else None
-    text += "%" if unit and not text.endswith("%") else ""
-    measured_word = MEASURED.search(before_number)
-    name = measured_word.group(1).lower() if measured_word else None
-    return Quantity(
-        text=text, quantity=name, comparator=comparator, value=float(number.replace(",", "")), unit=unit
-    )
+    """The quantity around `number` in `run`, read by the criteria parser's grammar from the words
+    around it on one side of the diff; a bare value where the grammar reads no quantity there."""
+    lead = "".join(WORD_AND_SPACE.findall("".join(getattr(op, side) for op in previous))[-CONTEXT_WORDS:])
+    trail = "".join(WORD_AND_SPACE.findall("".join(getattr(op, side) for op in following))[:CONTEXT_WORDS])
+    found = quantity_at(lead + run + trail, len(lead) + run.rfind(number))
+    return found or Quantity(text=(lead + run).strip(), value=float(number.replace(",", "")))

@@ -9,6 +9,7 @@ Its words (number words, comparator phrases, signs, units, measured things) are 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -175,7 +176,18 @@ def parse_quantities(text: str) -> list[Quantity]:
     A bare number with no comparator, unit or measured word ("criteria (1-4)", "code E2101") is not a
     quantity: it carries no threshold the diff could compare.
     """
-    quantities: list[Quantity] = []
+    return [quantity for _, quantity in _quantities_with_spans(text)]
+
+
+def quantity_at(text: str, position: int) -> Quantity | None:
+    """The quantity whose words cover the character `position` of `text` (the diff reads the number a
+    revision replaced in a passage no criterion holds), or None when the grammar reads none there."""
+    return next(
+        (quantity for (start, end), quantity in _quantities_with_spans(text) if start <= position < end), None
+    )
+
+
+def _quantities_with_spans(text: str) -> Iterator[tuple[tuple[int, int], Quantity]]:
     for match in grammar().quantity.finditer(text):
         value = _value(match)
         if value is None:
@@ -203,7 +215,8 @@ def parse_quantities(text: str) -> list[Quantity]:
         end = float(match.group("end")) if match.group("end") and comparator == "range" else None
         if end is not None and end < value:
             continue  # "Publication 100-04": a document number, not a range running downwards
-        quantities.append(
+        yield (
+            match.span(),
             Quantity(
                 text=match.group(0).strip(),
                 quantity=measured,
@@ -211,9 +224,8 @@ def parse_quantities(text: str) -> list[Quantity]:
                 value=value,
                 value_end=end,
                 unit=unit,
-            )
+            ),
         )
-    return quantities
 
 
 def measured_without_value(text: str) -> str | None:

@@ -197,6 +197,23 @@ def test_a_threshold_change_reports_values_before_and_after():
     assert quantity.before.comparator == ">"
 
 
+def test_a_number_no_parser_read_is_read_by_the_criteria_grammar():
+    # Issue 19: the diff read a replaced number with its own comparator list: "or younger" after the
+    # number was no comparator, so the change had no direction; and the word before a number was taken
+    # for what it measures ("on and after June 27" measured "june").
+    before = cgm_list([node("I.1", "Patients aged 50 years or younger at diagnosis;")])
+    after = cgm_list([node("I.1", "Patients aged 45 years or younger at diagnosis;")])
+    [change] = diff_policies(before, after).changes
+    [quantity] = change.quantities
+    assert (quantity.quantity, quantity.before.comparator, quantity.before.unit) == ("age", "<=", "years")
+    assert (quantity.before.value, quantity.after.value) == (50, 45)
+    assert change.direction == "stricter"
+    dated = [node("I.1", "For services performed on and after June 27, 2012, see the NCD.")]
+    moved = [node("I.1", "For services performed on and after June 28, 2012, see the NCD.")]
+    [change] = diff_policies(cgm_list(dated), cgm_list(moved)).changes
+    assert [q.quantity for q in change.quantities] == [None]
+
+
 def test_parsed_quantities_are_paired_by_what_they_measure():
     text = "Mixed chimerism with fewer donor cells"
     before = cgm_list(

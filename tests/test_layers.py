@@ -41,9 +41,15 @@ FORBIDDEN = {
     "ingest": ("cli", "render", "html_report", "extract.load", "extract.pdf", "extract.html"),
 }
 # What diff may take from extract: the shared toolkit (errors, rules, the cue phrases read from them, the
-# abbreviation finder), never a parser. The text diff compares comes cut into passages by the extractor
-# (model.text).
-DIFF_MAY_USE = ("extract.errors", "extract.rules", "extract.cues", "extract.abbreviations")
+# abbreviation finder, the quantity grammar), never a parser. The text diff compares comes cut into
+# passages by the extractor (model.text).
+DIFF_MAY_USE = (
+    "extract.errors",
+    "extract.rules",
+    "extract.cues",
+    "extract.abbreviations",
+    "extract.quantities",
+)
 
 
 def modules() -> dict[str, Path]:
