@@ -34,6 +34,7 @@ class QuantityGrammar:
     quantity: re.Pattern[str]
     measured_before: re.Pattern[str]
     measured_anywhere: re.Pattern[str]
+    age_after_years: re.Pattern[str]
 
 
 def _comparator_table(rules: dict, key: str) -> list[tuple[str, str]]:
@@ -66,6 +67,7 @@ def grammar() -> QuantityGrammar:
     units = string_list(rules, "units", "quantities")
     measured = regex(rules, "measured_words", "quantities").pattern
     inner = regex(rules, "inner_words", "quantities").pattern
+    age = regex(rules, "age_after_years", "quantities").pattern
     number_word = "|".join(sorted(number_words, key=len, reverse=True))
     number = (
         rf"(?:(?P<word>{number_word})\s*\(\s*(?P<paren>\d+(?:\.\d+)?)\s*\)|(?P<digits>\d+(?:,\d{{3}})*(?:\.\d+)?)"
@@ -81,6 +83,7 @@ def grammar() -> QuantityGrammar:
         rf"{number}"
         rf"(?:\s*(?:-|–|to|and)\s*(?P<end>\d+(?:\.\d+)?)(?!\s*\)))?"
         rf"(?:\s*(?P<unit>(?:{unit}))(?![\w]))?"
+        rf"(?:\s+(?P<age>{age})(?=\s+(?:{after_alt})\b))?"
         rf"(?:\s+(?P<after>{after_alt})\b)?"
         rf"(?:\s+(?P<unit_after>times|days|months|years|hours|weeks)\b)?",
         re.I,
@@ -97,6 +100,7 @@ def grammar() -> QuantityGrammar:
             rf"(?P<measured>\b(?:{measured})\b)(?:\s*\([^)]{{1,12}}\))?(?:\s+(?:of|is|was|at))?\s*$", re.I
         ),
         measured_anywhere=re.compile(rf"\b(?:{measured})\b", re.I),
+        age_after_years=re.compile(rf"^\s*(?:{age})\b", re.I),
     )
 
 
@@ -133,8 +137,13 @@ def _comparator(match: re.Match[str]) -> str | None:
 
 
 def _name(word: str) -> str:
+    """A measured thing's one name: "Age 18" (a sentence's capital) and "age of 18" measure the same, so
+    a word is lower-cased unless it is an acronym (BMI, FEV1, HbA1c)."""
     word = " ".join(word.split())
-    return grammar().measured_names.get(word.lower(), word)
+    named = grammar().measured_names.get(word.lower())
+    if named:
+        return named
+    return word if any(char.isupper() or char.isdigit() for char in word[1:]) else word.lower()
 
 
 def _measured(text: str, match: re.Match[str], unit: str | None) -> str | None:
@@ -145,7 +154,7 @@ def _measured(text: str, match: re.Match[str], unit: str | None) -> str | None:
     named = grammar().measured_before.search(before)
     if named:
         return _name(named.group("measured"))
-    if unit in ("years", "year", "yrs") and re.match(r"^\s*(?:of age|old)\b", after, re.I):
+    if unit in ("years", "year", "yrs") and (match.group("age") or grammar().age_after_years.match(after)):
         return "age"
     if re.search(r"\bage[sd]?\s*(?:of\s*)?$", before, re.I):
         return "age"

@@ -19,6 +19,15 @@ from policydiff.extract.quantities import parse_quantities
         ("Body mass index (BMI) ≥ 50", "BMI", ">=", 50, None),
         ("Within six (6) months prior to ordering the CGM", "time", "<=", 6, "months"),
         ("left ventricular ejection fraction ≤ 40%", "ejection fraction", "<=", 40, "%"),
+        # The comparator after "of age" (read as "=" before: the age words stood between them).
+        ("Members 18 years of age or older with a diagnosis", "age", ">=", 18, "years"),
+        ("Patients 65 years old and over", "age", ">=", 65, "years"),
+        ("Individual is 50 years of age or younger;", "age", "<=", 50, "years"),
+        # A sentence's capital is not the name's (carelon: "Age 50 years or younger" beside "age 18").
+        ("Age 50 years or younger", "age", "<=", 50, "years"),
+        ("Platelet count ≥450", "platelet count", ">=", 450, None),
+        ("Level 4 codes (99284/G0383)", "level", "=", 4, None),
+        ("FEV1 less than 60%", "FEV1", "<", 60, "%"),
     ],
 )
 def test_threshold(text, measured, comparator, value, unit):
