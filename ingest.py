@@ -28,7 +28,6 @@ def file_under(policy: Policy, path: str, payer: str | None, number: str | None)
     given_keys = [
         Diagnostic(
             code="filing.key_given",
-            stage="filing",
             item=name,
             message=f"{name} not found in the document; filed under {given!r} as given at ingest",
         )

@@ -321,7 +321,7 @@ class Reader:
     warnings: list[Diagnostic] = field(default_factory=list)
 
     def warn(self, code: str, line: Line, item: str | None, message: str) -> None:
-        self.warnings.append(Diagnostic(code=code, stage="codes", page=line.page, item=item, message=message))
+        self.warnings.append(Diagnostic(code=code, page=line.page, item=item, message=message))
 
     def start_section(self) -> None:
         self.status = DEFAULT_STATUS

@@ -542,7 +542,7 @@ def _node_id(parent_id: str | None, block: Block, position: int, used: set[str])
 def _diagnostic(code: str, block: Block, node_id: str, problem: str) -> Diagnostic:
     """What the criteria parser could not settle about one node, at the node's first line."""
     message = f"criteria {node_id}: {problem}"
-    return Diagnostic(code=code, stage="criteria", page=block.first.page, item=node_id, message=message)
+    return Diagnostic(code=code, page=block.first.page, item=node_id, message=message)
 
 
 def _logic(block: Block, where: str, warnings: list[Diagnostic], denied: bool) -> str | None:

@@ -251,7 +251,7 @@ def load_html(data: bytes, path: str, sha256: str) -> Document:
     title_node = tree.css_first("title")
     if tree.css_first("script") is not None or tree.css_first("iframe") is not None:
         message = "scripts and embedded frames in the HTML were ignored"
-        warnings.append(Diagnostic(code="load.scripts_ignored", stage="load", message=message))
+        warnings.append(Diagnostic(code="load.scripts_ignored", message=message))
     lines = builder.lines
     if title_node is not None and _text(title_node) and not any(line.heading_level for line in lines[:3]):
         lines.insert(0, Line(text=_text(title_node), page=1, top=-1.0, bold=True, heading_level=1))

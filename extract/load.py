@@ -83,7 +83,6 @@ def load_bytes(
         doc.warnings.append(
             Diagnostic(
                 code="load.repeated_document",
-                stage="load",
                 page=page,
                 message=f"repeated document: the text starts over {where} (the same document twice in one "
                 "file?); its criteria and codes may be listed twice",

@@ -561,8 +561,6 @@ def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
         (not metadata.title, "metadata.title_not_found", "title not found"),
     ]
     metadata.warnings = [
-        Diagnostic(code=code, stage="metadata", message=message)
-        for absent, code, message in missing
-        if absent
+        Diagnostic(code=code, message=message) for absent, code, message in missing if absent
     ]
     return metadata

@@ -233,7 +233,6 @@ def _gave_nothing(group: list[Section], runs: dict[str, Runs]) -> Diagnostic | N
     page = next((section.page for section in group if section.page), None)
     return Diagnostic(
         code="reading.section_gave_nothing",
-        stage="reading",
         page=page,
         message=f"page {page}: '{top.heading}' section of {len(tokens)} lines gave no {YIELD_NAMES[reader]}",
     )
@@ -256,7 +255,6 @@ def _states_coverage_unread(group: list[Section], runs: dict[str, Runs]) -> Diag
     heading = top.heading or "(before the first heading)"
     return Diagnostic(
         code="reading.coverage_unread",
-        stage="reading",
         page=stating[0].page,
         message=f"page {stating[0].page}: '{heading}' section states coverage in {len(stating)} lines "
         f'("{_line_text(stating[0]).strip()[:60]}") that went into no criteria',

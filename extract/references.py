@@ -216,7 +216,6 @@ def _numbered_blocks(lines: list[Line], warnings: list[Diagnostic]) -> list[_Blo
                     warnings.append(
                         Diagnostic(
                             code="references.numbering_jump",
-                            stage="references",
                             page=line.page,
                             item=str(label.number),
                             message=f"reference numbering jumps from {last} to {label.number}",
@@ -228,7 +227,6 @@ def _numbered_blocks(lines: list[Line], warnings: list[Diagnostic]) -> list[_Blo
             warnings.append(
                 Diagnostic(
                     code="references.text_before_first",
-                    stage="references",
                     page=line.page,
                     message=f"text before the first numbered reference was not read: {_excerpt(text)}",
                 )
@@ -265,7 +263,6 @@ def _references(blocks: Iterable[_Block], fmt: str, warnings: list[Diagnostic]) 
                 warnings.append(
                     Diagnostic(
                         code="references.not_a_citation",
-                        stage="references",
                         page=first.page,
                         item=str(block.number) if block.number is not None else None,
                         message=f"text in the reference list not read as a citation: {_excerpt(text)}",

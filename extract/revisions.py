@@ -317,7 +317,6 @@ def _revision(row: _Row, doc: Document, warnings: list[Diagnostic]) -> Revision:
             warnings.append(
                 Diagnostic(
                     code="revisions.unreadable_date",
-                    stage="revisions",
                     page=row.line.page,
                     item=printed,
                     message=f"revision log row on page {row.line.page}: {role.replace('_', ' ')} {printed!r} "
@@ -366,7 +365,6 @@ def _table_rows(doc: Document, warnings: list[Diagnostic]) -> tuple[list[_Row], 
             warnings.append(
                 Diagnostic(
                     code="revisions.row_without_date",
-                    stage="revisions",
                     page=line.page,
                     message=f"revision log row on page {line.page} skipped: its date cell {values[DATE]!r} "
                     f"holds no date (row text: {line.text.replace(chr(9), ' ')[:80]!r})",
@@ -410,7 +408,6 @@ def _dated_list_rows(section: Section, warnings: list[Diagnostic]) -> list[_Row]
         warnings.append(
             Diagnostic(
                 code="revisions.text_before_entries",
-                stage="revisions",
                 page=section.page,
                 message=f"revision log '{section.heading}': text before its first dated entry not read as a "
                 f"revision: {' '.join(skipped)[:120]!r}",
@@ -471,7 +468,6 @@ def parse_revisions(doc: Document, sections: list[Section]) -> tuple[list[Revisi
             warnings.append(
                 Diagnostic(
                     code="revisions.log_not_read",
-                    stage="revisions",
                     page=section.page,
                     message=f"revision log '{section.heading}' (page {section.page}): no revision table header "
                     "or dated entries recognized (rules/revisions.toml); its rows are not in the record",

@@ -82,7 +82,6 @@ def decode_text(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
     count = f"{len(invalid)} byte{'s' if len(invalid) > 1 else ''}"
     warning = Diagnostic(
         code="load.invalid_utf8",
-        stage="load",
         message=f"{count} not valid UTF-8 replaced by U+FFFD (the first at byte {offset}, line {line}); "
         "the rest of the file read as UTF-8",
     )
@@ -309,9 +308,7 @@ def load_text(text: str, path: str, sha256: str) -> Document:
         page_count=page_count,
         lines=body,
         furniture=furniture,
-        warnings=[Diagnostic(code="load.flattened", stage="load", message=FLATTENED_WARNING)]
-        if flattened
-        else [],
+        warnings=[Diagnostic(code="load.flattened", message=FLATTENED_WARNING)] if flattened else [],
     )
 
 
@@ -323,5 +320,5 @@ def load_text_bytes(data: bytes, path: str, sha256: str) -> Document:
     doc.warnings.extend(warnings)
     if nuls:
         message = f"{nuls} NUL character{'s' if nuls > 1 else ''} removed from the text"
-        doc.warnings.append(Diagnostic(code="load.nul_removed", stage="load", message=message))
+        doc.warnings.append(Diagnostic(code="load.nul_removed", message=message))
     return doc

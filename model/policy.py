@@ -168,6 +168,20 @@ class Diagnostic(Record):
     )
     message: str = Field(description="What happened, in words a policy analyst understands.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _stage_from_code(cls, data: object) -> object:
+        """The stage is the code's first part, so a caller names the kind once ('criteria.x' -> criteria)."""
+        if isinstance(data, dict) and "stage" not in data and isinstance(data.get("code"), str):
+            return {**data, "stage": data["code"].partition(".")[0]}
+        return data
+
+    @model_validator(mode="after")
+    def _stage_matches_code(self) -> Diagnostic:
+        if self.code.partition(".")[0] != self.stage:
+            raise ValueError(f"diagnostic {self.code!r} is not of stage {self.stage!r}")
+        return self
+
 
 class Policy(Record):
     schema_version: Literal["1"] = SCHEMA_VERSION

@@ -6,8 +6,9 @@ import json
 
 import jsonschema
 import pytest
-from policydiff.model import Code
+from policydiff.model import Code, Diagnostic
 from policydiff.model.schema import SCHEMA_PATH, schema_text
+from pydantic import ValidationError
 
 from corpus import ALL_DOCUMENTS, SHARED, SPEC, doc_id, extracted
 
@@ -49,3 +50,12 @@ def test_a_code_row_says_which_codes_it_covers():
     assert single.covers("38243") and not single.covers("38242")
     assert span.covers("E6600") and span.covers("E6605") and span.covers("E6609")
     assert not span.covers("E6610") and not span.covers("E661") and not span.covers("E66001")
+
+
+def test_a_diagnostic_takes_its_stage_from_its_code():
+    # Issue 19: eighteen call sites named the stage twice (code="revisions.x", stage="revisions").
+    diagnostic = Diagnostic(code="revisions.row_without_date", page=2, message="row skipped")
+    assert diagnostic.stage == "revisions"
+    assert Diagnostic.model_validate_json(diagnostic.model_dump_json()) == diagnostic
+    with pytest.raises(ValidationError, match="not of stage"):
+        Diagnostic(code="revisions.row_without_date", stage="codes", message="row skipped")
