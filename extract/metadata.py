@@ -23,8 +23,6 @@ FRONT_MATTER_LINES = 60
 # A title broken over lines spans at most this many; a line with a date and at most this many words is
 # a date line ("Effective Date: January 1, 2026", "Status: Revised Effective Date: 10/05/2025").
 TITLE_MAX_LINES = 5
-# A title is found again on its page by its first words (a wrapped title spans lines).
-TITLE_WORDS_LOCATED = 6
 DATE_LINE_WORDS = 10
 # A line of a header (label and value, a version line) has at most this many words; a sentence more.
 HEADER_LINE_WORDS = 12
@@ -137,15 +135,16 @@ def _texts(line: Line) -> list[tuple[str, float, float]]:
     return [(line.text, line.x0, line.x1)]
 
 
-def _value_below(lines: list[Line], index: int, x0: float, x1: float) -> str:
-    """The value printed under a label that ends its line: the next line set under the label's column
-    (Anthem right-aligns "Last Review Date:" and puts its date on the next line), else the next line."""
+def _value_below(lines: list[Line], index: int, x0: float, x1: float) -> tuple[str, int]:
+    """The value printed under a label that ends its line, and the index of its line: the next line set
+    under the label's column (Anthem right-aligns "Last Review Date:" and puts its date on the next line),
+    else the next line ("" at the label's own index when no line follows)."""
     following = lines[index + 1 : index + 1 + VALUE_BELOW_LINES]
-    for line in following:
+    for offset, line in enumerate(following, start=index + 1):
         for text, cell_x0, cell_x1 in _texts(line):
             if x1 > x0 and cell_x1 > cell_x0 and cell_x0 < x1 and x0 < cell_x1 and text.strip():
-                return text.strip()
-    return following[0].text.strip() if following else ""
+                return text.strip(), offset
+    return (following[0].text.strip(), index + 1) if following else ("", index)
 
 
 def _labelled_value(
@@ -161,17 +160,16 @@ def _labelled_value(
             match = label.match(text.strip())
             if not match:
                 continue
-            rest = text.strip()[match.end() :].strip()
-            at = index
+            rest, at = text.strip()[match.end() :].strip(), index
             if not rest:
-                rest = _value_below(lines, index, x0, x1)
-                at = next((i for i in range(index + 1, len(lines)) if rest and rest in lines[i].text), index)
+                rest, at = _value_below(lines, index, x0, x1)
             if rest and not _is_label_line(rest):
                 return rest, at
     return None
 
 
-def find_policy_number(doc: Document) -> str | None:
+def find_policy_number(doc: Document) -> tuple[str, Line] | None:
+    """The policy number and the line it is printed on."""
     rules = _rules()
     front = _front_lines(doc)
     for index, line in enumerate(front):
@@ -179,13 +177,13 @@ def find_policy_number(doc: Document) -> str | None:
             for label in rules["number_label"].finditer(text):
                 if _inside(label, rules["other_number_label"], text):
                     continue
-                rest = text[label.end() :]
+                rest, at = text[label.end() :], index
                 if not rest.strip():
-                    rest = _value_below(front, index, x0, x1)
+                    rest, at = _value_below(front, index, x0, x1)
                 words = _until_next_label(rest).split()
                 value = rules["number_value"].fullmatch(words[0].rstrip(".-,;")) if words else None
                 if value:
-                    return value.group(0)
+                    return value.group(0), front[at]
     # A number known by its shape alone is read from header lines, never from a sentence or citation of the
     # body ("... Retrieved from ... LCD L38043"): a policy cites other payers' documents.
     everything = [
@@ -195,7 +193,7 @@ def find_policy_number(doc: Document) -> str | None:
         for line in everything:
             match = shape.search(line.text)
             if match:
-                return _SPACED_HYPHEN.sub("-", match.group(1 if shape.groups else 0))
+                return _SPACED_HYPHEN.sub("-", match.group(1 if shape.groups else 0)), line
     return None
 
 
@@ -264,7 +262,7 @@ def _labelled_date(front: list[Line], label: re.Pattern[str], date_field: str) -
                     near = date is not None and date[1].start() <= MAX_GAP_AFTER_LABEL
                 else:
                     # The value below may follow a short lead-in ("For services performed on or after").
-                    date = find_date(_value_below(front, index, x0, x1)[:DATE_AFTER_LABEL_CHARS])
+                    date = find_date(_value_below(front, index, x0, x1)[0][:DATE_AFTER_LABEL_CHARS])
                     near = date is not None
                 if near and date is not None:
                     return date[0], line
@@ -306,7 +304,12 @@ def find_payer(doc: Document) -> str | None:
     return None
 
 
-def find_title(doc: Document, sections: list[Section], policy_number: str | None) -> str:
+# A title and the line its first words are printed on (None with no title).
+Titled = tuple[str, Line | None]
+NO_TITLE: Titled = ("", None)
+
+
+def find_title(doc: Document, sections: list[Section], policy_number: str | None) -> Titled:
     rules = _rules()
     # Labels are read from the body only: a running header ("CLINICAL POLICY") is a banner, not a label.
     # The page-1 running header joins them in reading order: it may be the only copy of a value below its
@@ -316,7 +319,7 @@ def find_title(doc: Document, sections: list[Section], policy_number: str | None
     if labelled:
         value, index = labelled
         first = _until_next_label(value)
-        return _clean_title(" ".join([first, *_continuation(page_one_body, index)]))
+        return _clean_title(" ".join([first, *_continuation(page_one_body, index)])), page_one_body[index]
     # Typography: the largest text on the first page that is neither a payer banner nor a label.
     page_one = [line for line in doc.lines if line.page == 1 and line.size]
     if page_one:
@@ -325,7 +328,7 @@ def find_title(doc: Document, sections: list[Section], policy_number: str | None
             biggest = max(line.size for line in candidates)
             if biggest > doc.body_size + 1:
                 title_lines = [line for line in candidates if abs(line.size - biggest) < 0.2]
-                return _clean_title(" ".join(line.text for line in title_lines[:3]))
+                return _clean_title(" ".join(line.text for line in title_lines[:3])), title_lines[0]
     # Plain text: the title-like lines next to the policy number, else the first run of title-cased
     # lines, in the front matter before the first section (the page-1 running header included: a
     # text extraction keeps it inline, where it may be the title's only copy).
@@ -336,7 +339,8 @@ def find_title(doc: Document, sections: list[Section], policy_number: str | None
         _reading_order([*doc.lines[:FRONT_MATTER_LINES], *doc.furniture], 1), policy_number
     )
     before_sections = _reading_order([*(preamble.lines if preamble else []), *doc.furniture], page=1)
-    return _clean_title(by_number or _title_cased_run(before_sections, policy_number))
+    title, line = by_number if by_number[0] else _title_cased_run(before_sections, policy_number)
+    return _clean_title(title), line
 
 
 def _reading_order(lines: list[Line], page: int) -> list[Line]:
@@ -377,47 +381,47 @@ def _number_at(text: str, policy_number: str) -> re.Match[str] | None:
     return re.search(rf"(?<![\w.]){spaced}(?![\w])", text)
 
 
-def _title_by_number(lines: list[Line], policy_number: str | None) -> str:
+def _title_by_number(lines: list[Line], policy_number: str | None) -> Titled:
     """The title printed next to the policy number: on its line ("NCD 100.1: Bariatric Surgery"), in the
     title-like lines right above it, else right below it (label lines between skipped)."""
     if not policy_number:
-        return ""
+        return NO_TITLE
     at = next((i for i, line in enumerate(lines) if _number_at(line.text, policy_number)), None)
     if at is None:
-        return ""
+        return NO_TITLE
     number = _number_at(lines[at].text, policy_number)
     rest, before = lines[at].text[number.end() :], lines[at].text[: number.start()]
     if re.match(r"\s*[:–-]\s+\S", rest) and _title_like(rest) and not _is_label_line(lines[at].text):
-        return lines[at].text
+        return lines[at].text, lines[at]
     # "Liquid Biopsy AHS - G2054": a web page's title names the policy before its number.
     if not rest.strip() and len(before.split()) >= 2 and _title_line(before) and _title_cased(before):
-        return before
-    above: list[str] = []
+        return before, lines[at]
+    above: list[Line] = []
     for line in reversed(lines[max(0, at - TITLE_MAX_LINES) : at]):
         if not _title_line(line.text):
             break
-        above.insert(0, line.text)
+        above.insert(0, line)
     if above:
-        return " ".join(above)
+        return " ".join(line.text for line in above), above[0]
     for index in range(at + 1, min(len(lines), at + 1 + TITLE_MAX_LINES)):
         text = lines[index].text
         if _is_label_line(text) or _number_at(text, policy_number):
             continue
         if _title_line(text):
-            return " ".join([text, *_continuation(lines, index)])
+            return " ".join([text, *_continuation(lines, index)]), lines[index]
         break
-    return ""
+    return NO_TITLE
 
 
-def _title_cased_run(lines: list[Line], policy_number: str | None) -> str:
+def _title_cased_run(lines: list[Line], policy_number: str | None) -> Titled:
     """Last resort, with no label, no typography and nothing next to the policy number: the first run
     of lines set like a title (mostly capitalized words), never the first sentence of the body."""
     for index, line in enumerate(lines):
         if policy_number and _number_at(line.text, policy_number):
             continue
         if _title_line(line.text) and _title_cased(line.text):
-            return " ".join([line.text, *_continuation(lines, index)])
-    return ""
+            return " ".join([line.text, *_continuation(lines, index)]), line
+    return NO_TITLE
 
 
 def _never_title(text: str) -> bool:
@@ -518,33 +522,21 @@ def find_related(doc: Document, sections: list[Section]) -> list[str]:
     return related
 
 
-def _line_printing(doc: Document, value: str) -> Line | None:
-    """The first line of the front matter, the page furniture or the body that prints `value` (its first
-    words, for a title wrapped over lines; spacing and case aside): where a header field was read."""
-    lines = [*_front_lines(doc), *doc.furniture, *doc.lines]
-    words = _SPACED_HYPHEN.sub("-", value).lower().split()
-    for count in (TITLE_WORDS_LOCATED, TITLE_WORDS_LOCATED // 2):  # a title wrapped early: fewer words
-        wanted = " ".join(words[:count])
-        for line in lines:
-            if wanted in " ".join(_SPACED_HYPHEN.sub("-", line.text).lower().split()):
-                return line
-    return None
-
-
 def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
-    policy_number = find_policy_number(doc)
+    policy_number, number_line = find_policy_number(doc) or (None, None)
+    title, title_line = find_title(doc, sections, policy_number)
     dates, date_lines = find_dates(doc)
     metadata = Metadata(
         payer=find_payer(doc),
         policy_number=policy_number,
-        title=find_title(doc, sections, policy_number),
+        title=title,
         dates=dates,
         related_policies=find_related(doc, sections),
     )
     printed = {
         name: line
-        for name, value in (("title", metadata.title), ("policy_number", policy_number))
-        if value and (line := _line_printing(doc, value)) is not None
+        for name, value, line in (("title", title, title_line), ("policy_number", policy_number, number_line))
+        if value and line is not None
     }
     metadata.provenance = {
         name: Provenance(page=line.page, box=line_box(line, doc.format))
