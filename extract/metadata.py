@@ -281,26 +281,33 @@ def _starts_longer_label(text: str, match: re.Match[str], date_field: str) -> bo
     return False
 
 
-def _payer_evidence(doc: Document) -> list[list[str]]:
+# A text that may name the payer, and its line (None for the source address and the site name).
+Evidence = tuple[str, Line | None]
+
+
+def _payer_evidence(doc: Document) -> list[list[Evidence]]:
     """Texts where a document names its own publisher, strongest first: the page-1 header, the running
     headers and footers, copyright lines, then where it was published (source address, site name). The
     body is no evidence: it cites other organisations (a Medicare NCD, an NCCN guideline)."""
-    header = [line.text for line in doc.furniture if line.page == 1]
-    header += [line.text for line in doc.lines[:HEADER_LINES] if line.page == 1]
-    running = [line.text for line in doc.furniture]
-    copyright_lines = [line.text for line in [*doc.furniture, *doc.lines] if _COPYRIGHT.search(line.text)]
-    published = [text for text in (doc.source_url, doc.site_name) if text]
-    return [header, running, copyright_lines, published]
+    header = [line for line in doc.furniture if line.page == 1]
+    header += [line for line in doc.lines[:HEADER_LINES] if line.page == 1]
+    copyright_lines = [line for line in [*doc.furniture, *doc.lines] if _COPYRIGHT.search(line.text)]
+    published = [(text, None) for text in (doc.source_url, doc.site_name) if text]
+    return [[(line.text, line) for line in lines] for lines in (header, doc.furniture, copyright_lines)] + [
+        published
+    ]
 
 
-def find_payer(doc: Document) -> str | None:
-    """The payer named most at the strongest place of evidence that names one payer more than any other;
-    None when no place decides (no name, or a tie everywhere)."""
-    for texts in _payer_evidence(doc):
-        counts = Counter(name for text in texts for name in payers_named(text))
-        ranked = counts.most_common(2)
+def find_payer(doc: Document) -> tuple[str, Line | None] | None:
+    """The payer named most at the strongest place of evidence that names one payer more than any other,
+    and the first line there that names it (None when it was the source address or site name); None
+    when no place decides (no name, or a tie everywhere)."""
+    for evidence in _payer_evidence(doc):
+        named = [(name, line) for text, line in evidence for name in payers_named(text)]
+        ranked = Counter(name for name, _ in named).most_common(2)
         if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-            return ranked[0][0]
+            payer = ranked[0][0]
+            return payer, next(line for name, line in named if name == payer)
     return None
 
 
@@ -523,11 +530,12 @@ def find_related(doc: Document, sections: list[Section]) -> list[str]:
 
 
 def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
+    payer, payer_line = find_payer(doc) or (None, None)
     policy_number, number_line = find_policy_number(doc) or (None, None)
     title, title_line = find_title(doc, sections, policy_number)
     dates, date_lines = find_dates(doc)
     metadata = Metadata(
-        payer=find_payer(doc),
+        payer=payer,
         policy_number=policy_number,
         title=title,
         dates=dates,
@@ -535,7 +543,11 @@ def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
     )
     printed = {
         name: line
-        for name, value, line in (("title", title, title_line), ("policy_number", policy_number, number_line))
+        for name, value, line in (
+            ("payer", payer, payer_line),
+            ("title", title, title_line),
+            ("policy_number", policy_number, number_line),
+        )
         if value and line is not None
     }
     metadata.provenance = {

@@ -196,12 +196,15 @@ class Policy(Record):
     )
     related_policies: list[str] = Field(default_factory=list)
     metadata_provenance: dict[
-        Literal["title", "policy_number", "effective", "last_revised", "last_reviewed", "next_review"],
+        Literal[
+            "payer", "title", "policy_number", "effective", "last_revised", "last_reviewed", "next_review"
+        ],
         Provenance,
     ] = Field(
         default_factory=dict,
-        description="Where the title, the policy number and each date were read: the page (and box) of the "
-        "line that prints the title or number, or a date's label; absent when read from no one line.",
+        description="Where the payer, the title, the policy number and each date were read: the page (and "
+        "box) of the line that names the payer or prints the title or number, or a date's label; absent "
+        "when read from no one line (a payer known from the source address).",
     )
     criteria: list[Criterion] = Field(default_factory=list)
     codes: list[Code] = Field(default_factory=list)

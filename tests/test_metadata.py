@@ -173,7 +173,7 @@ def test_related_documents_after_a_front_matter_note():
 def test_payer_from_web_address_alone():
     line = Line(text="Printed from https://www.uhcprovider.com/en/policies.html", page=1)
     doc = Document(path="x.txt", format="text", sha256="0" * 64, page_count=1, lines=[line])
-    assert find_payer(doc) == "UnitedHealthcare"
+    assert find_payer(doc) == ("UnitedHealthcare", line)
 
 
 def test_a_number_known_by_its_shape_is_not_read_from_a_citation():
@@ -215,6 +215,9 @@ def test_the_seeds_title_and_number_are_read_on_page_one():
         policy = extracted(path)
         found = policy.metadata_provenance
         assert found["title"].page == 1 and found["policy_number"].page == 1
+        # The payer where it is named: neither seed prints it in a header; each names it in the copyright
+        # line of its last page ("©2023 Centene Corporation"). Issue 19: the payer had no place.
+        assert found["payer"].page == policy.source.pages
         # Each date where its label stands ("Date of Last Revision: 02/23" on Centene's first page).
         assert {name for name, value in policy.dates if value} <= set(found)
         assert all(found[name].page == 1 for name, value in policy.dates if value)
