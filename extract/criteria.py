@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from policydiff.extract.abbreviations import abbreviations_defined
 from policydiff.extract.cues import (
     coverage_of,
     has_cue,
@@ -27,7 +28,7 @@ from policydiff.extract.cues import (
 )
 from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.quantities import measured_without_value, name_unnamed, parse_quantities
-from policydiff.extract.services import find_abbreviations, services_named
+from policydiff.extract.services import services_named
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Box, Criterion, Diagnostic
 
@@ -712,7 +713,7 @@ def parse_criteria(doc: Document, sections: list[Section]) -> CriteriaResult:
     criteria_sections = [section for section in sections if section.kind == "criteria" and section.lines]
     if not criteria_sections:
         return result
-    result.abbreviations = find_abbreviations(_paragraphs(doc))
+    result.abbreviations = abbreviations_defined(_paragraphs(doc))
     blocks: list[Block] = []
     furniture = repeated_lines(doc.lines)
     for section in criteria_sections:

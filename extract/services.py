@@ -1,11 +1,10 @@
-"""Services and abbreviations: spaCy rule components over spacy.blank("en"), patterns in rules/services.toml.
+"""Services: spaCy rule components over spacy.blank("en"), patterns in rules/services.toml.
 
-- Abbreviations: a Matcher finds "(SHORT)" definitions; the long form is found by the project's one
-  long-form finder (extract/abbreviations.py, Schwartz & Hearst 2003).
-- Services: the noun phrase a coverage position is said of. The position's place in the text comes from
-  rules/criteria.toml (criteria.py finds it); this module reads the subject before it, or the phrase
-  after a lead-in ("the use of ..."), drops abbreviation definitions and footnote marks; a bare
-  abbreviation is spelled out where the text defines it (not only in a capitalized heading).
+The noun phrase a coverage position is said of. The position's place in the text comes from
+rules/criteria.toml (criteria.py finds it); this module reads the subject before it, or the phrase
+after a lead-in ("the use of ..."), drops abbreviation definitions and footnote marks; a bare
+abbreviation is spelled out where the text defines it (not only in a capitalized heading), from the
+definitions extract/abbreviations.py found.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import spacy
-from policydiff.extract.abbreviations import long_form
 from policydiff.extract.rules import RuleFileError, load_rules, string_list
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -74,7 +72,7 @@ def service_rules() -> ServiceRules:
     rules = load_rules("services")
     nlp = spacy.blank("en")
     matchers = {}
-    for key in ("lead", "subject_start", "subject_stop", "subject_aside", "abbreviation"):
+    for key in ("lead", "subject_start", "subject_stop", "subject_aside"):
         matcher = Matcher(nlp.vocab, validate=True)
         try:
             matcher.add(key, _patterns(rules, key))
@@ -101,18 +99,6 @@ def service_rules() -> ServiceRules:
     )
 
 
-def _pieces(text: str, size: int) -> list[str]:
-    """`text` cut at spaces into pieces of at most `size` characters (spaCy refuses a longer text,
-    nlp.max_length): a paragraph of megabytes is read piece by piece."""
-    pieces = []
-    while len(text) > size:
-        cut = text.rfind(" ", 0, size + 1)
-        cut = cut if cut > 0 else size
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip(" ")
-    return [*pieces, text]
-
-
 def _window(text: str, position_start: int | None, size: int) -> tuple[str, int | None]:
     """At most `size` characters of a sentence, centred on its coverage position where it has one (the
     service is named within a few words of it), and `position_start` moved with them. A sentence longer
@@ -122,29 +108,6 @@ def _window(text: str, position_start: int | None, size: int) -> tuple[str, int 
     start = max(0, (position_start or 0) - size // 2)
     start = max(0, min(start, len(text) - size))
     return text[start : start + size], None if position_start is None else position_start - start
-
-
-def find_abbreviations(paragraphs: list[str]) -> dict[str, str]:
-    """Short form -> long form for every "long form (SHORT)" in the paragraphs; the first definition wins."""
-    rules = service_rules()
-    found: dict[str, str] = {}
-    # A definition opens with "(": tokenizing the paragraphs that hold none was most of a text's extraction.
-    pieces = (
-        piece
-        for paragraph in paragraphs
-        if "(" in paragraph
-        for piece in _pieces(paragraph, rules.nlp.max_length)
-    )
-    for doc in rules.nlp.pipe(pieces):
-        for _, start, _end in rules.matchers["abbreviation"](doc):
-            short = doc[start + 1].text
-            if not any(ch.isupper() for ch in short) or (short in found and not found[short].isupper()):
-                continue
-            words = doc[max(0, start - 12) : start].text.split()
-            long = long_form(short, words)
-            if long and (short not in found or not long.isupper()):
-                found[short] = long
-    return found
 
 
 def _clean_service(phrase: str, abbreviations: dict[str, str], rules: ServiceRules) -> list[str]:

@@ -321,11 +321,37 @@ def test_services_stated_separately_and_expanded():
     assert result.services == ["Donor lymphocyte infusion", "Hematopoietic progenitor cell boost"]
 
 
+UHC_ONCOLOGY = CORPUS / "tracker" / "uhc" / "uhc_uhc-molecular-oncology_2026-02-05_12543c739d43.pdf"
+
+
+def test_abbreviations_with_a_hyphen_or_before_punctuation_are_defined():
+    # Issue 19: the record's abbreviations came from a spaCy Matcher beside the comparison's regex, and
+    # its tokens missed short forms with a hyphen and many definitions such as UHC's "Apnea Hypopnea
+    # Index (AHI)". One finder now serves both (126 definitions more over the corpus, none lost).
+    sleep = extracted(CORPUS / "real" / "uhc" / "sleep-studies.pdf").abbreviations
+    assert sleep["AHI"] == "Apnea Hypopnea Index"
+    assert sleep["CPAP"] == "Continuous Positive Airway Pressure"
+    oncology = extracted(UHC_ONCOLOGY).abbreviations
+    assert oncology["RT-PCR"] == "reverse transcription polymerase chain reaction"
+    assert oncology["PD-L1"] == "programmed death ligand 1"
+
+
+def test_a_long_form_carries_no_mark_and_opens_with_the_short_forms_first_letter():
+    # "/myelodysplastic syndrome", "[National Cancer Institute" kept the mark before the first word.
+    assert extracted(CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.pdf").abbreviations["MDS"] == (
+        "myelodysplastic syndrome"
+    )
+    oncology = extracted(UHC_ONCOLOGY).abbreviations
+    assert (oncology["NCI"], oncology["cfDNA"]) == ("National Cancer Institute", "cell-free DNA")
+    # "(MP-UL) or low non-ultralow risk (MP-LNUL)": cut after the ")" the words spell nothing.
+    assert "MP-LNUL" not in oncology and "MP-LR" not in oncology
+
+
 def test_rule_files_load():
     from policydiff.extract.cues import criteria_rules
     from policydiff.extract.services import service_rules
 
-    assert criteria_rules().coverage and service_rules().matchers["abbreviation"]
+    assert criteria_rules().coverage and service_rules().matchers["lead"]
 
 
 def test_real_pdfs_have_criteria(tmp_path: Path):
