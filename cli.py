@@ -485,11 +485,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         say("no input files")
         return EXIT_USAGE
     db = store.database_path(args.db)
-    try:
-        conn = store.connect(db)
-    except store.StoreError as error:
-        say(error)
-        return exit_code_of(error)
+    conn = store.connect(db)
     try:
         engine = open_batch_engine(args, len(files))
     except EngineError as error:
@@ -603,12 +599,8 @@ def add_ingest_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    try:
-        with _reading(args) as conn:
-            entries = store.history(conn, args.payer, args.number)
-    except store.StoreError as error:
-        say(error)
-        return exit_code_of(error)
+    with _reading(args) as conn:
+        entries = store.history(conn, args.payer, args.number)
     if args.format == "json":
         text = json_text([asdict(entry) for entry in entries]) + "\n"
     else:
@@ -632,12 +624,8 @@ def add_history_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    try:
-        with _reading(args) as conn:
-            version, policy = store.show(conn, args.payer, args.number, args.version)
-    except store.StoreError as error:
-        say(error)
-        return exit_code_of(error)
+    with _reading(args) as conn:
+        version, policy = store.show(conn, args.payer, args.number, args.version)
     if args.format == "text":
         text = f"version {version.number} ({version.date}), ingested {version.ingested_at}\n"
         text += policy_summary(policy)
@@ -683,12 +671,8 @@ def since_date(text: str) -> str:
 
 
 def run_changes(args: argparse.Namespace) -> int:
-    try:
-        with _reading(args) as conn:
-            entries = store.change_feed(conn, since=args.since, payer=args.payer)
-    except store.StoreError as error:
-        say(error)
-        return exit_code_of(error)
+    with _reading(args) as conn:
+        entries = store.change_feed(conn, since=args.since, payer=args.payer)
     if args.format == "html":
         if not args.output:
             print(
@@ -744,12 +728,8 @@ def add_changes_command(commands: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     db = store.database_path(args.db)
-    try:
-        with _reading(args) as conn:
-            policies = store.stored_policies(conn, payer=args.payer)
-    except store.StoreError as error:
-        say(error)
-        return exit_code_of(error)
+    with _reading(args) as conn:
+        policies = store.stored_policies(conn, payer=args.payer)
     if args.format == "json":
         text = json_text([asdict(policy) for policy in policies]) + "\n"
     else:
@@ -771,11 +751,7 @@ def run_fetch(args: argparse.Namespace) -> int:
         say("no URLs (give URLs or --watch FILE)")
         return EXIT_USAGE
     db = store.database_path(args.db)
-    try:
-        conn = store.connect(db)
-    except store.StoreError as error:
-        say(error)
-        return exit_code_of(error)
+    conn = store.connect(db)
     settings = fetch.FetchSettings(
         timeout=args.http_timeout, host_delay=args.host_delay, max_bytes=args.max_download_mb * 1024 * 1024
     )
@@ -1000,6 +976,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except OutputError as error:
         return report_error(error)
+    except store.StoreError as error:  # any command's store: cannot open, not stored, damaged
+        say(error)
+        return exit_code_of(error)
     except KeyboardInterrupt as interrupt:
         return interrupted(interrupt)
 
