@@ -45,8 +45,11 @@ FURNITURE_MIN_WORDS = 3
 FURNITURE_REPEATS = 5
 
 _ROMAN = re.compile(r"^(?=[ivxlc]+$)c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$", re.I)
+# A space follows the label, except after a number set close to its word ("10.Visual field defects;":
+# pdfminer keeps no space where the PDF places the word by position alone); a decimal never opens one.
 _LABEL = re.compile(
-    r"^(?P<open>\()?(?P<value>[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z]|\d{1,2})(?P<close>[.)])\s+(?=\S)"
+    r"^(?P<open>\()?(?P<value>[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z]|\d{1,2})(?P<close>[.)])"
+    r"(?:\s+(?=\S)|(?<=\d\.)(?=[A-Z][a-z]))"
 )
 # Bullet glyphs, including the private-use and "(cid:N)" forms that PDF symbol fonts come out as. Before
 # a number only a glyph that is nothing but a bullet starts an item ("• 5-Fluorouracil (5-FU) ..."): a

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from policydiff.extract.criteria import parse_criteria
+from policydiff.extract.criteria import parse_criteria, read_label
 from policydiff.extract.cues import coverage_of, logic_cue
 from policydiff.extract.document import Document, Line
 from policydiff.extract.load import load_file
@@ -481,3 +481,35 @@ def test_an_outline_list_after_a_bullet_list_of_notes_is_not_inside_its_last_bul
     assert [label for label in labels if label in ("I.", "II.", "III.")] == ["I.", "II.", "III."]
     first = next(node for node in policy.criteria if node.label == "I.")
     assert first.kind == "statement" and [child.label for child in first.children] == ["A.", "B."]
+
+
+SCANNING = (
+    CORPUS
+    / "payment-policies"
+    / "wellcare-ky"
+    / "Scanning-Computerized-Ophthalmic-Diagnostic-Imaging-CPVP14-PDF.pdf"
+)
+
+
+def test_a_number_label_set_close_to_its_word_is_a_label():
+    # WellCare CPVP14 prints its lists' items 10 to 17 with no space after the number in the text layer
+    # pdfminer reads ("10.Visual field defects;"): they had no label, and ids that collided with items 7
+    # to 9's. Read in the document: the anterior list ends "10. Visual field defects; 11. Ocular injury;
+    # 12. Diabetic eye disease; 13. Orbital cellulitis, ...", the posterior one runs to "17. Baseline and
+    # annual evaluation of patients using chloroquine ..." with an item "a." under it.
+    labelled = {(node.label, node.text) for node in iter_criteria(extracted(SCANNING).criteria)}
+    assert {
+        ("10.", "Visual field defects;"),
+        ("11.", "Ocular injury;"),
+        ("12.", "Diabetic eye disease;"),
+    } <= (labelled)
+    assert ("13.", "Degenerative myopia;") in labelled
+    [baseline] = [
+        node
+        for node in iter_criteria(extracted(SCANNING).criteria)
+        if node.text.startswith("Baseline and annual")
+    ]
+    assert baseline.label == "17." and [child.label for child in baseline.children][:1] == ["a."]
+    # A decimal or a word after a letter is no label.
+    assert read_label("2.5 mg daily") is None
+    assert read_label("U.S. Food and Drug Administration") is None
