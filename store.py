@@ -100,7 +100,6 @@ def _page(item: object) -> int | None:
 
 
 def _write_change_rows(conn: sqlite3.Connection, newer_id: int, diff: dict) -> None:
-    conn.execute("DELETE FROM change_rows WHERE newer_id = ?", (newer_id,))
     conn.executemany(
         "INSERT INTO change_rows (newer_id, page, section, change, subject, significance, documented, "
         "direction, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -267,7 +266,7 @@ MIGRATIONS: list[tuple[Step, ...]] = [
             page INTEGER, system TEXT, code TEXT, code_end TEXT, status TEXT, description TEXT
         )""",
         "CREATE INDEX code_rows_by_version ON code_rows(version_id)",
-        # Rows of the diff stored for the version `newer_id` (replaced with it: see _write_change_rows).
+        # Rows of the diff stored for the version `newer_id` (replaced with it: see _write_diff).
         """CREATE TABLE change_rows (
             newer_id INTEGER NOT NULL REFERENCES versions(id),
             page INTEGER, section TEXT, change TEXT, subject TEXT, significance TEXT, documented INTEGER,
@@ -480,8 +479,7 @@ def _relink(conn: sqlite3.Connection, policy_id: int, path: str, diff_of: DiffOf
             (policy_id,),
         ).fetchall()
     )
-    conn.execute("DELETE FROM diffs WHERE newer_id = ?", (versions[0].id,))
-    conn.execute("DELETE FROM change_rows WHERE newer_id = ?", (versions[0].id,))
+    _drop_diff(conn, versions[0].id)
     for older, newer in pairwise(versions):
         if linked.get(newer.id) == older.id:
             continue
@@ -492,19 +490,23 @@ def _relink(conn: sqlite3.Connection, policy_id: int, path: str, diff_of: DiffOf
             raise ExtractError(
                 path, f"not stored: diff of version {older.number} -> {newer.number} failed ({error})"
             ) from error
-        conn.execute(
-            "INSERT OR REPLACE INTO diffs (newer_id, older_id, computed_at, substantive, silent, diff) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                newer.id,
-                older.id,
-                _now(),
-                diff["summary"]["substantive"],
-                diff["summary"]["silent"],
-                packed(diff),
-            ),
-        )
-        _write_change_rows(conn, newer.id, diff)
+        _write_diff(conn, newer.id, older.id, diff)
+
+
+def _drop_diff(conn: sqlite3.Connection, newer_id: int) -> None:
+    """The diff stored for version `newer_id`, with its change rows."""
+    conn.execute("DELETE FROM change_rows WHERE newer_id = ?", (newer_id,))
+    conn.execute("DELETE FROM diffs WHERE newer_id = ?", (newer_id,))
+
+
+def _write_diff(conn: sqlite3.Connection, newer_id: int, older_id: int, diff: dict) -> None:
+    """Store `diff` as version `newer_id`'s diff against `older_id`, in place of any before it."""
+    _drop_diff(conn, newer_id)
+    conn.execute(
+        "INSERT INTO diffs (newer_id, older_id, computed_at, substantive, silent, diff) VALUES (?, ?, ?, ?, ?, ?)",
+        (newer_id, older_id, _now(), diff["summary"]["substantive"], diff["summary"]["silent"], packed(diff)),
+    )
+    _write_change_rows(conn, newer_id, diff)
 
 
 # ------------------------------------------------------------------------------------------- ingest
