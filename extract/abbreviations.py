@@ -81,8 +81,9 @@ def defined_abbreviations(texts: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for text in texts:
         for printed, start in short_forms(text):
+            # Dropping a plural's lower-case "s" keeps the capital short_forms asked for.
             short = printed[:-1] if len(printed) > 2 and printed.endswith("s") else printed
-            if short in found or not any(char.isupper() for char in short):
+            if short in found:
                 continue
             # Words as runs of letters and digits: "poly (ADP-ribose) polymerase (PARP)" spells PARP
             # across its own parenthesis and hyphen.
