@@ -620,7 +620,9 @@ def _line_from_row(row: TableRow, page: int, table_index: int, row_index: int) -
 
 
 def _furniture_key(line: Line) -> str:
-    return _DIGITS.sub("#", line.text.lower()).strip()
+    # Spaces are no part of the key: a text layer may set a repeated footer's words a little apart on
+    # one page and close on the next ("Date: 01/01/2020 -Revised:" / "- Revised:").
+    return _DIGITS.sub("#", "".join(line.text.lower().split()))
 
 
 def _split_furniture(pages: list[list[Line]], heights: list[float]) -> tuple[list[Line], list[Line]]:

@@ -301,3 +301,17 @@ def test_a_flattened_pages_opening_words_printed_again_over_its_first_heading_ar
     assert "Click here to see this page in full context" in doc.furniture[0].text
     record = extract_file(page)
     assert (record.payer, record.title) == ("BCBS Tennessee", "Circulating Tumor DNA (Liquid Biopsy)")
+
+
+WELLCARE_KY = CORPUS / "payment-policies" / "wellcare-ky"
+
+
+def test_a_running_footer_is_furniture_however_its_words_are_spaced():
+    # pdfminer reads the 340B footer "Original Effective Date: 01/01/2020 - Revised: N/A" with "-Revised:" on
+    # pages 1 and 2 and "- Revised:" on page 3: the page-3 copy stayed in the body and joined the revision
+    # history above it. CPP-105 reads "Page1 of 6" on one page and "Page 2 of 6" on the others.
+    footer = load_file(WELLCARE_KY / "340B-Drug-Payment-Reduction-CPP-150-PDF.pdf")
+    assert [line.page for line in footer.furniture if "Revised: N/A" in line.text] == [1, 2, 3]
+    assert not any("Revised: N/A" in line.text for line in footer.lines)
+    coding = load_file(WELLCARE_KY / "Emergency-Department-Facility-Coding-CPP-105-PDF.pdf")
+    assert not any(re.search(r"page\s*\d+ of 6", line.text, re.I) for line in coding.lines)
