@@ -24,6 +24,7 @@ along a line).
 from __future__ import annotations
 
 import ctypes
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import groupby, pairwise
@@ -38,6 +39,10 @@ from policydiff.extract.errors import ExtractError
 
 _LIB = pdfium_bindings._libs["pdfium"]  # not public API: pyproject bounds pypdfium2 for it
 _VP, _INT, _FLOAT = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
+# pdfium is not thread-safe: two calls at once, even on two documents, crash the process (a Dask worker
+# runs its tasks on threads; a service may call extract_file from several). Every call into pdfium is made
+# holding this lock; the word grouping and line building after it run unlocked.
+_PDFIUM_LOCK = threading.Lock()
 
 
 def _c_function(name: str, restype, *argtypes) -> Callable:
@@ -382,14 +387,19 @@ class PdfiumPage:
     @property
     def height(self) -> float:
         if self._height is None:
-            page = self._document[self._index]
-            try:
-                self._height = _page_height(page)
-            finally:
-                page.close()
+            with _PDFIUM_LOCK:
+                page = self._document[self._index]
+                try:
+                    self._height = _page_height(page)
+                finally:
+                    page.close()
         return self._height
 
     def _read(self) -> None:
+        with _PDFIUM_LOCK:
+            self._read_locked()
+
+    def _read_locked(self) -> None:
         try:
             page = self._document[self._index]
         except pdfium.PdfiumError as error:
@@ -397,21 +407,21 @@ class PdfiumPage:
                 self._path, f"corrupt or truncated PDF (page {self.page_number}: {error})"
             ) from error
         try:
-            self._height = _page_height(page)
+            height = self._height = _page_height(page)
             text_page = page.get_textpage()
             try:
                 objects = _objects_in_order(
                     _address(page.raw), _count_objects(page.raw), _page_object, IDENTITY, []
                 )
                 order = {address: position for position, (address, _, _) in enumerate(objects)}
-                self._chars = page_chars(_address(text_page.raw), self.height, order)
+                self._chars = page_chars(_address(text_page.raw), height, order)
             finally:
                 text_page.close()
             self._edges = [
                 edge
                 for address, kind, outer in objects
                 if kind == pdfium_c.FPDF_PAGEOBJ_PATH and _painted(address)
-                for points in _subpaths(address, _compose(_matrix_of(address), outer), self.height)
+                for points in _subpaths(address, _compose(_matrix_of(address), outer), height)
                 for edge in _path_edges(points)
             ]
         finally:
@@ -453,13 +463,16 @@ class PdfiumDocument:
 @contextmanager
 def open_pdfium(data: bytes, path: str) -> Iterator[PdfiumDocument]:
     """A PDF opened by pdfium; an encrypted or unreadable one is an ExtractError naming the cause."""
+    with _PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as error:
+            if getattr(error, "err_code", None) in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+                raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
+            raise ExtractError(path, f"corrupt or truncated PDF ({error})") from error
+        opened = PdfiumDocument(document, path)  # counts the pages: a pdfium call
     try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as error:
-        if getattr(error, "err_code", None) in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
-            raise ExtractError(path, "encrypted PDF: cannot be read without its password") from error
-        raise ExtractError(path, f"corrupt or truncated PDF ({error})") from error
-    try:
-        yield PdfiumDocument(document, path)
+        yield opened
     finally:
-        document.close()
+        with _PDFIUM_LOCK:
+            document.close()

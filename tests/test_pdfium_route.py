@@ -5,6 +5,8 @@ words grouped by pdfplumber's own rules, and the option reaches the loader from 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pypdfium2 as pdfium
 import pytest
@@ -146,3 +148,31 @@ def test_cli_option_gives_a_record_equal_in_substance(run, pdfminer_pages):
     record = extract_file(CENTENE_PDF, pdf_text="pdfium")
     assert json.loads(out) == json.loads(record.model_dump_json())
     assert not diff_policies(extracted(CENTENE_PDF), record).changes
+
+
+_READ_IN_THREADS = """
+import sys, time
+from concurrent.futures import ThreadPoolExecutor
+from policydiff.extract.pdfium import open_pdfium
+
+files = [(open(path, "rb").read(), path) for path in sys.argv[2:]]
+
+def read(file):
+    with open_pdfium(*file) as document:
+        return [(page.height, page.chars, page.edges, page.close()) for page in document.pages[:3]]
+
+alone = [read(file) for file in files]
+until = time.monotonic() + float(sys.argv[1])
+with ThreadPoolExecutor(4) as pool:
+    while time.monotonic() < until:
+        assert list(pool.map(read, files)) == alone
+"""
+
+
+def test_pdfium_is_read_from_several_threads_without_crashing():
+    # pdfium is not thread-safe (a Dask worker runs its tasks on threads): without the route's lock this
+    # process died of a segmentation fault or a trap within a few seconds, every time of four.
+    reading = subprocess.run(
+        [sys.executable, "-c", _READ_IN_THREADS, "4", *map(str, ALL_PDFS)], capture_output=True, text=True
+    )
+    assert reading.returncode == 0, reading.stderr[-2000:]
