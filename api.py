@@ -76,7 +76,8 @@ def extract_file(
 
     Raises policydiff.extract.errors.ExtractError (with a one-line message naming the file) for a file
     that cannot be read as a policy; LimitError when it goes over one of `limits` (pages, time, memory).
-    `pdf_text="fast"` reads a PDF's text layer by a faster route that gives the same record.
+    `pdf_text` is how a PDF's text layer is read: "pdfium" (the default), "exact" (pdfplumber, the same
+    record in substance, slower) or "fast" (the exact route's record by a shorter way).
     """
     return extract_bytes(read_file(path, max_file_bytes(limits)), str(path), limits, pdf_text)
 

@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/bench.py [--runs 3] [--documents 1000] [--pdf-copies 2] [--skip-batches]
 
-1. each corpus PDF: `extract_file` beside a bare pdfplumber `extract_words` pass over the same file
-   and beside `extract_file(..., pdf_text="fast")` (median of --runs runs each, interleaved in the same
-   process), pages per second, and the peak RSS of a fresh process that extracts the file (VmHWM, so it
+1. each corpus PDF: `extract_file` (the default pdfium route) beside a bare pdfplumber `extract_words`
+   pass over the same file and beside `extract_file(..., pdf_text="exact")` and `pdf_text="fast"` (the
+   pdfplumber routes; median of --runs runs each, interleaved in the same process), pages per second, and the peak RSS of a fresh process that extracts the file (VmHWM, so it
    includes the interpreter and the imports);
 2. `diff_policies` on a real revision and a 20-policy `compare_policies` (corpus records, repeated
    under distinct payer names);
@@ -124,37 +124,37 @@ def load_average() -> str:
 def bench_pdfs(runs: int) -> dict[Path, Policy]:
     print(f"## Extraction per PDF (median of {runs} runs; load average {load_average()})\n")
     print(
-        "| PDF | pages | extract s | bare words s | ratio | fast s | fast/bare | pages/s "
-        "| peak RSS MB (imports) |"
+        "| PDF | pages | extract s | bare words s | ratio | exact s | exact/bare | fast s | fast/bare "
+        "| pages/s | peak RSS MB (imports) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     records = {}
-    totals = [0.0, 0.0, 0.0, 0]
+    totals = [0.0, 0.0, 0.0, 0.0, 0]
     for path in PDFS:
         records[path] = extract_file(path)  # warm: rules, lexicons and fonts loaded once, as in a batch
+        extract_file(path, pdf_text="exact")
         pages = bare_word_pass(path)
-        extract, bare, fast = interleaved_medians(
+        extract, bare, exact, fast = interleaved_medians(
             [
                 lambda path=path: extract_file(path, NO_LIMITS),
                 lambda path=path: bare_word_pass(path),
+                lambda path=path: extract_file(path, NO_LIMITS, pdf_text="exact"),
                 lambda path=path: extract_file(path, NO_LIMITS, pdf_text="fast"),
             ],
             runs,
         )
         child = extract_in_child(path)
-        totals[0] += extract
-        totals[1] += bare
-        totals[2] += fast
-        totals[3] += pages
+        for index, seconds in enumerate((extract, bare, exact, fast, pages)):
+            totals[index] += seconds
         print(
             f"| {path.name[:48]} | {pages} | {extract:.2f} | {bare:.2f} | {extract / bare:.2f} | "
-            f"{fast:.2f} | {fast / bare:.2f} | {pages / extract:.1f} | "
+            f"{exact:.2f} | {exact / bare:.2f} | {fast:.2f} | {fast / bare:.2f} | {pages / extract:.1f} | "
             f"{child['peak_mb']:.0f} ({child['imported_mb']:.0f}) |"
         )
-    extract, bare, fast, pages = totals
+    extract, bare, exact, fast, pages = totals
     print(
-        f"| **all {len(PDFS)}** | {pages} | {extract:.2f} | {bare:.2f} | {extract / bare:.2f} | "
-        f"{fast:.2f} | {fast / bare:.2f} | {pages / extract:.1f} | |\n"
+        f"| **all {len(PDFS)}** | {pages:.0f} | {extract:.2f} | {bare:.2f} | {extract / bare:.2f} | "
+        f"{exact:.2f} | {exact / bare:.2f} | {fast:.2f} | {fast / bare:.2f} | {pages / extract:.1f} | |\n"
     )
     return records
 

@@ -1,11 +1,11 @@
-"""The pdfium route against the default and the bare pdfplumber word pass (a script, not a test).
+"""The pdfium route (the default) against the exact route and a bare pdfplumber word pass (a script).
 
     .venv/bin/python bench/pdfium_route.py [--runs 1] [--per-pdf]
 
 On the same files in one run, prints Markdown tables: for a 100-page PDF (the corpus PDFs concatenated,
 as bench/bench.py makes it) and, with --per-pdf, for each corpus PDF (seeds, real, payment policies),
-the CPU seconds of `extract_file` (default, pdfplumber), of a bare pdfplumber `extract_words` pass, and
-of `extract_file(..., pdf_text="pdfium")`; the ratios default/bare and pdfium/bare; pages per second of
+the CPU seconds of `extract_file(..., pdf_text="exact")` (pdfplumber), of a bare pdfplumber
+`extract_words` pass, and of `extract_file(..., pdf_text="pdfium")`; the ratios exact/bare and pdfium/bare; pages per second of
 each; then the peak RSS of a fresh process that extracts the 100-page PDF by the pdfium route.
 
 Times are CPU seconds of this process (time.process_time), median of --runs runs taken by turns: on a
@@ -56,30 +56,30 @@ def interleaved_cpu_medians(jobs: list[Callable[[], object]], runs: int) -> list
 
 
 def three_ways(path: Path, runs: int) -> tuple[int, float, float, float]:
-    """(pages, default s, bare words s, pdfium s) of one PDF."""
+    """(pages, exact s, bare words s, pdfium s) of one PDF."""
     extract_file(path, pdf_text="pdfium")  # warm: rules and lexicons loaded once, as in a batch
     pages = bare_word_pass(path)
-    default, bare, fast = interleaved_cpu_medians(
+    exact, bare, pdfium_s = interleaved_cpu_medians(
         [
-            lambda: extract_file(path, NO_LIMITS),
+            lambda: extract_file(path, NO_LIMITS, pdf_text="exact"),
             lambda: bare_word_pass(path),
             lambda: extract_file(path, NO_LIMITS, pdf_text="pdfium"),
         ],
         runs,
     )
-    return pages, default, bare, fast
+    return pages, exact, bare, pdfium_s
 
 
-def row(name: str, pages: int, default: float, bare: float, fast: float) -> str:
+def row(name: str, pages: int, exact: float, bare: float, pdfium_s: float) -> str:
     return (
-        f"| {name[:48]} | {pages} | {default:.2f} | {bare:.2f} | {fast:.2f} | {default / bare:.2f} | "
-        f"**{fast / bare:.3f}** | {pages / default:.1f} | {pages / bare:.1f} | {pages / fast:.1f} |"
+        f"| {name[:48]} | {pages} | {exact:.2f} | {bare:.2f} | {pdfium_s:.2f} | {exact / bare:.2f} | "
+        f"**{pdfium_s / bare:.3f}** | {pages / exact:.1f} | {pages / bare:.1f} | {pages / pdfium_s:.1f} |"
     )
 
 
 HEADER = (
-    "| PDF | pages | default s | bare words s | pdfium s | default/bare | pdfium/bare "
-    "| default pages/s | bare pages/s | pdfium pages/s |\n"
+    "| PDF | pages | exact s | bare words s | pdfium s | exact/bare | pdfium/bare "
+    "| exact pages/s | bare pages/s | pdfium pages/s |\n"
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 

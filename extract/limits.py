@@ -115,8 +115,9 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
     def tick(signum, frame) -> None:
         check()
 
-    global _running_check
+    global _running_check, _running_memory_cap
     outer_check, _running_check = _running_check, check
+    outer_cap, _running_memory_cap = _running_memory_cap, memory_cap
     interval = min(TICK_S, timeout) if timeout else TICK_S
     previous = signal.signal(signal.SIGALRM, tick)
     signal.setitimer(signal.ITIMER_REAL, interval, interval)
@@ -126,7 +127,7 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
                 yield
         finally:
             watch.disarm()
-            _running_check = outer_check
+            _running_check, _running_memory_cap = outer_check, outer_cap
         if memory_cap is not None and (_peak_resident_bytes() or 0) > memory_cap:
             raise _OverMemory
     except _TimeUp:
@@ -138,8 +139,19 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-# The caps of the file being extracted on the main thread, checked on demand by `checkpoint`.
+# The caps of the file being extracted on the main thread, checked on demand by `checkpoint`, and its
+# memory cap in bytes of resident memory (`memory_left`).
 _running_check: Callable[[], None] | None = None
+_running_memory_cap: int | None = None
+
+
+def memory_left() -> int | None:
+    """Bytes the running file may still take under its memory cap; None with no cap (none set, off the
+    main thread, or no /proc). For C work that no tick can interrupt, measured before it starts."""
+    if _running_memory_cap is None or threading.current_thread() is not threading.main_thread():
+        return None
+    resident = _statm_bytes(1)
+    return None if resident is None else max(_running_memory_cap - resident, 0)
 
 
 def checkpoint() -> None:

@@ -32,7 +32,8 @@ from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.errors import ExtractError
-from policydiff.extract.limits import check_page_count, checkpoint
+from policydiff.extract.inflate import in_steps, inflate_in_steps, inflated_bytes
+from policydiff.extract.limits import check_page_count, memory_left
 from policydiff.extract.pdf_chars import read_text_layer
 from policydiff.extract.pdfium import open_pdfium
 from policydiff.extract.text import strip_citation_marks
@@ -40,9 +41,6 @@ from policydiff.extract.wrap import join_wrapped
 
 # pdfminer logs font oddities of real-world PDFs as warnings on stderr; they are not the user's concern.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
-
-# Output of one step of inflating a compressed stream, between two checks of the file's caps.
-INFLATE_STEP_BYTES = 8 * 2**20
 
 # A gap wider than this many times the font size starts a new cell (a column, a table cell).
 CELL_GAP_EM = 1.5
@@ -100,33 +98,24 @@ class TableRow:
 
 class _InflateInSteps:
     """Stands in for the zlib module in pdfminer's stream decoder, whose one `zlib.decompress` call turns a
-    1 MB stream into a gigabyte before the memory watchdog's next tick can see it. This inflates
-    INFLATE_STEP_BYTES at a time and checks the file's time and memory caps between steps
-    (limits.checkpoint); its output and errors are zlib.decompress's."""
+    1 MB stream into a gigabyte before the memory watchdog's next tick can see it. This inflates a step
+    at a time and checks the file's time and memory caps between steps (extract/inflate.py); its output
+    and errors are zlib.decompress's."""
 
     error = zlib.error
     decompressobj = staticmethod(zlib.decompressobj)
 
     @staticmethod
     def decompress(data: bytes) -> bytes:
-        inflater = zlib.decompressobj()
-        pieces = [inflater.decompress(data, INFLATE_STEP_BYTES)]
-        while not inflater.eof and (inflater.unconsumed_tail or pieces[-1]):
-            checkpoint()
-            pieces.append(inflater.decompress(inflater.unconsumed_tail, INFLATE_STEP_BYTES))
-        if not inflater.eof:
-            raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
-        return b"".join(pieces)
+        return b"".join(inflate_in_steps(in_steps(data)))
 
 
 pdftypes.zlib = _InflateInSteps  # type: ignore[attr-defined]
 
 
-def load_pdf(
-    data: bytes, path: str, sha256: str, max_pages: int | None = None, pdf_text: str = "pdfplumber"
-) -> Document:
-    """`pdf_text`: how the text layer is read, "pdfplumber", "fast" (extract/pdf_chars.py: the same
-    words, faster) or "pdfium" (extract/pdfium.py: the same record in substance, far faster)."""
+def load_pdf(data: bytes, path: str, sha256: str, max_pages: int | None, pdf_text: str) -> Document:
+    """`pdf_text`: how the text layer is read, "pdfium" (extract/pdfium.py), "exact" (pdfplumber) or
+    "fast" (extract/pdf_chars.py: the same words as "exact", faster); see extract/load.py."""
     with _opened(data, path, pdf_text) as pdf:
         with _reading(path):
             page_count = len(pdf.pages)
@@ -152,7 +141,7 @@ def load_pdf(
 @contextmanager
 def _opened(data: bytes, path: str, pdf_text: str) -> Iterator[object]:
     """The PDF opened by the chosen text layer's reader, closed after; the reader's failures are the file's."""
-    if pdf_text == "pdfium":
+    if pdf_text == "pdfium" and _pdfium_may_inflate(data):
         with open_pdfium(data, path) as pdf:
             yield pdf
         return
@@ -162,6 +151,21 @@ def _opened(data: bytes, path: str, pdf_text: str) -> Iterator[object]:
         yield pdf
     finally:
         _close(pdf)
+
+
+def _pdfium_may_inflate(data: bytes) -> bool:
+    """Whether pdfium may read `data` under the running file's memory cap. pdfium inflates each stream in
+    one C call, where no check of the cap can come between, and ends the process when an allocation
+    fails: so what the streams inflate to is measured first, and more than the cap allows is the file
+    going over it (MemoryError, which limits.limited reports). An encrypted PDF's streams cannot be
+    measured before decryption: under a cap it is read by the exact route, which inflates in steps."""
+    headroom = memory_left()
+    if headroom is None:
+        return True
+    inflated = inflated_bytes(data, headroom)
+    if inflated is not None and inflated > headroom:
+        raise MemoryError(f"its streams inflate to more than the {headroom} bytes left under the cap")
+    return inflated is not None
 
 
 @contextmanager

@@ -131,15 +131,18 @@ def deep_page_tree_pdf(depth: int, lines: list[str]) -> bytes:
     return _assemble(objects)
 
 
-def inflating_pdf(lines: list[str], inflated_mb: int) -> bytes:
+def inflating_pdf(lines: list[str], inflated_mb: int, twice: bool = False) -> bytes:
     """A text page whose content stream is followed by `inflated_mb` MB of spaces, compressed (FlateDecode)
-    to about a thousandth of that: a small file that a reader inflates to a huge one."""
+    to about a thousandth of that: a small file that a reader inflates to a huge one. `twice`: compressed
+    again (/Filter [/FlateDecode /FlateDecode]), to a few kilobytes."""
     content = _text_stream(lines) + b"\n"
     compressor = zlib.compressobj(9)
     chunk = b" " * 2**20
     packed = compressor.compress(content) + b"".join(compressor.compress(chunk) for _ in range(inflated_mb))
     packed += compressor.flush()
-    stream = _stream(packed, b"/Filter /FlateDecode ")
+    if twice:
+        packed = zlib.compress(packed, 9)
+    stream = _stream(packed, b"/Filter [/FlateDecode /FlateDecode] " if twice else b"/Filter /FlateDecode ")
     page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources %s /Contents 4 0 R >>" % (
         PAGE_WIDTH,
         PAGE_HEIGHT,
