@@ -386,13 +386,9 @@ class PdfiumPage:
 
     @property
     def height(self) -> float:
+        # The loader asks for the height first, then the words and tables: the page is read once, whole.
         if self._height is None:
-            with _PDFIUM_LOCK:
-                page = self._document[self._index]
-                try:
-                    self._height = _page_height(page)
-                finally:
-                    page.close()
+            self._read()
         return self._height
 
     def _read(self) -> None:
