@@ -72,11 +72,11 @@ def extraction_job(
     except Exception as error:  # extract_bytes turns failures into ExtractErrors: this is a last net
         return _internal_error(path, "extracting", error)
     finally:
-        _freeze_what_lives_on()
+        freeze_what_lives_on()
 
 
 @functools.cache
-def _freeze_what_lives_on() -> None:
+def freeze_what_lives_on() -> None:
     """Once per process, after its first file: what the imports and the first parse built (spaCy's
     vocabulary and pipeline, the rules, the code sets) lives as long as the process. Collected once and
     frozen, it is no longer walked by every full collection, which each page's many small objects set

@@ -5,13 +5,15 @@
 On the same files in one run, prints Markdown tables: for a 100-page PDF (the corpus PDFs concatenated,
 as bench/bench.py makes it) and, with --per-pdf, for each corpus PDF (seeds, real, payment policies),
 the CPU seconds of `extract_file(..., pdf_text="exact")` (pdfplumber), of a bare pdfplumber
-`extract_words` pass, and of `extract_file(..., pdf_text="pdfium")`; the ratios exact/bare and pdfium/bare; pages per second of
-each; then the peak RSS of a fresh process that extracts the 100-page PDF by the pdfium route.
+`extract_words` pass, and of `extract_file(..., pdf_text="pdfium")`; the ratios exact/bare and
+pdfium/bare; pages per second of each; then the peak RSS of a fresh process that extracts the 100-page
+PDF by the pdfium route.
 
 Times are CPU seconds of this process (time.process_time), median of --runs runs taken by turns: on a
 shared machine wall time measures the other processes as much as this one; wall seconds of the whole
-run are printed beside the load average. About 30 s on a quiet 2-core machine (2 minutes with
---per-pdf).
+run are printed beside the load average. After the first file, what lives as long as the process is
+frozen out of the garbage collector's passes, as the CLI and batch workers do (all three timings run in
+that process). About 1 minute on a quiet 2-core machine (4 minutes with --per-pdf).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from policydiff.api import extract_file
+from policydiff.batch import freeze_what_lives_on
 from policydiff.extract.limits import NO_LIMITS
 
 # bench/bench.py (the script's folder is first on sys.path): the bare word pass and the 100-page PDF.
@@ -58,6 +61,7 @@ def interleaved_cpu_medians(jobs: list[Callable[[], object]], runs: int) -> list
 def three_ways(path: Path, runs: int) -> tuple[int, float, float, float]:
     """(pages, exact s, bare words s, pdfium s) of one PDF."""
     extract_file(path, pdf_text="pdfium")  # warm: rules and lexicons loaded once, as in a batch
+    freeze_what_lives_on()  # what the first file built, frozen once as the CLI and batch workers do
     pages = bare_word_pass(path)
     exact, bare, pdfium_s = interleaved_cpu_medians(
         [
