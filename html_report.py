@@ -113,6 +113,9 @@ class PolicyView:
 
     criteria_count: int
     services_named: dict[str, str]
+    # Criterion id -> its text in pieces, each (words, whether they state a quantity): where the record's
+    # quantity spans say, so the report marks each threshold in place.
+    text_pieces: dict[str, list[tuple[str, bool]]]
     code_systems: list[str]
     code_statuses: list[tuple[str, str]]
     timeline: list[Revision]
@@ -184,10 +187,24 @@ def services_named(criteria: list[Criterion], parent_service: str | None = None)
     return named
 
 
+def text_pieces(criterion: Criterion) -> list[tuple[str, bool]]:
+    """The criterion's text cut at its quantities' spans (a record from before spans: the text whole)."""
+    pieces: list[tuple[str, bool]] = []
+    done = 0
+    for quantity in sorted(criterion.quantities, key=lambda quantity: quantity.start or 0):
+        if quantity.start is None or quantity.end is None or quantity.start < done:
+            continue
+        pieces += [(criterion.text[done : quantity.start], False), (quantity.text, True)]
+        done = quantity.end
+    pieces.append((criterion.text[done:], False))
+    return [(words, marked) for words, marked in pieces if words]
+
+
 def policy_view(policy: Policy, folder: Path | None = None) -> PolicyView:
     return PolicyView(
         criteria_count=sum(1 for _ in iter_criteria(policy.criteria)),
         services_named=services_named(policy.criteria),
+        text_pieces={node.id: text_pieces(node) for node in iter_criteria(policy.criteria)},
         code_systems=_first_seen(code.system for code in policy.codes),
         code_statuses=code_statuses(policy.codes),
         timeline=timeline(policy.revisions),

@@ -190,9 +190,15 @@ def parse_quantities(text: str) -> list[Quantity]:
 
 def quantity_at(text: str, position: int) -> Quantity | None:
     """The quantity whose words cover the character `position` of `text` (the diff reads the number a
-    revision replaced in a passage no criterion holds), or None when the grammar reads none there."""
+    revision replaced in a passage no criterion holds), or None when the grammar reads none there. It
+    has no span: `text` is words gathered for the reading, no text of the record."""
     return next(
-        (quantity for (start, end), quantity in _quantities_with_spans(text) if start <= position < end), None
+        (
+            quantity.model_copy(update={"start": None, "end": None})
+            for (start, end), quantity in _quantities_with_spans(text)
+            if start <= position < end
+        ),
+        None,
     )
 
 
@@ -224,10 +230,14 @@ def _quantities_with_spans(text: str) -> Iterator[tuple[tuple[int, int], Quantit
         end = float(match.group("end")) if match.group("end") and comparator == "range" else None
         if end is not None and end < value:
             continue  # "Publication 100-04": a document number, not a range running downwards
+        words = match.group(0)
+        start = match.start() + len(words) - len(words.lstrip())
         yield (
             match.span(),
             Quantity(
-                text=match.group(0).strip(),
+                text=words.strip(),
+                start=start,
+                end=start + len(words.strip()),
                 quantity=measured,
                 comparator=comparator,
                 value=value,

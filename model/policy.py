@@ -70,6 +70,13 @@ class Quantity(Record):
     value: float
     value_end: float | None = Field(default=None, description="Upper bound of a range.")
     unit: str | None = None
+    start: int | None = Field(
+        default=None,
+        ge=0,
+        description="Where `text` starts in its criterion's text, a character offset (text[start:end]); "
+        "none for a number a diff read from the words around it.",
+    )
+    end: int | None = Field(default=None, ge=0, description="Where `text` ends there (exclusive).")
 
 
 class Criterion(Provenance):
@@ -84,6 +91,15 @@ class Criterion(Provenance):
     service: str | None = None
     quantities: list[Quantity] = Field(default_factory=list)
     children: list[Criterion] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _quantities_are_where_they_say(self) -> Criterion:
+        for quantity in self.quantities:
+            if quantity.start is not None and self.text[quantity.start : quantity.end] != quantity.text:
+                raise ValueError(
+                    f"quantity {quantity.text!r} is not at {quantity.start}:{quantity.end} of the criterion's text"
+                )
+        return self
 
 
 class Code(Provenance):

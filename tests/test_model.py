@@ -6,7 +6,7 @@ import json
 
 import jsonschema
 import pytest
-from policydiff.model import Code, Diagnostic
+from policydiff.model import Code, Criterion, Diagnostic, Quantity, iter_criteria
 from policydiff.model.schema import SCHEMA_PATH, schema_text
 from pydantic import ValidationError
 
@@ -59,3 +59,22 @@ def test_a_diagnostic_takes_its_stage_from_its_code():
     assert Diagnostic.model_validate_json(diagnostic.model_dump_json()) == diagnostic
     with pytest.raises(ValidationError, match="not of stage"):
         Diagnostic(code="revisions.row_without_date", stage="codes", message="row skipped")
+
+
+def test_a_quantity_says_where_it_stands_in_its_criterion_and_a_wrong_place_is_refused():
+    bmi = Quantity(text="40 or greater", quantity="BMI", comparator=">=", value=40, start=11, end=24)
+    criterion = Criterion(id="1", text="A BMI of a 40 or greater", kind="indication", quantities=[bmi])
+    assert criterion.text[bmi.start : bmi.end] == "40 or greater"
+    with pytest.raises(ValidationError, match="not at 10:23"):
+        Criterion(
+            id="1",
+            text="A BMI of a 40 or greater",
+            kind="indication",
+            quantities=[bmi.model_copy(update={"start": 10, "end": 23})],
+        )
+
+
+@pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=doc_id)
+def test_every_quantity_of_the_corpus_has_its_place(path):
+    quantities = [q for node in iter_criteria(extracted(path).criteria) for q in node.quantities]
+    assert all(quantity.start is not None for quantity in quantities)

@@ -73,6 +73,15 @@ def test_the_policy_report_shows_every_criterion_in_order_with_its_words(case):
     assert f"Criteria ({len(nodes)})" in text_of(page.css_first("nav.toc"))
 
 
+@pytest.mark.parametrize("case", ALL_DOCUMENTS, ids=doc_id)
+def test_each_threshold_is_marked_in_place_in_its_criterion_text(case):
+    # Where the record's quantity spans say (Quantity.start/end), not found again in the words.
+    policy, page = policy_of(case), policy_page(case)
+    for item, node in zip(page.css("li.criterion"), iter_criteria(policy.criteria), strict=True):
+        marks = [text_of(mark) for mark in item.css_first(".criterion-text").css("mark.quantity")]
+        assert marks == [words(quantity.text) for quantity in node.quantities], node.id
+
+
 @pytest.mark.parametrize("case", POLICY_CASES, ids=POLICY_IDS)
 def test_every_group_says_all_any_or_none_and_coverage_positions_are_marked(case):
     policy, page = policy_of(case), policy_page(case)
