@@ -275,16 +275,20 @@ def _ruled_tables(page) -> list:
 def _table_rows(table, words: list[Word], page_height: float) -> list[TableRow]:
     rows = []
     for row in table.rows:
+        row_box = row.bbox
         # A row reaching off the page is a drawing artefact of a table continued from elsewhere (seen in
         # the CMS LCD): its words, such as the running header, stay in the flow.
-        if row.bbox[1] < 0 or row.bbox[3] > page_height:
+        if row_box[1] < 0 or row_box[3] > page_height:
             continue
+        # A row's box holds each of its cells: only its words are tested against the cells (testing every
+        # word of the table against every cell was a fifth of the time of a PDF of many tables).
+        in_row = [word for word in words if _inside(word, row_box)]
         cells = []
         row_words: list[Word] = []
         for bbox in row.cells:
             if bbox is None:
                 continue
-            inside = [word for word in words if _inside(word, bbox)]
+            inside = [word for word in in_row if _inside(word, bbox)]
             row_words.extend(inside)
             text = functools.reduce(join_wrapped, (_join_words(line) for line in _cluster_lines(inside)), "")
             cells.append(Cell(text=text.strip(), x0=float(bbox[0]), x1=float(bbox[2])))

@@ -190,6 +190,7 @@ def page_chars(text_page: int, height: float, order: dict[int, int]) -> list[Cha
     stride = count + 1
     position = 0
     previous: Char | None = None
+    current_object = size = upright = font = None
     for index, (char, text_object, left, right, loose_bottom) in enumerate(
         zip(text, objects, floats[0::4], floats[2::4], floats[3::4], strict=True)
     ):
@@ -200,14 +201,16 @@ def page_chars(text_page: int, height: float, order: dict[int, int]) -> list[Cha
             if previous is not None and char.isspace():
                 keyed.append((position * stride + index, (" ", previous[_X1], *previous[_X1:])))
             continue
-        style = styles.get(text_object)
-        if style is None:
-            style = styles[text_object] = _Style(text_object, text_page, index, names)
-        position = order.get(text_object, position)
-        size = style.size
+        if text_object != current_object:  # a text object's characters come together: looked up once
+            current_object = text_object
+            style = styles.get(text_object)
+            if style is None:
+                style = styles[text_object] = _Style(text_object, text_page, index, names)
+            position = order.get(text_object, position)
+            size, upright, font = style.size, style.upright, style.font
         # pdfminer's box: from the baseline's descent (pdfium's loose box starts there too) one font size up.
         bottom = height - loose_bottom
-        previous = (char, left, right, bottom - size, bottom, size, style.upright, style.font)
+        previous = (char, left, right, bottom - size, bottom, size, upright, font)
         keyed.append((position * stride + index, previous))
     keyed.sort(key=itemgetter(0))
     return [char for _, char in keyed]
@@ -265,13 +268,19 @@ def _clusters(values: list[float], tolerance: float) -> dict[float, int]:
     return cluster_of
 
 
+# pdfplumber's expansion of ligature characters ("ﬁ" -> "fi"), as one translation of a word's text.
+_EXPAND_LIGATURES = str.maketrans(LIGATURES)
+
+
 def _word(chars: list[Char]) -> dict:
+    # A word's characters go left to right (group_words splits where x0 goes back): the first one's x0 is
+    # the least.
     return {
-        "text": "".join(LIGATURES.get(char[_TEXT], char[_TEXT]) for char in chars),
-        "x0": min(char[_X0] for char in chars),
-        "x1": max(char[_X1] for char in chars),
-        "top": min(char[_TOP] for char in chars),
-        "bottom": max(char[_BOTTOM] for char in chars),
+        "text": "".join([char[_TEXT] for char in chars]).translate(_EXPAND_LIGATURES),
+        "x0": chars[0][_X0],
+        "x1": max([char[_X1] for char in chars]),
+        "top": min([char[_TOP] for char in chars]),
+        "bottom": max([char[_BOTTOM] for char in chars]),
         "size": chars[0][_SIZE],
         "chars": [char[_FONT] for char in chars],
     }
