@@ -113,9 +113,9 @@ class PolicyView:
 
     criteria_count: int
     services_named: dict[str, str]
-    # Criterion id -> its text in pieces, each (words, whether they state a quantity): where the record's
-    # quantity spans say, so the report marks each threshold in place.
-    text_pieces: dict[str, list[tuple[str, bool]]]
+    # Criterion id -> its text in pieces, each (words, "coverage" or "quantity" or None): where the
+    # record's spans say, so the report marks the coverage wording and each threshold in place.
+    text_pieces: dict[str, list[tuple[str, str | None]]]
     code_systems: list[str]
     code_statuses: list[tuple[str, str]]
     timeline: list[Revision]
@@ -187,17 +187,21 @@ def services_named(criteria: list[Criterion], parent_service: str | None = None)
     return named
 
 
-def text_pieces(criterion: Criterion) -> list[tuple[str, bool]]:
-    """The criterion's text cut at its quantities' spans (a record from before spans: the text whole)."""
-    pieces: list[tuple[str, bool]] = []
+def text_pieces(criterion: Criterion) -> list[tuple[str, str | None]]:
+    """The criterion's text cut where its coverage words and quantities stand (a record from before
+    spans: the text whole)."""
+    spans = [(quantity.start, quantity.end, "quantity") for quantity in criterion.quantities]
+    if criterion.coverage_words:
+        spans.append((criterion.coverage_words.start, criterion.coverage_words.end, "coverage"))
+    pieces: list[tuple[str, str | None]] = []
     done = 0
-    for quantity in sorted(criterion.quantities, key=lambda quantity: quantity.start or 0):
-        if quantity.start is None or quantity.end is None or quantity.start < done:
-            continue
-        pieces += [(criterion.text[done : quantity.start], False), (quantity.text, True)]
-        done = quantity.end
-    pieces.append((criterion.text[done:], False))
-    return [(words, marked) for words, marked in pieces if words]
+    for start, end, mark in sorted((span for span in spans if span[0] is not None), key=lambda span: span[0]):
+        if start < done or end is None:
+            continue  # overlapping the mark before
+        pieces += [(criterion.text[done:start], None), (criterion.text[start:end], mark)]
+        done = end
+    pieces.append((criterion.text[done:], None))
+    return [(words, mark) for words, mark in pieces if words]
 
 
 def policy_view(policy: Policy, folder: Path | None = None) -> PolicyView:

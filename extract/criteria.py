@@ -30,7 +30,7 @@ from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.quantities import measured_without_value, name_unnamed, parse_quantities
 from policydiff.extract.services import services_named
 from policydiff.extract.wrap import join_wrapped
-from policydiff.model import Box, Criterion, Diagnostic
+from policydiff.model import Box, Criterion, Diagnostic, Span
 
 INDENT_TOLERANCE = 3.0  # points: within this, two blocks start at the same indentation
 HEADING_MAX_WORDS = 8
@@ -637,7 +637,7 @@ def _to_criterion(
 ) -> Criterion:
     _split_inline_list(block)
     position = coverage_of(block.text)
-    coverage = position[0] if position else None
+    coverage = position.coverage if position else None
     denied = (coverage or "medically_necessary") != "medically_necessary" or (
         coverage is None and context.sign == "denied"
     )
@@ -645,7 +645,7 @@ def _to_criterion(
     kind = _kind(block, coverage, logic, context)
     service = context.service
     if position and kind != "note":  # a note's remark names no service of its own
-        named = services_named(block.text, position[1], abbreviations)
+        named = services_named(block.text, position.start, abbreviations)
         found_services.extend(named)
         service = named[0] if len(named) == 1 else (None if named else context.service)
     if not block.children and re.search(r"\bfollowing\b[^.]*:$", block.text):
@@ -683,6 +683,7 @@ def _to_criterion(
         text=block.text,
         kind=kind,
         coverage=coverage,
+        coverage_words=Span(start=position.start, end=position.end) if position else None,
         logic=logic,
         service=service,
         page=first.page,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from policydiff.extract.rules import RuleFileError, load_rules, regex_list
 
@@ -61,10 +62,18 @@ def _first_match(patterns: dict[str, list[re.Pattern[str]]], text: str) -> tuple
     return None
 
 
-def coverage_of(text: str) -> tuple[str, int] | None:
-    """The coverage position a text states and where its wording starts."""
+class StatedCoverage(NamedTuple):
+    """A coverage position and where the words stating it stand in the text (text[start:end])."""
+
+    coverage: str
+    start: int
+    end: int
+
+
+def coverage_of(text: str) -> StatedCoverage | None:
+    """The coverage position a text states and where its wording stands."""
     found = _first_match(criteria_rules().coverage, text)
-    return (found[0], found[1].start()) if found else None
+    return StatedCoverage(found[0], *found[1].span()) if found else None
 
 
 def logic_cue(text: str) -> str | None:

@@ -31,6 +31,7 @@ from policydiff.model.policy import (
     Revision,
     SectionAccount,
     Source,
+    Span,
     UnreadBlock,
     iter_criteria,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "SectionAccount",
     "ServiceGroup",
     "Source",
+    "Span",
     "UnreadBlock",
     "WordOp",
     "iter_criteria",

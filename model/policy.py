@@ -79,6 +79,13 @@ class Quantity(Record):
     end: int | None = Field(default=None, ge=0, description="Where `text` ends there (exclusive).")
 
 
+class Span(Record):
+    """Where some words stand in a text: text[start:end]."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
 class Criterion(Provenance):
     id: str = Field(
         description="Stable path of labels, e.g. 'I.C.1'; for unlabelled items a positional path."
@@ -87,6 +94,11 @@ class Criterion(Provenance):
     text: str
     kind: Kind
     coverage: Coverage | None = None
+    coverage_words: Span | None = Field(
+        default=None,
+        description="Where the words that state `coverage` stand in `text` ('is considered medically "
+        "necessary'); none when the item states no coverage position of its own.",
+    )
     logic: Logic | None = None
     service: str | None = None
     quantities: list[Quantity] = Field(default_factory=list)
@@ -94,6 +106,9 @@ class Criterion(Provenance):
 
     @model_validator(mode="after")
     def _quantities_are_where_they_say(self) -> Criterion:
+        words = self.coverage_words
+        if words is not None and not 0 <= words.start < words.end <= len(self.text):
+            raise ValueError(f"coverage words {words.start}:{words.end} are not in the criterion's text")
         for quantity in self.quantities:
             if quantity.start is not None and self.text[quantity.start : quantity.end] != quantity.text:
                 raise ValueError(

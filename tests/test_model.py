@@ -6,7 +6,8 @@ import json
 
 import jsonschema
 import pytest
-from policydiff.model import Code, Criterion, Diagnostic, Quantity, iter_criteria
+from policydiff.extract.cues import coverage_of
+from policydiff.model import Code, Criterion, Diagnostic, Quantity, Span, iter_criteria
 from policydiff.model.schema import SCHEMA_PATH, schema_text
 from pydantic import ValidationError
 
@@ -75,6 +76,20 @@ def test_a_quantity_says_where_it_stands_in_its_criterion_and_a_wrong_place_is_r
 
 
 @pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=doc_id)
-def test_every_quantity_of_the_corpus_has_its_place(path):
-    quantities = [q for node in iter_criteria(extracted(path).criteria) for q in node.quantities]
-    assert all(quantity.start is not None for quantity in quantities)
+def test_every_quantity_and_coverage_position_of_the_corpus_has_its_place(path):
+    nodes = list(iter_criteria(extracted(path).criteria))
+    assert all(quantity.start is not None for node in nodes for quantity in node.quantities)
+    # A position is read from the item's own words, so each one stated has them.
+    assert all((node.coverage is None) == (node.coverage_words is None) for node in nodes)
+    for node in nodes:
+        if node.coverage_words:
+            assert coverage_of(node.text) == (
+                node.coverage,
+                node.coverage_words.start,
+                node.coverage_words.end,
+            )
+
+
+def test_coverage_words_outside_the_text_are_refused():
+    with pytest.raises(ValidationError, match="coverage words 5:40 are not in the criterion's text"):
+        Criterion(id="1", text="DLI is covered", kind="indication", coverage_words=Span(start=5, end=40))

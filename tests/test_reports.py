@@ -74,12 +74,16 @@ def test_the_policy_report_shows_every_criterion_in_order_with_its_words(case):
 
 
 @pytest.mark.parametrize("case", ALL_DOCUMENTS, ids=doc_id)
-def test_each_threshold_is_marked_in_place_in_its_criterion_text(case):
-    # Where the record's quantity spans say (Quantity.start/end), not found again in the words.
+def test_the_coverage_words_and_each_threshold_are_marked_in_place_in_the_criterion_text(case):
+    # Where the record's spans say (Criterion.coverage_words, Quantity.start/end), not found again.
     policy, page = policy_of(case), policy_page(case)
     for item, node in zip(page.css("li.criterion"), iter_criteria(policy.criteria), strict=True):
-        marks = [text_of(mark) for mark in item.css_first(".criterion-text").css("mark.quantity")]
+        text = item.css_first(".criterion-text")
+        marks = [text_of(mark) for mark in text.css("mark.quantity")]
         assert marks == [words(quantity.text) for quantity in node.quantities], node.id
+        stated = node.coverage_words
+        coverage = [words(node.text[stated.start : stated.end])] if stated else []
+        assert [text_of(mark) for mark in text.css("mark.coverage")] == coverage, node.id
 
 
 @pytest.mark.parametrize("case", POLICY_CASES, ids=POLICY_IDS)
