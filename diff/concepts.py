@@ -257,39 +257,48 @@ def is_catch_all(text: str) -> bool:
     return any(pattern.search(text) for pattern in compare_rules().catch_all)
 
 
-def split_preamble(text: str, subject_terms: Normalizer) -> tuple[str, str]:
+def predicate(criterion: Criterion) -> tuple[int, int] | None:
+    """Where the criterion's predicate of coverage stands in its text ('is considered medically
+    necessary'): its coverage words (the record's span) with the copula they open with or follow;
+    None when they make no predicate (compare.toml)."""
+    stated, text, rules = criterion.coverage_words, criterion.text, compare_rules()
+    if stated is None:
+        return None
+    if rules.predicate_opening.search(text[stated.start : stated.end]):
+        return stated.start, stated.end
+    lead = rules.predicate_lead.search(text[: stated.start])
+    return (lead.start(), stated.end) if lead else None
+
+
+def split_preamble(criterion: Criterion, subject_terms: Normalizer) -> tuple[str, str]:
     """(preamble, rest): 'DLI is considered medically necessary' | 'for the treatment of ...'. Only
-    when the words before the coverage phrase name the service and little else: in 'More than one
-    device per 6 months is not medically necessary' they are the concept itself."""
-    for pattern in compare_rules().coverage_phrases:
-        match = pattern.search(text)
-        if (
-            match
-            and len(words(text[match.end() :])) >= 2
-            and len(set(subject_terms.terms(text[: match.start()]))) <= MAX_SUBJECT_TERMS
-        ):
-            return text[: match.end()], text[match.end() :].strip(" ,")
+    when the words before the predicate name the service and little else: in 'More than one device
+    per 6 months is not medically necessary' they are the concept itself."""
+    text, found = criterion.text, predicate(criterion)
+    if (
+        found
+        and len(words(text[found[1] :])) >= 2
+        and len(set(subject_terms.terms(text[: found[0]]))) <= MAX_SUBJECT_TERMS
+    ):
+        return text[: found[1]], text[found[1] :].strip(" ,")
     return "", text
 
 
-def subject_list(text: str) -> tuple[list[str], str]:
+def subject_list(criterion: Criterion) -> tuple[list[str], str]:
     """(items, rest) of a coverage statement whose subject lists several things ('Open and laparoscopic
     RYGBP, open and laparoscopic BPD/DS, and LAGB are covered for ...'): each item is a thing the
     statement covers; ([], text) when the subject is not such a list."""
-    rules = compare_rules()
-    for pattern in rules.coverage_phrases:
-        match = pattern.search(text)
-        if not match:
-            continue
-        subject = text[: match.start()]
-        for lead in rules.subject_leads:
-            subject = lead.sub("", subject)
-        if rules.subject_clause.search(subject):
-            return [], text
-        items = [item.strip(" ,;") for item in rules.subject_separator.split(subject)]
-        if len(items) >= 2 and all(words(item) for item in items):
-            return items, text[match.end() :].strip(" ,")
+    rules, text, found = compare_rules(), criterion.text, predicate(criterion)
+    if not found:
         return [], text
+    subject = text[: found[0]]
+    for lead in rules.subject_leads:
+        subject = lead.sub("", subject)
+    if rules.subject_clause.search(subject):
+        return [], text
+    items = [item.strip(" ,;") for item in rules.subject_separator.split(subject)]
+    if len(items) >= 2 and all(words(item) for item in items):
+        return items, text[found[1] :].strip(" ,")
     return [], text
 
 
@@ -305,10 +314,10 @@ def is_lead_in(criterion: Criterion) -> bool:
     return bool(criterion.children) and criterion.text.rstrip().endswith(":")
 
 
-def lead_in_statement(text: str, subject_terms: Normalizer) -> str:
+def lead_in_statement(criterion: Criterion, subject_terms: Normalizer) -> str:
     """What a lead-in states besides introducing its list ('35 or greater with an obesity-related
     co-morbid condition' of '... including, but not limited to:'), or '' when it only introduces."""
-    _, rest = split_preamble(text, subject_terms)
+    _, rest = split_preamble(criterion, subject_terms)
     for pattern in compare_rules().list_phrases:
         rest = pattern.sub("", rest)
     rest = rest.strip(" ,;:")
@@ -390,16 +399,16 @@ def facet_parts(
     """(things a subject lists, the other parts) of a criterion's words; its lead-in words and
     coverage preamble go to `context`. None for a lead-in that only introduces its list."""
     if is_lead_in(criterion) and not catch_all:
-        statement = lead_in_statement(criterion.text, subject_terms)
+        statement = lead_in_statement(criterion, subject_terms)
         if not statement:
             context.append(criterion.text)
             return None
         return [], [statement]
-    preamble, rest = split_preamble(criterion.text, subject_terms)
+    preamble, rest = split_preamble(criterion, subject_terms)
     context.append(preamble)
     if catch_all:
         return [], [rest]
-    listed, rest = ([], rest) if preamble else subject_list(rest)
+    listed, rest = ([], rest) if preamble else subject_list(criterion)
     return listed, split_clauses(rest) or [criterion.text]
 
 

@@ -24,7 +24,6 @@ _HYPHENATED_PREFIX = re.compile(r"\b(co|non|pre|post)-(?=[a-z])", re.I)
 
 @dataclass(frozen=True)
 class CompareRules:
-    coverage_phrases: tuple[re.Pattern[str], ...]
     clause_splits: tuple[re.Pattern[str], ...]
     catch_all: tuple[re.Pattern[str], ...]
     list_phrases: tuple[re.Pattern[str], ...]
@@ -32,6 +31,8 @@ class CompareRules:
     subject_leads: tuple[re.Pattern[str], ...]
     subject_separator: re.Pattern[str]
     subject_clause: re.Pattern[str]
+    predicate_opening: re.Pattern[str]
+    predicate_lead: re.Pattern[str]
     contrasts: tuple[frozenset[str], ...]
     policy_stopwords: frozenset[str]
     label_lead_words: frozenset[str]
@@ -49,7 +50,6 @@ def compare_rules() -> CompareRules:
     """diff/rules/compare.toml, checked when loaded: a malformed file fails here, naming the key."""
     data = load_rules("compare", "diff")
     return CompareRules(
-        coverage_phrases=tuple(regex_list(data, "coverage_phrases", "compare")),
         clause_splits=tuple(regex_list(data, "clause_splits", "compare")),
         catch_all=tuple(regex_list(data, "catch_all", "compare")),
         list_phrases=tuple(regex_list(data, "list_phrases", "compare")),
@@ -57,6 +57,8 @@ def compare_rules() -> CompareRules:
         subject_leads=tuple(regex_list(data, "subject_leads", "compare")),
         subject_separator=regex(data, "subject_separator", "compare"),
         subject_clause=regex(data, "subject_clause", "compare"),
+        predicate_opening=regex(data, "predicate_opening", "compare"),
+        predicate_lead=regex(data, "predicate_lead", "compare"),
         contrasts=tuple(frozenset(word.lower() for word in group) for group in data.get("contrasts", [])),
         policy_stopwords=frozenset(data.get("policy_stopwords", [])),
         label_lead_words=frozenset(data.get("label_lead_words", [])),

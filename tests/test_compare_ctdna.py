@@ -90,3 +90,17 @@ def test_no_statement_stands_in_two_rows(six):
     from test_compare_three_payers import repeated_statements
 
     assert repeated_statements(six) == []
+
+
+def test_a_statement_is_cut_where_the_record_says_its_coverage_words_stand(six):
+    # The comparison reads no coverage wording of its own: the predicate is the criterion's coverage_words
+    # (read by the criteria parser) with their copula. eviCore's "These tests are considered Experimental,
+    # Investigational, or Unproven." was cut after "Experimental" by the comparison's own phrase list, and
+    # the row stood for "Investigational, or Unproven."; the parser's words run through the whole list, so
+    # nothing is left after them and the statement is the row's whole.
+    statement = "These tests are considered Experimental, Investigational, or Unproven."
+    facets = [
+        member.facet for concept in six.concepts for texts in concept.texts.values() for member in texts
+    ]
+    assert statement in facets
+    assert "Investigational, or Unproven." not in facets
