@@ -93,8 +93,12 @@ def is_page_mark(text: str) -> bool:
 
 def is_not_criterion(text: str) -> bool:
     """Page furniture or a code-table row inside a criteria section."""
-    rules = criteria_rules()
-    return is_page_mark(text) or any(pattern.search(text.strip()) for pattern in rules.code_rows)
+    return is_page_mark(text) or is_code_row(text)
+
+
+def is_code_row(text: str) -> bool:
+    """A code-table row or its header ("81327", "0007M Oncology ...", "CPT Codes: Code Description")."""
+    return any(pattern.search(text.strip()) for pattern in criteria_rules().code_rows)
 
 
 def has_cue(kind: str, text: str) -> bool:

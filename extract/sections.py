@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache
 
+from policydiff.extract.cues import coverage_of, is_code_row
 from policydiff.extract.document import Document, Line, Section
 from policydiff.extract.rules import RuleFileError, load_rules, regex, string_list
 
@@ -232,6 +233,11 @@ def segment(doc: Document) -> list[Section]:
             # sub-heading (the sentence under the heading governs the list under the part).
             sections.append(Section(kind=top_kind, heading=heading_text(line) or "", level=2))
             continue
+        if kind is not None and kind != top_kind and _labels_codes(top_kind, doc.lines, index):
+            # "Not Medically Necessary" over "Code Not Medically Necessary" / "81327": inside a code list, a
+            # coverage position right above code rows is a label of the list's codes, not a criteria section.
+            sections.append(Section(kind=top_kind, heading=heading_text(line) or "", level=2))
+            continue
         if kind is not None and capitals_below and _in_capitals(line):
             # "Rationale" opened by "GENERAL PRINCIPLES OF GENETIC TESTS": a known phrase set in the same
             # capitals further down ("MEDICAL NECESSITY CRITERIA") is one of its sub-headings, not a section.
@@ -269,6 +275,16 @@ def segment(doc: Document) -> list[Section]:
         if sections[-1].kind == "criteria":
             announcing = sections[-1] if line.text.rstrip().endswith(":") else None
     return [section for section in sections if section.lines or section.heading]
+
+
+def _labels_codes(top_kind: str, lines: list[Line], index: int) -> bool:
+    """Whether a heading inside a codes section states a coverage position over the code rows right
+    below it (one line between, for the table's header)."""
+    return (
+        top_kind == "codes"
+        and coverage_of(lines[index].text) is not None
+        and any(is_code_row(line.text) for line in lines[index + 1 : index + 3])
+    )
 
 
 def _first_of_next_page(lines: list[Line], index: int, announcing: Section) -> bool:

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from policydiff.model import iter_criteria
 from scoring import score_tables
 
 from corpus import PAYMENT_POLICIES, TRACKER, UNSEEN_DOCUMENTS, doc_id, extracted
@@ -119,6 +120,21 @@ def test_status_heading_inside_a_code_list():
     statuses = codes_of(unseen("carelon-liquid-biopsy-landing"))
     assert statuses[("0007M", None)] == {"not_covered"}
     assert statuses[("81462", None)] == {"covered"}
+
+
+@pytest.mark.parametrize(
+    "policy", ["carelon-liquid-biopsy-2025", "carelon-liquid-biopsy-landing", "carelon-somatic-tumor-2025"]
+)
+def test_a_status_heading_inside_a_code_list_opens_no_criteria_section(policy):
+    # "Not Medically Necessary" over "Code Not Medically Necessary" / "81327" (the PDFs' text and the web
+    # page alike) opened a criteria section: the code rows after it were criteria too (the liquid biopsy
+    # PDF's precision 0.50 in score_corpus; 38, 3 and 59 such items). A coverage position right above code
+    # rows inside a codes section is now a label of the list.
+    path = unseen(policy)
+    criteria = [node.text for node in iter_criteria(extracted(path).criteria)]
+    described = [code["description"] for code in record(path)["codes"] if code.get("description")]
+    assert described
+    assert not [text for text in criteria if any(description[:50] in text for description in described)]
 
 
 def test_code_grid_under_established_and_other_codes():
