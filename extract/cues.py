@@ -31,6 +31,7 @@ class CriteriaRules:
     kind: dict[str, list[re.Pattern[str]]]
     furniture: list[re.Pattern[str]]
     code_rows: list[re.Pattern[str]]
+    notices: list[re.Pattern[str]]
 
 
 @cache
@@ -50,6 +51,7 @@ def criteria_rules() -> CriteriaRules:
         kind=table("kind", ("note", "external", "requirement", "grouping")),
         furniture=table("not_criteria", ("furniture",))["furniture"],
         code_rows=table("not_criteria", ("code_rows",))["code_rows"],
+        notices=table("not_criteria", ("notices",))["notices"],
     )
 
 
@@ -92,8 +94,12 @@ def is_page_mark(text: str) -> bool:
 
 
 def is_not_criterion(text: str) -> bool:
-    """Page furniture or a code-table row inside a criteria section."""
-    return is_page_mark(text) or is_code_row(text)
+    """Page furniture, a code-table row or a notice (the AMA's trademark notice) inside a criteria section."""
+    return (
+        is_page_mark(text)
+        or is_code_row(text)
+        or any(pattern.search(text) for pattern in criteria_rules().notices)
+    )
 
 
 def is_code_row(text: str) -> bool:

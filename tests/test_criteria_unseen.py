@@ -15,7 +15,7 @@ import json
 
 import pytest
 from policydiff.extract.errors import ExtractError
-from policydiff.model.policy import Criterion
+from policydiff.model.policy import Criterion, iter_criteria
 from scoring import score_criteria
 from test_criteria_expected import EXPECTED, in_scope
 
@@ -280,3 +280,21 @@ def test_a_page_count_read_as_a_header_when_the_text_puts_it_first():
     own lines: read as a header, the count gives the 75 pages the document prints, not 76."""
     policy = extracted(LABELLED["anthem_anthem-gene-13_2026-02-05_03e99b153c66.pdf"])
     assert policy.source.pages == 75
+
+
+AMA_NOTICE = "registered trademark of the American Medical Association"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["bcbsm_bcbsm-ctdna_2026-02-05_00cdf7069ec7.pdf", "Emergency-Department-Facility-Coding-CPP-105-PDF.pdf"],
+)
+def test_the_ama_trademark_notice_is_no_criterion(name):
+    # BCBS Michigan prints "*CPT is a registered trademark of the American Medical Association" under its
+    # inclusions (a note), WellCare a paragraph "This payment policy references Current Procedural
+    # Terminology (CPT). CPT is a registered trademark ..." among its items (a requirement): a notice
+    # (rules/criteria.toml [not_criteria] notices), no item.
+    path = next(path for path in UNSEEN_DOCUMENTS if path.name == name)
+    texts = [node.text for node in iter_criteria(extracted(path).criteria)]
+    assert texts
+    assert not [text for text in texts if AMA_NOTICE.lower() in text.lower()]
