@@ -73,6 +73,7 @@ def load_bytes(
     elif fmt == "html":
         doc = loader_module(fmt).load_html(data, path, sha256)
     else:
+        _refuse_json(data, path)
         doc = loader_module(fmt).load_text_bytes(data, path, sha256)
         # Form feeds are a text file's page breaks; counting them needs no more than reading the text.
         check_page_count(path, doc.page_count, max_pages)
@@ -90,6 +91,23 @@ def load_bytes(
             )
         )
     return doc
+
+
+def _refuse_json(data: bytes, path: str) -> None:
+    """JSON is data, not a policy's text: a record policydiff wrote (`extract -o`), named where a policy
+    file was meant, was read as a text policy and gave a record of its own JSON."""
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped.startswith((b"{", b"[")):
+        return
+    try:
+        parsed = json.loads(stripped)
+    except ValueError:  # text that opens with a brace or a bracket
+        return
+    if isinstance(parsed, dict) and "schema_version" in parsed and "source" in parsed:
+        raise ExtractError(
+            path, "a policydiff record (JSON), not a policy document: name the policy's own file"
+        )
+    raise ExtractError(path, "JSON data, not a policy document (PDF, HTML or text)")
 
 
 def second_copy_start(texts: list[str]) -> int | None:

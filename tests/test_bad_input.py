@@ -24,7 +24,7 @@ from policydiff.extract.errors import LimitError, NotAPolicyError
 from policydiff.extract.limits import NO_LIMITS, Limits, limited
 from policydiff.output import OutputError, write_atomic
 
-from corpus import CORPUS, ROOT
+from corpus import CORPUS, ROOT, extracted
 
 DATA = ROOT / "tests" / "data"
 CENTENE_TXT = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
@@ -102,6 +102,8 @@ INPUTS: dict[str, Callable[[], bytes | None]] = {
     "journal-article.pdf": lambda: text_pdf([ARTICLE_LINES[:12], ARTICLE_LINES[12:]]),
     "journal-article.txt": lambda: (DATA / "journal-article.txt").read_bytes(),
     "photo.pdf": lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+    "record.json": lambda: extracted(CENTENE_TXT).model_dump_json(indent=2).encode("utf-8"),
+    "data.json": lambda: b'{"policies": ["CP.MP.101"]}',
     "policy-with-script.html": lambda: HOSTILE_HTML.encode("utf-8"),
     "policy-cp1252.txt": lambda: CENTENE_TEXT.encode("cp1252", errors="replace"),
     "policy-utf16.txt": lambda: CENTENE_TEXT.encode("utf-16"),
