@@ -81,6 +81,12 @@ def test_statements_one_payer_makes_stand_alone(six, case):
     assert rows and all(row.stated_by == [key] for row in rows)
 
 
+@pytest.mark.parametrize("case", EXPECTED["no_row"], ids=lambda case: case["why"][:40])
+def test_statements_that_are_no_criterion_stand_in_no_row(six, case):
+    document, words = case["statement"]
+    assert rows_stating(six, document, words) == []
+
+
 @pytest.mark.parametrize("case", EXPECTED["apart"], ids=lambda case: case["why"][:40])
 def test_statements_of_different_things_stay_apart(six, case):
     assert not share_a_row(six, case["statements"])
