@@ -144,8 +144,8 @@ def bench_pdfs(runs: int) -> dict[Path, Policy]:
             runs,
         )
         child = extract_in_child(path)
-        for index, seconds in enumerate((extract, bare, exact, fast, pages)):
-            totals[index] += seconds
+        for index, figure in enumerate((extract, bare, exact, fast, pages)):
+            totals[index] += figure
         print(
             f"| {path.name[:48]} | {pages} | {extract:.2f} | {bare:.2f} | {extract / bare:.2f} | "
             f"{exact:.2f} | {exact / bare:.2f} | {fast:.2f} | {fast / bare:.2f} | {pages / extract:.1f} | "

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from policydiff.diff.direction import polarity as direction_polarity
 from policydiff.diff.normalize import Normalizer, compare_rules, words
 from policydiff.extract.abbreviations import defined_abbreviations
-from policydiff.model import ComparedPolicy, Concept, Criterion, MemberText, Policy, ServiceGroup
+from policydiff.model import ComparedPolicy, Concept, Criterion, MemberText, Policy, ServiceGroup, Span
 from policydiff.model.comparison import Polarity
 from rapidfuzz import fuzz
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -257,7 +257,7 @@ def is_catch_all(text: str) -> bool:
     return any(pattern.search(text) for pattern in compare_rules().catch_all)
 
 
-def predicate(criterion: Criterion) -> tuple[int, int] | None:
+def predicate(criterion: Criterion) -> Span | None:
     """Where the criterion's predicate of coverage stands in its text ('is considered medically
     necessary'): its coverage words (the record's span) with the copula they open with or follow;
     None when they make no predicate (compare.toml)."""
@@ -265,9 +265,9 @@ def predicate(criterion: Criterion) -> tuple[int, int] | None:
     if stated is None:
         return None
     if rules.predicate_opening.search(text[stated.start : stated.end]):
-        return stated.start, stated.end
+        return stated
     lead = rules.predicate_lead.search(text[: stated.start])
-    return (lead.start(), stated.end) if lead else None
+    return Span(start=lead.start(), end=stated.end) if lead else None
 
 
 def split_preamble(criterion: Criterion, subject_terms: Normalizer) -> tuple[str, str]:
@@ -277,10 +277,10 @@ def split_preamble(criterion: Criterion, subject_terms: Normalizer) -> tuple[str
     text, found = criterion.text, predicate(criterion)
     if (
         found
-        and len(words(text[found[1] :])) >= 2
-        and len(set(subject_terms.terms(text[: found[0]]))) <= MAX_SUBJECT_TERMS
+        and len(words(text[found.end :])) >= 2
+        and len(set(subject_terms.terms(text[: found.start]))) <= MAX_SUBJECT_TERMS
     ):
-        return text[: found[1]], text[found[1] :].strip(" ,")
+        return text[: found.end], text[found.end :].strip(" ,")
     return "", text
 
 
@@ -291,14 +291,14 @@ def subject_list(criterion: Criterion) -> tuple[list[str], str]:
     rules, text, found = compare_rules(), criterion.text, predicate(criterion)
     if not found:
         return [], text
-    subject = text[: found[0]]
+    subject = text[: found.start]
     for lead in rules.subject_leads:
         subject = lead.sub("", subject)
     if rules.subject_clause.search(subject):
         return [], text
     items = [item.strip(" ,;") for item in rules.subject_separator.split(subject)]
     if len(items) >= 2 and all(words(item) for item in items):
-        return items, text[found[1] :].strip(" ,")
+        return items, text[found.end :].strip(" ,")
     return [], text
 
 

@@ -185,7 +185,7 @@ def parse_quantities(text: str) -> list[Quantity]:
     A bare number with no comparator, unit or measured word ("criteria (1-4)", "code E2101") is not a
     quantity: it carries no threshold the diff could compare.
     """
-    return [quantity for _, quantity in _quantities_with_spans(text)]
+    return list(_quantities(text))
 
 
 def quantity_at(text: str, position: int) -> Quantity | None:
@@ -195,14 +195,14 @@ def quantity_at(text: str, position: int) -> Quantity | None:
     return next(
         (
             quantity.model_copy(update={"start": None, "end": None})
-            for (start, end), quantity in _quantities_with_spans(text)
-            if start <= position < end
+            for quantity in _quantities(text)
+            if (quantity.start or 0) <= position < (quantity.end or 0)
         ),
         None,
     )
 
 
-def _quantities_with_spans(text: str) -> Iterator[tuple[tuple[int, int], Quantity]]:
+def _quantities(text: str) -> Iterator[Quantity]:
     for match in grammar().quantity.finditer(text):
         value = _value(match)
         if value is None:
@@ -232,18 +232,15 @@ def _quantities_with_spans(text: str) -> Iterator[tuple[tuple[int, int], Quantit
             continue  # "Publication 100-04": a document number, not a range running downwards
         words = match.group(0)
         start = match.start() + len(words) - len(words.lstrip())
-        yield (
-            match.span(),
-            Quantity(
-                text=words.strip(),
-                start=start,
-                end=start + len(words.strip()),
-                quantity=measured,
-                comparator=comparator,
-                value=value,
-                value_end=end,
-                unit=unit,
-            ),
+        yield Quantity(
+            text=words.strip(),
+            start=start,
+            end=start + len(words.strip()),
+            quantity=measured,
+            comparator=comparator,
+            value=value,
+            value_end=end,
+            unit=unit,
         )
 
 

@@ -105,7 +105,7 @@ class Criterion(Provenance):
     children: list[Criterion] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _quantities_are_where_they_say(self) -> Criterion:
+    def _spans_are_in_the_text(self) -> Criterion:
         words = self.coverage_words
         if words is not None and not 0 <= words.start < words.end <= len(self.text):
             raise ValueError(f"coverage words {words.start}:{words.end} are not in the criterion's text")
