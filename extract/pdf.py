@@ -35,8 +35,9 @@ from policydiff.extract.errors import ExtractError
 from policydiff.extract.inflate import in_steps, inflate_in_steps, inflated_bytes
 from policydiff.extract.limits import check_page_count, memory_left
 from policydiff.extract.pdf_chars import read_text_layer
-from policydiff.extract.pdfium import open_pdfium
+from policydiff.extract.pdfium import PdfiumPage, open_pdfium
 from policydiff.extract.text import strip_citation_marks
+from policydiff.extract.words import LOADER_WORD_OPTIONS, Word, word_of_pdfplumber
 from policydiff.extract.wrap import join_wrapped
 
 # pdfminer logs font oddities of real-world PDFs as warnings on stderr; they are not the user's concern.
@@ -67,18 +68,6 @@ _PAGE_NUMBER = re.compile(
 _PAGE_NUMBER_TAIL = re.compile(r"\b(?:page\s+\d+\s+of\s+\d+|\d+\s*/\s*\d+)\s*$", re.I)
 _MARKER = re.compile(r"^[\d,\-–*†‡§¶a-z]{1,12}$")
 _DIGITS = re.compile(r"\d+")
-_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float
-    bold: bool
 
 
 @dataclass(frozen=True)
@@ -228,32 +217,10 @@ def _short(error: Exception) -> str:
 
 
 def _page_words(page) -> list[Word]:
-    # Split on size (superscripts) but not on font: a bold colon or a symbol font's "®" stays in its word.
-    words = page.extract_words(extra_attrs=["size"], keep_blank_chars=False, return_chars=True)
-    return [
-        Word(
-            text=word["text"],
-            x0=float(word["x0"]),
-            x1=float(word["x1"]),
-            top=float(word["top"]),
-            bottom=float(word["bottom"]),
-            size=float(word["size"]),
-            bold=_mostly_bold_chars(word["chars"]),
-        )
-        for word in words
-        if word["text"].strip()
-    ]
-
-
-def _mostly_bold_chars(chars: list[dict]) -> bool:
-    bold = sum(1 for char in chars if _is_bold_font(char.get("fontname") or ""))
-    return bold * 2 > len(chars)
-
-
-@cache
-def _is_bold_font(fontname: str) -> bool:
-    # Once per font name, not per character: a page has thousands of characters and a few fonts.
-    return _BOLD_FONT.search(fontname) is not None
+    if isinstance(page, PdfiumPage):
+        return page.words()
+    words = page.extract_words(**LOADER_WORD_OPTIONS)
+    return [word_of_pdfplumber(word) for word in words if word["text"].strip()]
 
 
 def _inside(word: Word, bbox: tuple[float, float, float, float]) -> bool:

@@ -3,12 +3,12 @@ handed to the same word grouping, table finder and line building as the pdfplumb
 
 pdfplumber reads a page through pdfminer, in Python: its interpretation of the content stream and its
 conversion of every layout object are nearly all of an extraction's time. pdfium reads the same page in
-C. Each pdfium page becomes a `PdfiumPage` with what extract/pdf.py asks of a pdfplumber page:
-`extract_words` (words by pdfplumber's WordExtractor rules, `group_words`, over characters with
-pdfminer's geometry: x from the glyph's origin and advance, bottom at the font's descent, top one font
-size above, size = the font size times the text matrix), `find_tables` (pdfplumber's own TableFinder
-over the edges of pdfium's path objects, cut as pdfminer cuts paths into lines, rectangles and curves),
-`height` and `close`.
+C. Each pdfium page becomes a `PdfiumPage` with what extract/pdf.py asks of a page: `words` (the words
+of the loader's pdfplumber extract_words call, by pdfplumber's WordExtractor rules done in whole-page
+array operations, `group_words`, over characters with pdfminer's geometry: x from the glyph's origin and
+advance, bottom at the font's descent, top one font size above, size = the font size times the text
+matrix), `find_tables` (pdfplumber's own TableFinder over the edges of pdfium's path objects, cut as
+pdfminer cuts paths into lines, rectangles and curves), `height` and `close`.
 
 pdfium's text page is its reading of the glyphs, not the glyphs themselves. Undone here: characters are
 put back in content-stream order (pdfium sorts text objects along a line, which splits a word in two
@@ -25,17 +25,21 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import groupby, pairwise
+from itertools import pairwise, repeat
 from operator import itemgetter
+from typing import NamedTuple
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pypdfium2_raw.bindings as pdfium_bindings
 from pdfplumber.table import Table, TableFinder, TableSettings
 from pdfplumber.utils.text import LIGATURES, extract_words
 from policydiff.extract.errors import ExtractError
+from policydiff.extract.words import LOADER_WORD_OPTIONS, Word, is_bold_font, mostly_bold, word_of_pdfplumber
 
 _LIB = pdfium_bindings._libs["pdfium"]  # not public API: pyproject bounds pypdfium2 for it
 _VP, _INT, _FLOAT = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
@@ -57,8 +61,19 @@ def _c_function(name: str, restype, *argtypes) -> Callable:
 _MATRIX = ctypes.POINTER(pdfium_c.FS_MATRIX)
 _count_chars = _c_function("FPDFText_CountChars", _INT, _VP)
 _get_text = _c_function("FPDFText_GetText", _INT, _VP, _INT, _INT, ctypes.c_char_p)
-_text_object_of = _c_function("FPDFText_GetTextObject", _VP, _VP, _INT)
-_loose_box = _c_function("FPDFText_GetLooseCharBox", _INT, _VP, _INT, _VP)  # into an array: an address
+
+
+def _per_character(name: str, restype) -> Callable:
+    """A handle on a pdfium function called once per character, with no argument types: called with a
+    c_void_p, an int and a byref (never a bare address, which would pass as a 32-bit int), ctypes
+    converts nothing per call; that is half the time of these calls."""
+    function = _LIB[name]
+    function.restype = restype
+    return function
+
+
+_text_object_of = _per_character("FPDFText_GetTextObject", ctypes.c_size_t)  # 0 for none
+_loose_box = _per_character("FPDFText_GetLooseCharBox", _INT)
 _char_matrix = _c_function("FPDFText_GetMatrix", _INT, _VP, _INT, _MATRIX)
 _font_of = _c_function("FPDFTextObj_GetFont", _VP, _VP)
 _font_size_of = _c_function("FPDFTextObj_GetFontSize", _INT, _VP, ctypes.POINTER(_FLOAT))
@@ -137,16 +152,15 @@ def _objects_in_order(
 class _Style:
     """What a text object tells every character of it: font name, size and whether it is upright."""
 
-    __slots__ = ("font", "size", "upright")
+    __slots__ = ("fontname", "size", "upright")
 
-    def __init__(self, text_object: int, text_page: int, index: int, names: dict[int, dict]) -> None:
+    def __init__(self, text_object: int, text_page: int, index: int, names: dict[int, str]) -> None:
         font = _font_of(text_object) or 0
         if font not in names:
             buffer = ctypes.create_string_buffer(256)
             length = _base_font_name(font, buffer, 256) if font else 0
-            names[font] = {"fontname": buffer.raw[: max(length - 1, 0)].decode("latin-1")}
-        # One dict per font, shared by its characters: all the loader reads of a word's characters.
-        self.font = names[font]
+            names[font] = buffer.raw[: max(length - 1, 0)].decode("latin-1")
+        self.fontname = names[font]
         matrix = pdfium_c.FS_MATRIX()
         _char_matrix(text_page, index, ctypes.byref(matrix))
         font_size = _FLOAT(0.0)
@@ -158,152 +172,219 @@ class _Style:
         self.upright = a * d > 0 and b * c <= 0
 
 
-# A character: (text, x0, x1, top, bottom, size, upright, font) with pdfplumber's meaning of each;
-# `font` is {"fontname": ...}. Tuples, not dicts: a page has thousands.
-Char = tuple[str, float, float, float, float, float, bool, dict]
-_TEXT, _X0, _X1, _TOP, _BOTTOM, _SIZE, _UPRIGHT, _FONT = range(8)
+class PageChars(NamedTuple):
+    """A page's characters in content-stream order, as columns (a page has thousands; numpy does the
+    per-character work): the text (a '<U1' array, one character each), the box with pdfplumber's
+    meaning of x0, x1, top and bottom, the size, whether upright, and the font name (an index into
+    `fontnames`)."""
+
+    text: np.ndarray
+    x0: np.ndarray
+    x1: np.ndarray
+    top: np.ndarray
+    bottom: np.ndarray
+    size: np.ndarray
+    upright: np.ndarray
+    font: np.ndarray
+    fontnames: tuple[str, ...]
+
+    def records(self, indices: Iterable[int]) -> list[dict]:
+        """The characters at `indices` as pdfplumber's char dicts."""
+        return [
+            {
+                "text": str(self.text[index]),
+                "x0": float(self.x0[index]),
+                "x1": float(self.x1[index]),
+                "top": float(self.top[index]),
+                "bottom": float(self.bottom[index]),
+                "doctop": float(self.top[index]),
+                "height": float(self.bottom[index] - self.top[index]),
+                "size": float(self.size[index]),
+                "upright": bool(self.upright[index]),
+                "fontname": self.fontnames[self.font[index]],
+            }
+            for index in indices
+        ]
 
 
-def page_chars(text_page: int, height: float, order: dict[int, int]) -> list[Char]:
+def _no_chars() -> PageChars:
+    empty = np.zeros(0)
+    return PageChars(
+        np.zeros(0, "<U1"), empty, empty, empty, empty, empty, np.zeros(0, bool), np.zeros(0, int), ()
+    )
+
+
+def _last_at_or_before(flags: np.ndarray) -> np.ndarray:
+    """For each position, the index of the last true flag at or before it; -1 where there is none."""
+    return np.maximum.accumulate(np.where(flags, np.arange(flags.size), -1))
+
+
+def page_chars(text_page: int, height: float, order: dict[int, int]) -> PageChars:
     """The characters of a pdfium text page, in content-stream order."""
     count = _count_chars(text_page)
     if count <= 0:
-        return []
+        return _no_chars()
     buffer = ctypes.create_string_buffer(2 * (count + 1))
     _get_text(text_page, 0, count, buffer)
     text = buffer.raw[: 2 * count].decode("utf-16-le", errors="replace")
     if len(text) != count:  # characters beyond the BMP take two UTF-16 units: read them one by one
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(text_page, index)) for index in range(count))
-    text = text.translate(_HYPHEN_BACK)
-    # Every character's text object and loose box in one pass each over pdfium, the boxes written into
-    # one array (left, top, right, bottom as 32-bit floats) read back at once.
-    objects = [_text_object_of(text_page, index) for index in range(count)]
+    letters = np.frombuffer(text.translate(_HYPHEN_BACK).encode("utf-32-le"), dtype="<U1").copy()
+    # Every character's text object and loose box in one pass each over pdfium (map: no Python loop),
+    # the boxes written into one array (left, top, right, bottom as 32-bit floats) read back at once.
+    page = ctypes.c_void_p(text_page)
+    objects = np.fromiter(
+        map(_text_object_of, repeat(page, count), range(count)), dtype=np.uint64, count=count
+    )
     boxes = (pdfium_c.FS_RECTF * count)()
-    base, step = ctypes.addressof(boxes), ctypes.sizeof(pdfium_c.FS_RECTF)
-    for index in range(count):
-        _loose_box(text_page, index, base + index * step)
-    floats = memoryview(boxes).cast("B").cast("f").tolist()
-    styles: dict[int, _Style] = {}
-    names: dict[int, dict] = {}
-    # Sorted on position in the content stream, then pdfium's order within a text object: one int.
-    keyed: list[tuple[int, Char]] = []
-    stride = count + 1
-    position = 0
-    previous: Char | None = None
-    current_object = size = upright = font = None
-    for index, (char, text_object, left, right, loose_bottom) in enumerate(
-        zip(text, objects, floats[0::4], floats[2::4], floats[3::4], strict=True)
-    ):
-        if not text_object:
-            # Generated by pdfium: a space where it saw a gap (it may have dropped the document's own
-            # space there) or a line break. A space splits words only if it sits between them: it goes
-            # at the end of the character before, on its line.
-            if previous is not None and char.isspace():
-                keyed.append((position * stride + index, (" ", previous[_X1], *previous[_X1:])))
-            continue
-        if text_object != current_object:  # a text object's characters come together: looked up once
-            current_object = text_object
-            style = styles.get(text_object)
-            if style is None:
-                style = styles[text_object] = _Style(text_object, text_page, index, names)
-            position = order.get(text_object, position)
-            size, upright, font = style.size, style.upright, style.font
-        # pdfminer's box: from the baseline's descent (pdfium's loose box starts there too) one font size up.
-        bottom = height - loose_bottom
-        previous = (char, left, right, bottom - size, bottom, size, upright, font)
-        keyed.append((position * stride + index, previous))
-    keyed.sort(key=itemgetter(0))
-    return [char for _, char in keyed]
+    step = ctypes.sizeof(pdfium_c.FS_RECTF)
+    places = map(ctypes.byref, repeat(boxes, count), range(0, count * step, step))
+    deque(map(_loose_box, repeat(page, count), range(count), places), maxlen=0)
+    box = np.frombuffer(boxes, dtype=np.float32).reshape(count, 4).astype(np.float64)
+    # What a text object tells its characters, looked up once per object (at its first character).
+    drawn = objects != 0
+    uniques, first, of_object = np.unique(objects[drawn], return_index=True, return_inverse=True)
+    names: dict[int, str] = {}
+    styles = [
+        _Style(text_object, text_page, index, names)
+        for text_object, index in zip(uniques.tolist(), np.flatnonzero(drawn)[first].tolist(), strict=True)
+    ]
+    fontnames = tuple(dict.fromkeys(style.fontname for style in styles))
+    font_index = {name: index for index, name in enumerate(fontnames)}
+    # Sorted on the text object's position in the content stream (an object pdfium did not list keeps the
+    # position before it), then pdfium's order within a text object.
+    positions = np.array([order.get(text_object, -1) for text_object in uniques.tolist()], dtype=np.int64)
+    position = np.zeros(count, dtype=np.int64)
+    position[drawn] = positions[of_object]
+    listed = _last_at_or_before(drawn & (position >= 0))
+    position = np.where(listed >= 0, position[np.maximum(listed, 0)], 0)
+    size = np.zeros(count)
+    size[drawn] = np.array([style.size for style in styles])[of_object]
+    upright = np.zeros(count, dtype=bool)
+    upright[drawn] = np.array([style.upright for style in styles], dtype=bool)[of_object]
+    font = np.zeros(count, dtype=np.int64)
+    font[drawn] = np.array([font_index[style.fontname] for style in styles], dtype=np.int64)[of_object]
+    # pdfminer's box: from the baseline's descent (pdfium's loose box starts there too) one font size up.
+    x0, x1, bottom = box[:, 0], box[:, 2], height - box[:, 3]
+    # A character pdfium generated (no text object) is a space where it saw a gap (it may have dropped
+    # the document's own space there) or a line break. A space splits words only if it sits between
+    # them: it goes at the end of the drawn character before it, on its line. Any other is dropped.
+    before = _last_at_or_before(drawn)
+    spaces = ~drawn & (before >= 0) & np.char.isspace(letters)
+    source = np.where(spaces, before, np.arange(count))
+    letters[spaces] = " "
+    x0 = np.where(spaces, x1[source], x0)
+    kept = np.flatnonzero(drawn | spaces)
+    kept = kept[np.argsort(position[source[kept]] * (count + 1) + kept, kind="stable")]
+    picked = source[kept]
+    bottom = bottom[picked]
+    return PageChars(
+        text=letters[kept],
+        x0=x0[kept],
+        x1=x1[picked],
+        top=bottom - size[picked],
+        bottom=bottom,
+        size=size[picked],
+        upright=upright[picked],
+        font=font[picked],
+        fontnames=fontnames,
+    )
 
 
 # ------------------------------------------------------------------------------------------- words
 
 # pdfplumber's defaults, which the loader's extract_words call keeps.
 X_TOLERANCE = Y_TOLERANCE = 3
-_LOADER_WORD_OPTIONS = {"extra_attrs": ["size"], "keep_blank_chars": False, "return_chars": True}
-
-
-def group_words(chars: list[Char]) -> list[dict]:
-    """Words by pdfplumber's WordExtractor rules for the loader's options (extra_attrs=["size"], default
-    tolerances, blank characters split): runs of characters of one size and uprightness in stream order,
-    each clustered into lines by top, sorted by x0 in a line, split at a blank or a gap. The same words
-    as pdfplumber's own extract_words on these characters (tests/test_pdfium_route.py), in a fraction
-    of its time: tuples instead of dicts, one sort per run."""
-    words: list[dict] = []
-    for (upright, _), run in groupby(chars, key=itemgetter(_UPRIGHT, _SIZE)):
-        run = list(run)
-        if not upright:
-            words.extend(_pdfplumber_words(run))
-            continue
-        line_of = _clusters(sorted({char[_TOP] for char in run}), Y_TOLERANCE)
-        current: list[Char] = []
-        for char in sorted(run, key=lambda char: (line_of[char[_TOP]], char[_X0])):
-            if char[_TEXT].isspace():
-                if current:
-                    words.append(_word(current))
-                current = []
-            elif current and (
-                char[_X0] < current[-1][_X0]
-                or char[_X0] > current[-1][_X1] + X_TOLERANCE
-                or abs(char[_TOP] - current[-1][_TOP]) > Y_TOLERANCE
-            ):
-                words.append(_word(current))
-                current = [char]
-            else:
-                current.append(char)
-        if current:
-            words.append(_word(current))
-    return words
-
-
-def _clusters(values: list[float], tolerance: float) -> dict[float, int]:
-    """pdfplumber's cluster_list over sorted values: a value within `tolerance` of the one before joins
-    its cluster."""
-    cluster_of: dict[float, int] = {}
-    cluster = 0
-    for before, value in zip([None, *values], values, strict=False):
-        if before is not None and value > before + tolerance:
-            cluster += 1
-        cluster_of[value] = cluster
-    return cluster_of
-
 
 # pdfplumber's expansion of ligature characters ("ﬁ" -> "fi"), as one translation of a word's text.
 _EXPAND_LIGATURES = str.maketrans(LIGATURES)
 
 
-def _word(chars: list[Char]) -> dict:
-    # A word's characters go left to right (group_words splits where x0 goes back): the first one's x0 is
-    # the least.
-    return {
-        "text": "".join([char[_TEXT] for char in chars]).translate(_EXPAND_LIGATURES),
-        "x0": chars[0][_X0],
-        "x1": max([char[_X1] for char in chars]),
-        "top": min([char[_TOP] for char in chars]),
-        "bottom": max([char[_BOTTOM] for char in chars]),
-        "size": chars[0][_SIZE],
-        "chars": [char[_FONT] for char in chars],
-    }
+def group_words(chars: PageChars) -> list[Word]:
+    """Words by pdfplumber's WordExtractor rules for the loader's options (extra_attrs=["size"], default
+    tolerances, blank characters split): runs of characters of one size and uprightness in stream order,
+    each clustered into lines by top, sorted by x0 in a line, split at a blank or a gap. The same words
+    as pdfplumber's own extract_words on these characters (tests/test_pdfium_route.py), in a fraction
+    of its time: whole-page array operations instead of a loop over characters."""
+    count = chars.text.size
+    if not count:
+        return []
+    # A run: characters of one size and uprightness one after the other in the stream.
+    changes = (chars.upright[1:] != chars.upright[:-1]) | (chars.size[1:] != chars.size[:-1])
+    run = np.concatenate(([0], np.cumsum(changes)))
+    upright = np.flatnonzero(chars.upright)
+    words = _upright_words(chars, run, upright)
+    if upright.size == count:
+        return [word for _, word in words]
+    # Rotated text, rare in policies: pdfplumber's own extractor, run by run; words stay in run order.
+    rotated = np.flatnonzero(~chars.upright)
+    for run_id in np.unique(run[rotated]).tolist():
+        in_run = rotated[run[rotated] == run_id]
+        words.extend((run_id, word_of_pdfplumber(word)) for word in _pdfplumber_words(chars, in_run))
+    words.sort(key=itemgetter(0))
+    return [word for _, word in words]
 
 
-def _pdfplumber_words(chars: list[Char]) -> list[dict]:
-    """Rotated text, rare in policies: pdfplumber's own extractor on char dicts."""
-    dicts = [
-        {
-            "text": text,
-            "x0": x0,
-            "x1": x1,
-            "top": top,
-            "bottom": bottom,
-            "doctop": top,
-            "height": bottom - top,
-            "size": size,
-            "upright": upright,
-            **font,
-        }
-        for text, x0, x1, top, bottom, size, upright, font in chars
+def _upright_words(chars: PageChars, run: np.ndarray, upright: np.ndarray) -> list[tuple[int, Word]]:
+    """(run, word) of the upright characters."""
+    if not upright.size:
+        return []
+    top, run_of = chars.top[upright], run[upright]
+    # Lines: pdfplumber's cluster_list over each run's tops (a top within the tolerance of the one
+    # before joins its line), numbered in run order.
+    by_top = np.lexsort((top, run_of))
+    sorted_top, sorted_run = top[by_top], run_of[by_top]
+    new_line = (sorted_run[1:] != sorted_run[:-1]) | (sorted_top[1:] > sorted_top[:-1] + Y_TOLERANCE)
+    line = np.empty(upright.size, dtype=np.int64)
+    line[by_top] = np.concatenate(([0], np.cumsum(new_line)))
+    # Each line's characters by x0, stream order kept among equals (lexsort is stable).
+    ordered = upright[np.lexsort((chars.x0[upright], line))]
+    text, x0, x1 = chars.text[ordered], chars.x0[ordered], chars.x1[ordered]
+    top, bottom, run_of = chars.top[ordered], chars.bottom[ordered], run[ordered]
+    blank = np.char.isspace(text)
+    # A character begins a word after a blank, in a new run, or where pdfplumber's char_begins_new_word
+    # says so against the character before it: back left, past the gap tolerance, or off the line.
+    begins = np.ones(ordered.size, dtype=bool)
+    begins[1:] = (
+        blank[:-1]
+        | (run_of[1:] != run_of[:-1])
+        | (x0[1:] < x0[:-1])
+        | (x0[1:] > x1[:-1] + X_TOLERANCE)
+        | (np.abs(top[1:] - top[:-1]) > Y_TOLERANCE)
+    )
+    inked = np.flatnonzero(~blank)
+    if not inked.size:
+        return []
+    starts = np.flatnonzero(begins[inked])
+    ends = np.append(starts[1:], inked.size)
+    first = inked[starts]
+    bold_fonts = np.array([is_bold_font(name) for name in chars.fontnames], dtype=np.int64)
+    bold = np.add.reduceat(bold_fonts[chars.font[ordered[inked]]], starts)
+    letters = text[inked].tobytes().decode("utf-32-le")
+    texts = [letters[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+    if any(ligature in letters for ligature in LIGATURES):
+        texts = [text.translate(_EXPAND_LIGATURES) for text in texts]
+    return [
+        (run_id, Word(text, left, right, upper, lower, size, mostly_bold(bold_count, end - start)))
+        for run_id, text, left, right, upper, lower, size, bold_count, start, end in zip(
+            run_of[first].tolist(),
+            texts,
+            x0[first].tolist(),
+            np.maximum.reduceat(x1[inked], starts).tolist(),
+            np.minimum.reduceat(top[inked], starts).tolist(),
+            np.maximum.reduceat(bottom[inked], starts).tolist(),
+            chars.size[ordered[first]].tolist(),
+            bold.tolist(),
+            starts.tolist(),
+            ends.tolist(),
+            strict=True,
+        )
     ]
-    return extract_words(dicts, **_LOADER_WORD_OPTIONS)
+
+
+def _pdfplumber_words(chars: PageChars, indices: np.ndarray) -> list[dict]:
+    """pdfplumber's own extractor on the characters at `indices`."""
+    return extract_words(chars.records(indices.tolist()), **LOADER_WORD_OPTIONS)
 
 
 # ------------------------------------------------------------------------------------------- edges
@@ -389,7 +470,7 @@ class PdfiumPage:
         self._path = path
         self.page_number = index + 1
         self._index = index
-        self._chars: list[Char] | None = None
+        self._chars: PageChars | None = None
         self._edges: list[dict] | None = None
         self._height: float | None = None
 
@@ -433,10 +514,10 @@ class PdfiumPage:
             page.close()
 
     @property
-    def chars(self) -> list[Char]:
+    def chars(self) -> PageChars:
         if self._chars is None:
             self._read()
-        return self._chars or []
+        return self._chars
 
     @property
     def edges(self) -> list[dict]:
@@ -444,12 +525,8 @@ class PdfiumPage:
             self._read()
         return self._edges or []
 
-    def extract_words(self, **options) -> list[dict]:
-        """The loader's call of pdfplumber's Page.extract_words, by pdfplumber's rules (group_words)."""
-        if options != _LOADER_WORD_OPTIONS:
-            raise ValueError(
-                f"the pdfium text layer groups words for the loader's options only, not {options}"
-            )
+    def words(self) -> list[Word]:
+        """The page's words by pdfplumber's rules for the loader's extract_words call (group_words)."""
         return group_words(self.chars)
 
     def find_tables(self) -> list[Table]:
