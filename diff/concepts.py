@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from policydiff.diff.direction import polarity as direction_polarity
 from policydiff.diff.normalize import Normalizer, compare_rules, words
 from policydiff.extract.abbreviations import defined_abbreviations
-from policydiff.model import ComparedPolicy, Concept, Criterion, MemberText, Policy, ServiceGroup, Span
+from policydiff.extract.cues import criteria_rules
+from policydiff.model import ComparedPolicy, Concept, Criterion, MemberText, Policy, ServiceGroup
 from policydiff.model.comparison import Polarity
 from rapidfuzz import fuzz
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -257,30 +258,19 @@ def is_catch_all(text: str) -> bool:
     return any(pattern.search(text) for pattern in compare_rules().catch_all)
 
 
-def predicate(criterion: Criterion) -> Span | None:
-    """Where the criterion's predicate of coverage stands in its text ('is considered medically
-    necessary'): its coverage words (the record's span) with the copula they open with or follow;
-    None when they make no predicate (compare.toml)."""
-    stated, text, rules = criterion.coverage_words, criterion.text, compare_rules()
-    if stated is None:
-        return None
-    if rules.predicate_opening.search(text[stated.start : stated.end]):
-        return stated
-    lead = rules.predicate_lead.search(text[: stated.start])
-    return Span(start=lead.start(), end=stated.end) if lead else None
-
-
 def split_preamble(criterion: Criterion, subject_terms: Normalizer) -> tuple[str, str]:
-    """(preamble, rest): 'DLI is considered medically necessary' | 'for the treatment of ...'. Only
-    when the words before the predicate name the service and little else: in 'More than one device
-    per 6 months is not medically necessary' they are the concept itself."""
-    text, found = criterion.text, predicate(criterion)
+    """(preamble, rest): 'DLI is considered medically necessary' | 'for the treatment of ...': up to the
+    end of the record's coverage words, when they have a subject (Criterion.subject) and the words up to
+    it (a sentence before the subject's counts) name the service and little else: in 'More than one
+    device per 6 months is not medically necessary' they are the concept itself."""
+    text, subject, stated = criterion.text, criterion.subject, criterion.coverage_words
     if (
-        found
-        and len(words(text[found.end :])) >= 2
-        and len(set(subject_terms.terms(text[: found.start]))) <= MAX_SUBJECT_TERMS
+        subject is not None
+        and stated is not None
+        and len(words(text[stated.end :])) >= 2
+        and len(set(subject_terms.terms(text[: subject.end]))) <= MAX_SUBJECT_TERMS
     ):
-        return text[: found.end], text[found.end :].strip(" ,")
+        return text[: stated.end], text[stated.end :].strip(" ,")
     return "", text
 
 
@@ -288,17 +278,18 @@ def subject_list(criterion: Criterion) -> tuple[list[str], str]:
     """(items, rest) of a coverage statement whose subject lists several things ('Open and laparoscopic
     RYGBP, open and laparoscopic BPD/DS, and LAGB are covered for ...'): each item is a thing the
     statement covers; ([], text) when the subject is not such a list."""
-    rules, text, found = compare_rules(), criterion.text, predicate(criterion)
-    if not found:
+    rules, text, found, stated = compare_rules(), criterion.text, criterion.subject, criterion.coverage_words
+    if found is None or stated is None:
         return [], text
-    subject = text[: found.start]
-    for lead in rules.subject_leads:
+    # From the text's start: a sentence before the subject's keeps the statement whole (its clause words).
+    subject = text[: found.end]
+    for lead in criteria_rules().subject_leads:
         subject = lead.sub("", subject)
     if rules.subject_clause.search(subject):
         return [], text
     items = [item.strip(" ,;") for item in rules.subject_separator.split(subject)]
     if len(items) >= 2 and all(words(item) for item in items):
-        return items, text[found.end :].strip(" ,")
+        return items, text[stated.end :].strip(" ,")
     return [], text
 
 

@@ -28,11 +28,8 @@ class CompareRules:
     catch_all: tuple[re.Pattern[str], ...]
     list_phrases: tuple[re.Pattern[str], ...]
     example_asides: tuple[re.Pattern[str], ...]
-    subject_leads: tuple[re.Pattern[str], ...]
     subject_separator: re.Pattern[str]
     subject_clause: re.Pattern[str]
-    predicate_opening: re.Pattern[str]
-    predicate_lead: re.Pattern[str]
     contrasts: tuple[frozenset[str], ...]
     policy_stopwords: frozenset[str]
     label_lead_words: frozenset[str]
@@ -54,11 +51,8 @@ def compare_rules() -> CompareRules:
         catch_all=tuple(regex_list(data, "catch_all", "compare")),
         list_phrases=tuple(regex_list(data, "list_phrases", "compare")),
         example_asides=tuple(regex_list(data, "example_asides", "compare")),
-        subject_leads=tuple(regex_list(data, "subject_leads", "compare")),
         subject_separator=regex(data, "subject_separator", "compare"),
         subject_clause=regex(data, "subject_clause", "compare"),
-        predicate_opening=regex(data, "predicate_opening", "compare"),
-        predicate_lead=regex(data, "predicate_lead", "compare"),
         contrasts=tuple(frozenset(word.lower() for word in group) for group in data.get("contrasts", [])),
         policy_stopwords=frozenset(data.get("policy_stopwords", [])),
         label_lead_words=frozenset(data.get("label_lead_words", [])),

@@ -24,6 +24,7 @@ from policydiff.extract.cues import (
     is_not_criterion,
     is_page_mark,
     logic_cue,
+    subject_of,
     trailing_conjunction,
 )
 from policydiff.extract.document import Document, Line, Section
@@ -674,6 +675,7 @@ def _to_criterion(
         )
         for index, child in enumerate(block.children, start=1)
     ]
+    subject = subject_of(block.text, position) if position else None
     first = block.first
     # Text files have no page geometry: their line positions are line numbers, not a box.
     box = Box(x0=first.x0, top=first.top, x1=first.x1, bottom=first.bottom) if doc.format == "pdf" else None
@@ -684,6 +686,7 @@ def _to_criterion(
         kind=kind,
         coverage=coverage,
         coverage_words=Span(start=position.start, end=position.end) if position else None,
+        subject=Span(start=subject[0], end=subject[1]) if subject else None,
         logic=logic,
         service=service,
         page=first.page,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
-from policydiff.extract.rules import RuleFileError, load_rules, regex_list
+from policydiff.extract.rules import RuleFileError, load_rules, regex, regex_list
+from policydiff.extract.sentences import sentence_starts
 
 COVERAGE_ORDER = (
     "experimental_investigational",
@@ -32,6 +33,9 @@ class CriteriaRules:
     furniture: list[re.Pattern[str]]
     code_rows: list[re.Pattern[str]]
     notices: list[re.Pattern[str]]
+    copula_opening: re.Pattern[str]
+    copula_before: re.Pattern[str]
+    subject_leads: list[re.Pattern[str]]
 
 
 @cache
@@ -44,6 +48,9 @@ def criteria_rules() -> CriteriaRules:
             raise RuleFileError(f"rule file criteria.toml: [{name}] must be a table")
         return {key: regex_list(entry, key, "criteria") for key in keys}
 
+    subject = rules.get("subject")
+    if not isinstance(subject, dict):
+        raise RuleFileError("rule file criteria.toml: [subject] must be a table")
     return CriteriaRules(
         logic=table("logic", LOGIC_ORDER),
         conjunction=table("conjunction", ("all", "any")),
@@ -52,6 +59,9 @@ def criteria_rules() -> CriteriaRules:
         furniture=table("not_criteria", ("furniture",))["furniture"],
         code_rows=table("not_criteria", ("code_rows",))["code_rows"],
         notices=table("not_criteria", ("notices",))["notices"],
+        copula_opening=regex(subject, "copula_opening", "criteria"),
+        copula_before=regex(subject, "copula_before", "criteria"),
+        subject_leads=regex_list(subject, "leads", "criteria"),
     )
 
 
@@ -76,6 +86,32 @@ def coverage_of(text: str) -> StatedCoverage | None:
     """The coverage position a text states and where its wording stands."""
     found = _first_match(criteria_rules().coverage, text)
     return StatedCoverage(found[0], *found[1].span()) if found else None
+
+
+# What ends the words before a copula without being part of the subject ("..., including X Assays, are").
+_SUBJECT_TRAIL = " \t\n,;"
+
+
+def subject_of(text: str, stated: StatedCoverage) -> tuple[int, int] | None:
+    """Where the words a stated coverage position is of stand in the text: those before its copula in
+    its sentence ("Donor lymphocyte infusion (DLI)" of "... is considered medically necessary for ..."),
+    leads of the sentence (criteria.toml [subject]), spaces and a trailing comma left out; None when the coverage words
+    have no copula or no words stand before it."""
+    rules = criteria_rules()
+    end = stated.start
+    if not rules.copula_opening.search(text[stated.start : stated.end]):
+        copula = rules.copula_before.search(text[:end])
+        if copula is None:
+            return None
+        end = copula.start()
+    before = text[:end]
+    start = max(sentence_starts(before), default=0)
+    for lead in rules.subject_leads:
+        found = lead.match(before[start:])
+        start += found.end() if found else 0
+    start += len(before[start:]) - len(before[start:].lstrip())
+    end = len(before.rstrip(_SUBJECT_TRAIL))
+    return (start, end) if start < end else None
 
 
 def logic_cue(text: str) -> str | None:

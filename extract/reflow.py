@@ -21,6 +21,7 @@ from itertools import pairwise
 
 from policydiff.extract.rules import RuleFileError, load_rules, phrase_alternation, regex, string_list
 from policydiff.extract.sections import heading_phrases, normalize_heading
+from policydiff.extract.sentences import open_brackets, sentence_starts
 
 # A text is flattened when a line this long stands in a text of this many characters per line on average.
 FLATTENED_MIN_CHARS = 2000
@@ -48,10 +49,6 @@ _TAG = re.compile(r"<[^<>]{0,300}>")
 _TAG_RESIDUE = re.compile(r"[^\s<>]*(?:\s+[\w:-]+=\\?\"[^\"]*\")+\s*/?>")
 _ESCAPED_BREAK = re.compile(r"(?:\\[rnt])+")
 _SPACES = re.compile(r"\s+")
-# Where a sentence may end: a period, '!' or '?', closing quotes or brackets, then a space and a capital,
-# a digit or an opening bracket.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
-_WORD_BEFORE = re.compile(r"(\S+)$")
 _CAPS_RUN = re.compile(r"\b[A-Z][A-Z&/\-]*[A-Z](?:\s+(?:[A-Z][A-Z&/\-]*[A-Z]|OF|AND|FOR|THE|TO|IN|ON|&))*\b")
 # What follows a heading: a sentence's first word, or a code ("Procedure Codes 81201, 81210").
 _SENTENCE_START = re.compile(r"\s+(?:[\"“(]?[A-Z][A-Za-z]|[A-Z]?[0-9])")
@@ -70,7 +67,6 @@ _GROUP_LABEL = re.compile(r"(?:^|(?<=\s))(?:[A-Z][\w/&\-]*\s+){0,5}[A-Z][\w/&\-]
 
 @dataclass(frozen=True)
 class ReflowRules:
-    abbreviations: frozenset[str]
     label: re.Pattern[str]
     heading: re.Pattern[str]
     lead_in: re.Pattern[str]
@@ -93,7 +89,6 @@ def reflow_rules() -> ReflowRules:
     if not isinstance(minimum, int) or minimum < 1:
         raise RuleFileError("rule file reflow.toml: 'caps_heading_min_letters' must be a positive integer")
     return ReflowRules(
-        abbreviations=frozenset(word.lower() for word in string_list(rules, "abbreviations", "reflow")),
         # A label is printed capitalised and followed by ':' (or '#:'); a lower-case one is prose.
         label=re.compile(rf"(?<![\w#])(?=[A-Z])(?i:{phrase_alternation(labels, WORD_SPACE)})\s*#?\s*:(?=\s)"),
         heading=re.compile(
@@ -128,7 +123,7 @@ def reflow(text: str) -> tuple[list[str], str]:
     navigation = " ".join(part for part in (navigation, menu) if part)
     if title:
         lines.append(title)
-    for sentence in _sentences(text, rules):
+    for sentence in _sentences(text):
         for piece, is_heading in _headings(sentence, rules, seen):
             if is_heading:
                 lines.append(f"## {piece}")
@@ -228,26 +223,10 @@ def _clean(text: str) -> str:
     return _SPACES.sub(" ", html.unescape(text).replace("\u00a0", " ")).strip()
 
 
-def _sentences(text: str, rules: ReflowRules) -> list[str]:
-    """The text cut after each sentence's end (an abbreviation or an initial ends none)."""
-    pieces, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        word = _WORD_BEFORE.search(text, 0, match.start())
-        before = word.group(1).lstrip('("“').lower() if word else ""
-        if (
-            before in rules.abbreviations
-            or re.fullmatch(r"[a-z]\.", before)
-            or _open_brackets(text[start : match.start()])
-        ):
-            continue
-        pieces.append(text[start : match.end()].strip())
-        start = match.end()
-    pieces.append(text[start:].strip())
-    return [piece for piece in pieces if piece]
-
-
-def _open_brackets(text: str) -> bool:
-    return text.count("(") > text.count(")")
+def _sentences(text: str) -> list[str]:
+    """The text cut where each sentence starts (extract/sentences.py)."""
+    bounds = [0, *sentence_starts(text), len(text)]
+    return [piece for start, end in pairwise(bounds) if (piece := text[start:end].strip())]
 
 
 def _headings(sentence: str, rules: ReflowRules, seen: set[str]) -> list[tuple[str, bool]]:
@@ -347,7 +326,7 @@ def _split_outside_brackets(text: str, separator: re.Pattern[str], keep: bool) -
     the list's logic) at the end of the item before it."""
     items, start = [], 0
     for match in separator.finditer(text):
-        if _open_brackets(text[start : match.start()]):
+        if open_brackets(text[start : match.start()]):
             continue
         end = match.end() if keep else match.start()
         items.append(text[start:end].strip())

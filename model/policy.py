@@ -99,6 +99,12 @@ class Criterion(Provenance):
         description="Where the words that state `coverage` stand in `text` ('is considered medically "
         "necessary'); none when the item states no coverage position of its own.",
     )
+    subject: Span | None = Field(
+        default=None,
+        description="Where the words the coverage position is stated of stand in `text`: the service or "
+        "population before its copula ('Donor lymphocyte infusion (DLI)' of '... is considered medically "
+        "necessary for ...'); none when the coverage words have no copula or nothing stands before it.",
+    )
     logic: Logic | None = None
     service: str | None = None
     quantities: list[Quantity] = Field(default_factory=list)
@@ -106,9 +112,12 @@ class Criterion(Provenance):
 
     @model_validator(mode="after")
     def _spans_are_in_the_text(self) -> Criterion:
-        words = self.coverage_words
-        if words is not None and not 0 <= words.start < words.end <= len(self.text):
-            raise ValueError(f"coverage words {words.start}:{words.end} are not in the criterion's text")
+        for name, words in (("coverage words", self.coverage_words), ("subject", self.subject)):
+            if words is not None and not 0 <= words.start < words.end <= len(self.text):
+                raise ValueError(f"{name} {words.start}:{words.end} not in the criterion's text")
+        stated = self.coverage_words
+        if self.subject is not None and (stated is None or self.subject.end > stated.start):
+            raise ValueError("a subject must stand before the criterion's coverage words")
         for quantity in self.quantities:
             if quantity.start is not None and self.text[quantity.start : quantity.end] != quantity.text:
                 raise ValueError(

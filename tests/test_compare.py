@@ -10,11 +10,8 @@ import pytest
 from policydiff import compare_files
 from policydiff.cli import EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, main
 from policydiff.diff.compare import compare_policies
-from policydiff.diff.concepts import split_preamble
-from policydiff.diff.normalize import Normalizer
 from policydiff.extract.abbreviations import defined_abbreviations
-from policydiff.extract.cues import coverage_of
-from policydiff.model import ABSENT, Comparison, Criterion, Policy, Span, iter_criteria
+from policydiff.model import ABSENT, Comparison, Policy, iter_criteria
 
 from corpus import CORPUS, GOLD, SHARED, SPEC, extracted
 
@@ -269,20 +266,3 @@ def test_a_code_one_payer_covers_and_another_excludes_is_flagged():
     assert row.conflict and row.members == {"centene": "covered", "other-payer": "not_covered"}
     [same] = compare_policies([covering, covering.model_copy(update={"payer": "Other payer"})]).codes
     assert not same.conflict
-
-
-def test_the_preamble_is_the_records_coverage_words_with_their_copula():
-    # diff/rules/compare.toml holds no coverage wording: a criterion whose record names no coverage words
-    # has no preamble, whatever its text says.
-    text = "DLI is considered medically necessary for relapse after allogeneic HSCT"
-    stated = coverage_of(text)
-    words = Span(start=stated.start, end=stated.end)
-    terms = Normalizer(abbreviations={}, dropped=frozenset())
-    covered = Criterion(
-        id="1", text=text, kind="indication", coverage="medically_necessary", coverage_words=words
-    )
-    assert split_preamble(covered, terms) == (
-        "DLI is considered medically necessary",
-        "for relapse after allogeneic HSCT",
-    )
-    assert split_preamble(covered.model_copy(update={"coverage_words": None}), terms) == ("", text)

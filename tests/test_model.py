@@ -91,5 +91,5 @@ def test_every_quantity_and_coverage_position_of_the_corpus_has_its_place(path):
 
 
 def test_coverage_words_outside_the_text_are_refused():
-    with pytest.raises(ValidationError, match="coverage words 5:40 are not in the criterion's text"):
+    with pytest.raises(ValidationError, match="coverage words 5:40 not in the criterion's text"):
         Criterion(id="1", text="DLI is covered", kind="indication", coverage_words=Span(start=5, end=40))

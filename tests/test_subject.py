@@ -1,0 +1,81 @@
+"""Criterion.subject: what a coverage statement is stated of, against what a reader wrote down from the
+documents (tests/expected/<doc-id>/subjects.json: the two seeds, and two payers the parser was not developed
+on), and the comparison's preamble cut at it."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from policydiff.diff.concepts import split_preamble
+from policydiff.diff.normalize import Normalizer
+from policydiff.extract.cues import coverage_of
+from policydiff.model import Criterion, Span
+from policydiff.model.policy import iter_criteria
+from pydantic import ValidationError
+from test_criteria_expected import EXPECTED
+
+from corpus import ALL_DOCUMENTS, UNSEEN_DOCUMENTS, doc_id, extracted
+
+WRITTEN = {
+    doc_id(path): path
+    for path in ALL_DOCUMENTS + UNSEEN_DOCUMENTS
+    if (EXPECTED / doc_id(path) / "subjects.json").exists()
+}
+
+
+def _flat(text: str) -> str:
+    # Words only: a loader may drop a registered sign or markup the reader wrote down as printed.
+    return " ".join(re.sub(r"[^\w\s]", "", text).split())
+
+
+def test_each_written_down_subject_has_its_document():
+    assert len(WRITTEN) == 4
+
+
+@pytest.mark.parametrize("name", sorted(WRITTEN))
+def test_subjects_are_what_the_document_states_its_positions_of(name):
+    expected = json.loads((EXPECTED / name / "subjects.json").read_text(encoding="utf-8"))["subjects"]
+    nodes = list(iter_criteria(extracted(WRITTEN[name]).criteria))
+    for statement, subject in expected.items():
+        # A statement a document prints twice (a policy statement repeated under its exclusions) is of
+        # the same subject in both places.
+        stated = [node for node in nodes if _flat(node.text).startswith(_flat(statement))]
+        assert stated, statement
+        assert [node.subject and node.text[node.subject.start : node.subject.end] for node in stated] == [
+            subject
+        ] * len(stated), statement
+
+
+def test_the_preamble_is_cut_after_the_records_coverage_words_when_they_have_a_subject():
+    # diff/rules/compare.toml holds no coverage wording: the comparison cuts where the record says.
+    text = "DLI is considered medically necessary for relapse after allogeneic HSCT"
+    stated = coverage_of(text)
+    covered = Criterion(
+        id="1",
+        text=text,
+        kind="indication",
+        coverage="medically_necessary",
+        coverage_words=Span(start=stated.start, end=stated.end),
+        subject=Span(start=0, end=3),
+    )
+    terms = Normalizer(abbreviations={}, dropped=frozenset())
+    assert split_preamble(covered, terms) == (
+        "DLI is considered medically necessary",
+        "for relapse after allogeneic HSCT",
+    )
+    assert split_preamble(covered.model_copy(update={"subject": None}), terms) == ("", text)
+
+
+def test_a_subject_stands_in_the_text_before_the_coverage_words():
+    with pytest.raises(ValidationError, match="subject 0:40 not in the criterion's text"):
+        Criterion(id="1", text="DLI is covered", kind="indication", subject=Span(start=0, end=40))
+    with pytest.raises(ValidationError, match="a subject must stand before the criterion's coverage words"):
+        Criterion(
+            id="1",
+            text="Covered: DLI",
+            kind="indication",
+            coverage_words=Span(start=0, end=7),
+            subject=Span(start=9, end=12),
+        )
