@@ -94,7 +94,7 @@ _SUBJECT_TRAIL = " \t\n,;"
 
 def subject_of(text: str, stated: StatedCoverage) -> tuple[int, int] | None:
     """Where the words a stated coverage position is of stand in the text: those before its copula in
-    its sentence ("Donor lymphocyte infusion (DLI)" of "... is considered medically necessary for ..."),
+    its sentence and clause ("Donor lymphocyte infusion (DLI)" of "... is considered medically necessary for ..."),
     leads of the sentence (criteria.toml [subject]), spaces and a trailing comma left out; None when the coverage words
     have no copula or no words stand before it."""
     rules = criteria_rules()
@@ -105,7 +105,8 @@ def subject_of(text: str, stated: StatedCoverage) -> tuple[int, int] | None:
             return None
         end = copula.start()
     before = text[:end]
-    start = max(sentence_starts(before), default=0)
+    # In the copula's own sentence, and its own clause of it: after the last semicolon.
+    start = max([*sentence_starts(before), before.rfind(";") + 1])
     for lead in rules.subject_leads:
         found = lead.match(before[start:])
         start += found.end() if found else 0

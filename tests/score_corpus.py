@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from policydiff.extract.errors import ExtractError
-from scoring import score_criteria, score_items, score_metadata, score_tables
+from scoring import score_criteria, score_items, score_metadata, score_subjects, score_tables
 
 from corpus import (
     ALL_DOCUMENTS,
@@ -36,6 +36,8 @@ COUNT_KEYS = ("expected", "extracted", "codes_expected", "codes_got", "revisions
 def score_field(field: str, expected, actual) -> dict[str, float]:
     if field == "tables":  # the whole record: codes and revision rows together
         return score_tables(expected, actual)
+    if field == "subjects":  # the whole record: the criteria's texts and subjects
+        return score_subjects(expected, actual)
     if field == "criteria":
         return score_criteria(expected, actual)
     if field == "metadata":
@@ -68,7 +70,7 @@ def main() -> None:
             expected = json.loads(expected_file.read_text(encoding="utf-8"))
             try:
                 record = extracted(path).to_json_dict()
-                actual = record if field == "tables" else project(record, field)
+                actual = record if field in ("tables", "subjects") else project(record, field)
             except ExtractError as error:
                 print(f"  {doc_id(path):58} {field:10} not read: {error.problem}")
                 continue

@@ -173,3 +173,31 @@ def score_tables(expected: dict, record: dict) -> dict[str, float]:
         "revisions_got": float(revisions),
         "revisions_ok": float(revisions == expected["revision_count"]),
     }
+
+
+def _words_only(text: str) -> str:
+    # A loader may drop a registered sign or markup the reader wrote down as printed.
+    return " ".join(re.sub(r"[^\w\s]", "", text).split())
+
+
+def stated_subjects(statement: str, criteria: list[dict]) -> list[str | None]:
+    """The subject's words (Criterion.subject) of each criterion whose text opens with `statement`; a
+    statement a document prints twice (a policy statement repeated under its exclusions) gives two."""
+    opening = _words_only(statement)
+    return [
+        node["text"][node["subject"]["start"] : node["subject"]["end"]] if node.get("subject") else None
+        for node in _flatten(criteria)
+        if _words_only(node["text"]).startswith(opening)
+    ]
+
+
+def score_subjects(expected: dict, record: dict) -> dict[str, float]:
+    """tests/expected/<doc-id>/subjects.json: the share of statements whose every reading has the subject
+    written down (a statement not found counts as wrong)."""
+    right = sum(
+        1
+        for statement, subject in expected["subjects"].items()
+        if (found := stated_subjects(statement, record["criteria"])) and set(found) == {subject}
+    )
+    total = len(expected["subjects"])
+    return {"expected": total, "right": right / total if total else 1.0}

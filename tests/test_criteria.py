@@ -275,6 +275,12 @@ def test_mixed_and_or_is_left_open_with_a_warning():
         ),
         ("A PLA test is considered established when the following criteria are met:", "medically_necessary"),
         ("Medical necessity of ctDNA testing has not been established.", "not_medically_necessary"),
+        # eviCore: a modal's negation before its "be" (read as medically necessary before).
+        (
+            "Testing would not be considered medically necessary when prescribed for indications that do "
+            "not require the companion diagnostic.",
+            "not_medically_necessary",
+        ),
     ],
 )
 def test_coverage_wordings(text, coverage):

@@ -5,15 +5,14 @@ on), and the comparison's preamble cut at it."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from policydiff.diff.concepts import split_preamble
 from policydiff.diff.normalize import Normalizer
 from policydiff.extract.cues import coverage_of
 from policydiff.model import Criterion, Span
-from policydiff.model.policy import iter_criteria
 from pydantic import ValidationError
+from scoring import stated_subjects
 from test_criteria_expected import EXPECTED
 
 from corpus import ALL_DOCUMENTS, UNSEEN_DOCUMENTS, doc_id, extracted
@@ -25,11 +24,6 @@ WRITTEN = {
 }
 
 
-def _flat(text: str) -> str:
-    # Words only: a loader may drop a registered sign or markup the reader wrote down as printed.
-    return " ".join(re.sub(r"[^\w\s]", "", text).split())
-
-
 def test_each_written_down_subject_has_its_document():
     assert len(WRITTEN) == 4
 
@@ -37,15 +31,11 @@ def test_each_written_down_subject_has_its_document():
 @pytest.mark.parametrize("name", sorted(WRITTEN))
 def test_subjects_are_what_the_document_states_its_positions_of(name):
     expected = json.loads((EXPECTED / name / "subjects.json").read_text(encoding="utf-8"))["subjects"]
-    nodes = list(iter_criteria(extracted(WRITTEN[name]).criteria))
+    criteria = extracted(WRITTEN[name]).to_json_dict()["criteria"]
     for statement, subject in expected.items():
-        # A statement a document prints twice (a policy statement repeated under its exclusions) is of
-        # the same subject in both places.
-        stated = [node for node in nodes if _flat(node.text).startswith(_flat(statement))]
-        assert stated, statement
-        assert [node.subject and node.text[node.subject.start : node.subject.end] for node in stated] == [
-            subject
-        ] * len(stated), statement
+        found = stated_subjects(statement, criteria)
+        # A statement a document prints twice is of the same subject in both places.
+        assert found and set(found) == {subject}, (statement, found)
 
 
 def test_the_preamble_is_cut_after_the_records_coverage_words_when_they_have_a_subject():
