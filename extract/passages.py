@@ -10,20 +10,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import pairwise
 
 from policydiff.extract.document import Line, Section
+from policydiff.extract.sentences import open_brackets, sentence_starts
 from policydiff.model.text import BULLETS, FURNITURE, Passage
 
-# A sentence (or a list's lead-in) ends at . ; : ! ? followed by space and a capital, a digit, a
-# bracket or a quote.
-SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+(?=[*_]*[A-Z0-9(\[\"“'‘])")
 # An outline label opening a sentence ("A.", "2)", "(iv)"): numbering, not the policy's words.
 LEADING_LABEL = re.compile(r"^(?:\(?(?:[0-9]{1,2}|[ivxlcIVXLC]{1,4}|[a-zA-Z])[.)](?:\s+|$))+")
 # A dollar sign before no amount: the delimiter of inline math ("$n = 25$") the text kept.
 MATH_DELIMITER = re.compile(r"\$(?!\s?\d)")
 # An enumerator in parentheses anywhere ("it must 1) be eligible, 2) be ..."): numbering, wherever
-# the lines break.
-ENUMERATOR = re.compile(r"(?<![\w)])\(?(?:[0-9]{1,2}|[a-z]|[ivx]{1,4})\)(?=\s)")
+# the lines break; not the end of a range or a number ("criteria (1-4) above", "(95% CI 2.29-8.48)").
+ENUMERATOR = re.compile(
+    r"(?<![\w)])(?:\((?:[0-9]{1,2}|[a-z]|[ivx]{1,4})|(?<![-–/.])(?:[0-9]{1,2}|[a-z]|[ivx]{1,4}))\)(?=\s)"
+)
 BULLET_LINE = re.compile(rf"\s*[{BULLETS}]\s")
 # A page number line ("Page 2 of 6", "- 2 -"); a bare number may be the policy's own (a line break in "per
 # 30 days"), so it stays.
@@ -70,7 +71,22 @@ def blocks(section: Section) -> list[list[Line]]:
     return found
 
 
+def _without_enumerators(text: str) -> str:
+    """The text without its enumerators; a bare "92)" closing a bracket opened before it ("(n = 92)")
+    is the policy's number, not numbering."""
+
+    def dropped(found: re.Match[str]) -> str:
+        if not found.group().startswith("(") and open_brackets(text[: found.start()]):
+            return found.group()
+        return " "
+
+    return ENUMERATOR.sub(dropped, text)
+
+
 def sentences(kind: str, heading: str, page: int, text: str) -> list[Passage]:
-    text = ENUMERATOR.sub(" ", MATH_DELIMITER.sub("", " ".join(text.split())))
-    parts = (LEADING_LABEL.sub("", part) for part in SENTENCE_END.split(" ".join(text.split())))
+    text = _without_enumerators(MATH_DELIMITER.sub("", " ".join(text.split())))
+    # A passage is a sentence or a clause (a list's lead-in ends at its colon).
+    text = " ".join(text.split())
+    bounds = [0, *sentence_starts(text, clauses=True), len(text)]
+    parts = (LEADING_LABEL.sub("", text[start:end].strip()) for start, end in pairwise(bounds))
     return [Passage(kind, heading, page, part) for part in parts if part]

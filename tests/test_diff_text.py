@@ -15,9 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from policydiff import diff_files
+from policydiff.api import record_and_text
 from policydiff.diff.words import key
+from policydiff.extract.load import load_bytes
 
-from corpus import CORPUS, SEED_TEXTS, doc_id
+from corpus import ALL_DOCUMENTS, CORPUS, SEED_TEXTS, doc_id
 
 DATA = Path(__file__).resolve().parent / "data"
 CENTENE = CORPUS / "seeds" / "centene-cp-mp-101-dli.txt"
@@ -142,3 +144,33 @@ def test_property_a_word_edited_anywhere_is_shown_by_some_change(edit, tmp_path)
         assert new in shown_words(result, "right"), (op, old, new, line)
     if op in ("delete", "replace"):
         assert key(old) in shown_words(result, "left"), (op, old, new, line)
+
+
+@pytest.mark.parametrize(("before", "after"), [("(n = 92)", "(n = 95)"), ("(HR 0.70)", "(HR 0.75)")])
+def test_a_number_that_closes_a_bracket_is_shown_when_edited(before, after, tmp_path):
+    # A bare number before ")" was taken for an enumerator ("it must 1) be ..., 2) be ...") and dropped from
+    # the text the diff compares: an edited sample size or hazard ratio in the background showed nowhere.
+    sentence = "Therefore, salvage therapies to combat the refractory disease are required."
+    text = CENTENE.read_text(encoding="utf-8")
+    assert text.count(sentence) == 1
+    old = write(
+        tmp_path, "old.txt", text.replace(sentence, sentence.replace("therapies", f"therapies {before}"))
+    )
+    new = write(
+        tmp_path, "new.txt", text.replace(sentence, sentence.replace("therapies", f"therapies {after}"))
+    )
+    result = diff_files(old, new)
+    assert key(before).split()[-1] in shown_words(result, "left")
+    assert key(after).split()[-1] in shown_words(result, "right")
+
+
+CUT_NOWHERE = ("al.", "e.g.", "i.e.", "vs.", "no.", "u.s.")
+
+
+@pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=doc_id)
+def test_the_text_is_not_cut_after_an_abbreviation(path):
+    # The text the diff compares was cut at every period before a capital: "Kolb et al. | Blood 1990",
+    # "Policy No. | 83", "the U.S. | Food and Drug Administration". It is cut by extract/sentences.py's
+    # rule now (abbreviations, initials, open brackets), at clause ends as well.
+    _, text = record_and_text(load_bytes(path.read_bytes(), str(path), None, "pdfium"))
+    assert [passage.text for passage in text if passage.text.split()[-1].lower() in CUT_NOWHERE] == []
