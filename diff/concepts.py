@@ -281,7 +281,8 @@ def subject_list(criterion: Criterion) -> tuple[list[str], str]:
     rules, text, found, stated = compare_rules(), criterion.text, criterion.subject, criterion.coverage_words
     if found is None or stated is None:
         return [], text
-    # From the text's start: a sentence before the subject's keeps the statement whole (its clause words).
+    # The words before the coverage words from the text's start, as the comparison has always weighed
+    # them: a sentence before the subject's has clause words of its own, so the statement stays whole.
     subject = text[: found.end]
     for lead in criteria_rules().subject_leads:
         subject = lead.sub("", subject)

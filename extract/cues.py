@@ -94,9 +94,9 @@ _SUBJECT_TRAIL = " \t\n,;"
 
 def subject_of(text: str, stated: StatedCoverage) -> tuple[int, int] | None:
     """Where the words a stated coverage position is of stand in the text: those before its copula in
-    its sentence and clause ("Donor lymphocyte infusion (DLI)" of "... is considered medically necessary for ..."),
-    leads of the sentence (criteria.toml [subject]), spaces and a trailing comma left out; None when the coverage words
-    have no copula or no words stand before it."""
+    its sentence and clause ("Donor lymphocyte infusion (DLI)" of "... is considered medically necessary
+    for ..."), the sentence's leads (criteria.toml [subject]), spaces and a trailing comma left out; None
+    when the coverage words have no copula or no words stand before it."""
     rules = criteria_rules()
     end = stated.start
     if not rules.copula_opening.search(text[stated.start : stated.end]):

@@ -4,8 +4,9 @@ pages (extract/reflow.py), a criterion's subject (extract/cues.py) and the passa
 
 A sentence ends at a period, '!' or '?' (with any closing quotes or brackets after it) followed by a
 space and a capital, a digit or an opening bracket; not after an abbreviation (rules/reflow.toml
-`abbreviations`) or an initial, and not inside an open bracket. A clause ends there too, and at ';' or
-':' before a capital, a digit, a bracket or a quote (an emphasis mark before it allowed).
+`abbreviations`) or an initial, and not inside a bracket opened a few lines before. A clause ends there
+too, and at ';' or ':' before a capital, a digit, a bracket or a quote (an emphasis mark before it
+allowed).
 """
 
 from __future__ import annotations
