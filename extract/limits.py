@@ -113,7 +113,8 @@ def limited(path: str, limits: Limits) -> Iterator[None]:
             raise _OverMemory
 
     def tick(signum, frame) -> None:
-        check()
+        if not _held:  # inside an `uninterrupted` section the cap is checked when it ends
+            check()
 
     global _running_check, _running_memory_cap
     outer_check, _running_check = _running_check, check
@@ -152,6 +153,29 @@ def memory_left() -> int | None:
         return None
     resident = _statm_bytes(1)
     return None if resident is None else max(_running_memory_cap - resident, 0)
+
+
+# How deep the main thread is in sections the watchdog does not break into (`uninterrupted`).
+_held = 0
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """A section the watchdog does not break into, for a C library's objects opened and closed in it: an
+    exception raised by a tick between pypdfium2 creating a page and the code that closes it left the page
+    open until the process ended (and pdfium said so on stderr at exit). A cap passed inside is raised
+    when the section ends. Off the main thread, where no watchdog runs, nothing changes."""
+    global _held
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _held += 1
+    try:
+        yield
+    finally:
+        _held -= 1
+    if not _held:
+        checkpoint()
 
 
 def checkpoint() -> None:

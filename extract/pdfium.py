@@ -39,13 +39,15 @@ import pypdfium2_raw.bindings as pdfium_bindings
 from pdfplumber.table import Table, TableFinder, TableSettings
 from pdfplumber.utils.text import LIGATURES, extract_words
 from policydiff.extract.errors import ExtractError
+from policydiff.extract.limits import uninterrupted
 from policydiff.extract.words import LOADER_WORD_OPTIONS, Word, is_bold_font, mostly_bold, word_of_pdfplumber
 
 _LIB = pdfium_bindings._libs["pdfium"]  # not public API: pyproject bounds pypdfium2 for it
 _VP, _INT, _FLOAT = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
 # pdfium is not thread-safe: two calls at once, even on two documents, crash the process (a Dask worker
 # runs its tasks on threads; a service may call extract_file from several). Every call into pdfium is made
-# holding this lock; the word grouping and line building after it run unlocked.
+# holding this lock, in a section the time and memory watchdog does not break into (limits.uninterrupted:
+# an interrupted page stays open); the word grouping and line building after it run unlocked.
 _PDFIUM_LOCK = threading.Lock()
 
 
@@ -482,7 +484,7 @@ class PdfiumPage:
         return self._height
 
     def _read(self) -> None:
-        with _PDFIUM_LOCK:
+        with _PDFIUM_LOCK, uninterrupted():
             self._read_locked()
 
     def _read_locked(self) -> None:
@@ -545,7 +547,7 @@ class PdfiumDocument:
 @contextmanager
 def open_pdfium(data: bytes, path: str) -> Iterator[PdfiumDocument]:
     """A PDF opened by pdfium; an encrypted or unreadable one is an ExtractError naming the cause."""
-    with _PDFIUM_LOCK:
+    with _PDFIUM_LOCK, uninterrupted():
         try:
             document = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as error:
@@ -556,5 +558,5 @@ def open_pdfium(data: bytes, path: str) -> Iterator[PdfiumDocument]:
     try:
         yield opened
     finally:
-        with _PDFIUM_LOCK:
+        with _PDFIUM_LOCK, uninterrupted():
             document.close()

@@ -21,7 +21,7 @@ from pdfmaker import cyclic_parent_pdf, deep_page_tree_pdf, image_only_pdf, infl
 from policydiff import api
 from policydiff.cli import main as cli_main
 from policydiff.extract.errors import LimitError, NotAPolicyError
-from policydiff.extract.limits import NO_LIMITS, Limits, limited
+from policydiff.extract.limits import NO_LIMITS, Limits, limited, uninterrupted
 from policydiff.output import OutputError, write_atomic
 
 from corpus import CORPUS, ROOT, extracted
@@ -482,6 +482,22 @@ def test_the_watchdog_fires_at_most_once_per_file():
                 pass
         assert type(fired.value).__name__ == "_TimeUp"
         tick(signal.SIGALRM, None)  # a second tick for the same file: nothing more is raised
+
+
+def test_a_cap_passed_in_an_uninterrupted_section_is_raised_when_the_section_ends():
+    # pdfium's pages are opened and closed in such sections (extract/pdfium.py): a tick that broke in just
+    # after pypdfium2 opened a page left it open until the process ended, and pypdfium2 said so on stderr
+    # after the file's one line (1 process of 8 in a run of the memory-cap test above).
+    done = []
+    with (
+        pytest.raises(LimitError, match="took longer than the time limit"),
+        limited("policy.txt", Limits(timeout=0.05, max_memory_mb=None)),
+    ):
+        with uninterrupted():
+            time.sleep(0.3)  # past the deadline: the ticks that come meanwhile are held
+            done.append("section")
+        done.append("after the section")
+    assert done == ["section"]
 
 
 # --------------------------------------------------------------------------- limits on every input
