@@ -42,23 +42,25 @@ class CriteriaRules:
 def criteria_rules() -> CriteriaRules:
     rules = load_rules("criteria")
 
-    def table(name: str, keys: tuple[str, ...]) -> dict[str, list[re.Pattern[str]]]:
+    def section(name: str) -> dict:
         entry = rules.get(name)
         if not isinstance(entry, dict):
             raise RuleFileError(f"rule file criteria.toml: [{name}] must be a table")
-        return {key: regex_list(entry, key, "criteria") for key in keys}
+        return entry
 
-    subject = rules.get("subject")
-    if not isinstance(subject, dict):
-        raise RuleFileError("rule file criteria.toml: [subject] must be a table")
+    def table(name: str, keys: tuple[str, ...]) -> dict[str, list[re.Pattern[str]]]:
+        return {key: regex_list(section(name), key, "criteria") for key in keys}
+
+    subject = section("subject")
+    not_criteria = table("not_criteria", ("furniture", "code_rows", "notices"))
     return CriteriaRules(
         logic=table("logic", LOGIC_ORDER),
         conjunction=table("conjunction", ("all", "any")),
         coverage=table("coverage", COVERAGE_ORDER),
         kind=table("kind", ("note", "external", "requirement", "grouping")),
-        furniture=table("not_criteria", ("furniture",))["furniture"],
-        code_rows=table("not_criteria", ("code_rows",))["code_rows"],
-        notices=table("not_criteria", ("notices",))["notices"],
+        furniture=not_criteria["furniture"],
+        code_rows=not_criteria["code_rows"],
+        notices=not_criteria["notices"],
         copula_opening=regex(subject, "copula_opening", "criteria"),
         copula_before=regex(subject, "copula_before", "criteria"),
         subject_leads=regex_list(subject, "leads", "criteria"),

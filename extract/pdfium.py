@@ -53,29 +53,22 @@ _PDFIUM_LOCK = threading.Lock()
 
 def _c_function(name: str, restype, *argtypes) -> Callable:
     """A private handle on a pdfium function that takes and returns plain addresses: ctypes converts an
-    int far faster than a typed pointer, and some of these run once per character."""
+    int far faster than a typed pointer. With no `argtypes`, ctypes converts nothing per call (half the
+    time of a call made once per character); such a function is called with ctypes objects only (a
+    c_void_p, an int, a byref), never a bare address, which would pass as a 32-bit int."""
     function = _LIB[name]  # a new function object: pypdfium2's own binding keeps its types
     function.restype = restype
-    function.argtypes = argtypes
+    if argtypes:
+        function.argtypes = argtypes
     return function
 
 
 _MATRIX = ctypes.POINTER(pdfium_c.FS_MATRIX)
 _count_chars = _c_function("FPDFText_CountChars", _INT, _VP)
 _get_text = _c_function("FPDFText_GetText", _INT, _VP, _INT, _INT, ctypes.c_char_p)
-
-
-def _per_character(name: str, restype) -> Callable:
-    """A handle on a pdfium function called once per character, with no argument types: called with a
-    c_void_p, an int and a byref (never a bare address, which would pass as a 32-bit int), ctypes
-    converts nothing per call; that is half the time of these calls."""
-    function = _LIB[name]
-    function.restype = restype
-    return function
-
-
-_text_object_of = _per_character("FPDFText_GetTextObject", ctypes.c_size_t)  # 0 for none
-_loose_box = _per_character("FPDFText_GetLooseCharBox", _INT)
+# Once per character: no argument types.
+_text_object_of = _c_function("FPDFText_GetTextObject", ctypes.c_size_t)  # 0 for none
+_loose_box = _c_function("FPDFText_GetLooseCharBox", _INT)
 _char_matrix = _c_function("FPDFText_GetMatrix", _INT, _VP, _INT, _MATRIX)
 _font_of = _c_function("FPDFTextObj_GetFont", _VP, _VP)
 _font_size_of = _c_function("FPDFTextObj_GetFontSize", _INT, _VP, ctypes.POINTER(_FLOAT))
