@@ -14,7 +14,8 @@
    --pdf-copies variants of each corpus PDF, with 1 and 2 workers, then re-ingested unchanged;
 6. `ingest` of --progress-documents text variants with its progress bar drawn (stderr a pseudo-terminal)
    and without it (stderr a pipe), by turns, median of --runs runs each: the bar must not slow the batch;
-7. the store's bytes per version after an `ingest` of corpus/: the whole file, and each record as JSON
+7. the store's bytes per version after an `ingest` of corpus/ (mostly first versions) and of
+   --store-documents text variants (four versions of each policy): the whole file, and each record as JSON
    text beside the same record as stored (compressed).
 The batches run as commands in a fresh process: "s in the command" leaves out the start-up
 (interpreter and imports), "s with start-up" is what a user waits.
@@ -37,6 +38,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pdfplumber
@@ -45,7 +47,7 @@ from policydiff.diff import diff_policies
 from policydiff.diff.compare import compare_policies
 from policydiff.extract.limits import NO_LIMITS
 from policydiff.model import Policy
-from policydiff.store import unpacked
+from policydiff.store import record_json
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -371,25 +373,41 @@ def bench_progress(folder: Path, documents: int, runs: int) -> None:
     print(f"\nWith the bar / without: {on / off:.3f}x\n")
 
 
-def bench_store_size(folder: Path) -> None:
-    db = folder / "size.sqlite"
-    timed_command("ingest", CORPUS, "--db", db, "--workers", 2)
-    with sqlite3.connect(db) as conn:
+def store_sizes(db: Path) -> list[str]:
+    """The rows of the store-size table for one store: per version, the record as JSON text, as stored,
+    and the whole file."""
+    with closing(sqlite3.connect(db)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        count = conn.execute("SELECT count(*) FROM versions").fetchone()[0]
-        pages = (
+        count, against_base = conn.execute("SELECT count(*), count(base_id) FROM versions").fetchone()
+        size = (
             conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
         )
-        stored = [record for (record,) in conn.execute("SELECT record FROM versions")]
-    text = [len(unpacked(record).encode()) for record in stored]
-    packed = [len(record) for record in stored]
-    print(f"## Store bytes per version: `ingest corpus/`, {count} versions\n")
-    print("| measure | per version (mean) | median |")
-    print("|---|---:|---:|")
-    print(f"| record as JSON text | {sum(text) / count:,.0f} | {statistics.median(text):,.0f} |")
-    print(f"| record as stored | {sum(packed) / count:,.0f} | {statistics.median(packed):,.0f} |")
-    print(f"| the whole file (records, diffs, row tables, indexes) | {pages / count:,.0f} | |")
-    print(f"\nStored / JSON text: {sum(packed) / sum(text):.3f}x\n")
+        stored = conn.execute("SELECT id, length(record) FROM versions").fetchall()
+        text = [len(record_json(conn, version_id).encode()) for version_id, _ in stored]
+    packed = [length for _, length in stored]
+    return [
+        f"{count} versions ({against_base} stored against a base)",
+        f"{sum(text) / count:,.0f} / {statistics.median(text):,.0f}",
+        f"{sum(packed) / count:,.0f} / {statistics.median(packed):,.0f}",
+        f"{sum(packed) / sum(text):.3f}x",
+        f"{size / count:,.0f}",
+    ]
+
+
+def bench_store_size(folder: Path, documents: int) -> None:
+    variants = folder / "store-variants"
+    text_variants(variants, documents)
+    print("## Store bytes per version\n")
+    print(
+        "| ingest | versions | record as JSON text (mean / median) | record as stored (mean / median) "
+        "| stored / text | the whole file per version |"
+    )
+    print("|---|---|---:|---:|---:|---:|")
+    for name, source in (("corpus/", CORPUS), (f"{documents} text variants", variants)):
+        db = folder / f"size-{source.name}.sqlite"
+        timed_command("ingest", source, "--db", db, "--workers", 2)
+        print(f"| {name} | " + " | ".join(store_sizes(db)) + " |")
+    print()
 
 
 def main() -> None:
@@ -409,6 +427,9 @@ def main() -> None:
         action="store_true",
         help="leave out the extract batch, the corpus-scale ingest and the progress-bar run",
     )
+    parser.add_argument(
+        "--store-documents", type=int, default=400, help="text documents in the second store-size ingest"
+    )
     parser.add_argument("--only-progress", action="store_true", help="run only the progress-bar comparison")
     parser.add_argument("--only-store", action="store_true", help="run only the store-size measurement")
     parser.add_argument("--child-extract", metavar="FILE", help=argparse.SUPPRESS)
@@ -422,7 +443,7 @@ def main() -> None:
             if args.only_progress:
                 bench_progress(Path(temp), args.progress_documents, args.runs)
             if args.only_store:
-                bench_store_size(Path(temp))
+                bench_store_size(Path(temp), args.store_documents)
         return
     records = bench_pdfs(args.runs)
     bench_diff_and_compare(records, args.runs)
@@ -432,7 +453,7 @@ def main() -> None:
             bench_extract_batch(Path(temp), args.pdf_copies)
             bench_ingest(Path(temp), args.documents, args.pdf_copies)
             bench_progress(Path(temp), args.progress_documents, args.runs)
-        bench_store_size(Path(temp))
+        bench_store_size(Path(temp), args.store_documents)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import pytest
 from mounts import read_only, run_with_mounts
 from policydiff import ingest, store
 from policydiff.cli import expand_paths
+from policydiff.diff import diff_policies
 from policydiff.model import Policy
 
 from corpus import ALL_PDFS, CORPUS
@@ -65,10 +66,13 @@ def assert_whole(db: Path) -> list[str]:
         (0,)
     ]
     paths = []
-    for sha256, path, record in query(db, "SELECT sha256, source_path, record FROM versions"):
-        assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
-        assert Policy.model_validate_json(store.unpacked(record)).source.sha256 == sha256
-        paths.append(path)
+    with closing(sqlite3.connect(db)) as conn:
+        for version_id, sha256, path in conn.execute(
+            "SELECT id, sha256, source_path FROM versions"
+        ).fetchall():
+            assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
+            assert Policy.model_validate_json(store.record_json(conn, version_id)).source.sha256 == sha256
+            paths.append(path)
     # Files read as a stored version's content (same policy, other bytes).
     for sha256, path in query(db, "SELECT sha256, source_path FROM same_content_files"):
         assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
@@ -491,6 +495,47 @@ def test_two_concurrent_ingests_store_every_file_once(tmp_path):
 # ------------------------------------------------------------------------------------ reading commands
 
 
+# ------------------------------------------------------------------------------ records against a base
+
+
+def store_file(conn: sqlite3.Connection, path: Path, key: tuple[str, str]) -> dict:
+    """Store the record of `path` under `key`, as ingest does; the record's JSON as it was stored."""
+    record = policydiff.api.extract_file(path)
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    store.store_record(conn, str(path), sha256, record, key, diff_policies)
+    return record.to_json_dict()
+
+
+def stored_bases(conn: sqlite3.Connection) -> list[tuple[int, int | None, int]]:
+    """(id, base id, stored bytes) of every version, in the order stored."""
+    return conn.execute("SELECT id, base_id, length(record) FROM versions ORDER BY id").fetchall()
+
+
+def test_a_revision_is_stored_against_the_version_before_it_at_a_fraction_of_its_size(tmp_path):
+    # Issue 20: every version cost its whole compressed record (5.6 KB for CMS's 2021 L33822); stored
+    # with the 2020 version as the dictionary, it costs about what changed.
+    with closing(store.connect(tmp_path / "store.sqlite")) as conn:
+        records = [
+            store_file(conn, L33822 / f"L33822_{year}.txt", ("CMS", "L33822")) for year in (2020, 2021)
+        ]
+        (first, no_base, _), (second, base, stored) = stored_bases(conn)
+        assert (no_base, base) == (None, first)
+        assert stored * 8 < len(store.packed(records[1]))
+        assert [json.loads(store.record_json(conn, version)) for version in (first, second)] == records
+
+
+def test_a_version_unlike_its_base_is_stored_whole_and_becomes_the_base_of_the_next(tmp_path):
+    # Two documents filed under one key: the second has little in common with the first, so against it
+    # it would take more than half its own size; the revision of the second is stored against it.
+    key = ("Payer", "1")
+    revised = CORPUS / "seeds" / "revised" / "centene-cp-mp-101-dli-revised.txt"
+    with closing(store.connect(tmp_path / "store.sqlite")) as conn:
+        records = [store_file(conn, path, key) for path in (CIGNA, CENTENE, revised)]
+        (_, no_base, _), (centene, unlike, _), (_, base, _) = rows = stored_bases(conn)
+        assert (no_base, unlike, base) == (None, None, centene)
+        assert [json.loads(store.record_json(conn, version)) for version, _, _ in rows] == records
+
+
 def _l33822_store(folder: Path, run) -> Path:
     """A store holding the two L33822 versions, alone in `folder`, in WAL mode (as a writer that is still
     running, or was killed, leaves it: ingest itself leaves rollback-journal mode when it is alone)."""
@@ -546,3 +591,20 @@ def test_a_damaged_store_is_one_line_for_each_reading_command(tmp_path, run):
         code, out, err = run(*args, "--db", db)
         assert (code, out) == (2, ""), args
         assert err == f"policydiff: {db}: cannot read the database (database disk image is malformed)\n", args
+
+
+def test_a_damaged_record_is_one_line_naming_the_store(tmp_path, run):
+    # Bytes changed inside a stored record, where SQLite's pages are intact: the record's checksum fails.
+    db = _l33822_store(tmp_path / "store", run)
+    with closing(sqlite3.connect(db)) as conn:
+        (record,) = conn.execute("SELECT record FROM versions WHERE base_id IS NULL").fetchone()
+        damaged = record[:100] + bytes(50) + record[150:]
+        conn.execute("UPDATE versions SET record = ? WHERE base_id IS NULL", (damaged,))
+        conn.commit()
+    for version in ("1", "2"):  # the second is stored against the first
+        code, out, err = run("show", "CMS", "L33822", "--version", version, "--db", db)
+        assert (code, out) == (2, "")
+        assert err.startswith(
+            f"policydiff: {db}: cannot read the database (a stored record or diff is damaged"
+        )
+        assert len(err.splitlines()) == 1

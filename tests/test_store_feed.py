@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from contextlib import closing
 from pathlib import Path
 
@@ -166,39 +167,64 @@ VIEW_QUERIES = (
 )
 
 
-def schema_4_copy(db: Path, copy: Path) -> None:
-    """`db` as the store before migration 5 wrote it: records and diffs as JSON text, views over them."""
+def older_copy(db: Path, copy: Path, schema: int) -> None:
+    """`db` as a store of `schema` wrote it: 4, records and diffs as JSON text and views over them; 5,
+    each compressed whole by zlib, with the row tables."""
     with closing(sqlite3.connect(db)) as new, closing(sqlite3.connect(copy)) as old:
-        for statements in store.MIGRATIONS[:4]:
+        for statements in store.MIGRATIONS[:schema]:
             for statement in statements:
-                old.execute(statement)
-        old.execute("PRAGMA user_version = 4")
-        for table in ("policies", "versions", "diffs", "same_content_files"):
-            rows = new.execute(f"SELECT * FROM {table}").fetchall()
+                if not callable(statement):  # migration 5's step converts records: there are none yet
+                    old.execute(statement)
+        old.execute(f"PRAGMA user_version = {schema}")
+        tables = ["policies", "versions", "diffs", "same_content_files"]
+        tables += ["criterion_rows", "code_rows", "change_rows"] if schema == 5 else []
+        for table in tables:
+            columns = [name for (name,) in old.execute(f"SELECT name FROM pragma_table_info('{table}')")]
+            rows = new.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
             if table in ("versions", "diffs"):  # the JSON is the last column of both
-                rows = [(*row[:-1], store.unpacked(row[-1])) for row in rows]
+                rows = [(*row[:-1], older_json(new, table, row, schema)) for row in rows]
             if rows:
                 old.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
         old.commit()
 
 
-def test_an_older_store_is_migrated_to_compressed_records_with_the_same_rows_and_answers(
-    two_payer_store, tmp_path, run
+def older_json(new: sqlite3.Connection, table: str, row: tuple, schema: int) -> str | bytes:
+    text = store.record_json(new, row[0]) if table == "versions" else store.unpacked(row[-1])
+    return zlib.compress(text.encode(), 9) if schema == 5 else text
+
+
+@pytest.mark.parametrize("schema", [4, 5])
+def test_an_older_store_is_read_then_migrated_to_records_against_their_base_with_the_same_answers(
+    two_payer_store, tmp_path, run, schema
 ):
-    # Issue 20: records were stored as JSON text (37 KB for the Centene seed); compressed, its views
-    # read row tables. A store written before gives the same rows and the same answers once migrated.
-    old = tmp_path / "schema-4.sqlite"
-    schema_4_copy(two_payer_store, old)
+    # Issue 20: records were stored as JSON text (schema 4: 37 KB for the Centene seed), then each whole
+    # by zlib (schema 5), now against their base by zstd (6). A store written before reads the same
+    # read-only, and once migrated gives the same rows, answers and bases as a store written now.
+    old = tmp_path / f"schema-{schema}.sqlite"
+    older_copy(two_payer_store, old, schema)
+    commands = (
+        ("changes", "--format", "json"),
+        ("show", "Cigna", "0261", "--version", "1", "--format", "json"),
+        ("show", "Cigna", "0261", "--format", "json"),
+    )
+    answers = [run(*command, "--db", two_payer_store) for command in commands]
+    assert [run(*command, "--db", old) for command in commands] == answers  # read-only: not migrated
+    assert test_store.query(old, "PRAGMA user_version") == [(schema,)]
     before = [test_store.query(old, sql) for sql in VIEW_QUERIES]
     assert all(before)
     with closing(store.connect(old)):  # a writing open migrates
         pass
     assert [test_store.query(old, sql) for sql in VIEW_QUERIES] == before
     assert [test_store.query(two_payer_store, sql) for sql in VIEW_QUERIES] == before
+    bases = "SELECT id, base_id FROM versions ORDER BY id"
+    assert test_store.query(old, bases) == test_store.query(two_payer_store, bases)
+    # Cigna 0261's 2026 version (the third file ingested) is stored against its 2025 version.
+    assert (3, 1) in test_store.query(old, bases)
     for db in (old, two_payer_store):
-        kinds = test_store.query(db, "SELECT DISTINCT typeof(record) FROM versions")
-        assert kinds == [("blob",)]
-        for (record,) in test_store.query(db, "SELECT record FROM versions"):
-            assert len(record) * 3 < len(store.unpacked(record))
-    for command in (("changes", "--format", "json"), ("show", "Cigna", "0261", "--version", "1")):
-        assert run(*command, "--db", old) == run(*command, "--db", two_payer_store)
+        assert test_store.query(db, "SELECT DISTINCT typeof(record) FROM versions") == [("blob",)]
+        with closing(sqlite3.connect(db)) as conn:
+            for version_id, record in conn.execute("SELECT id, record FROM versions").fetchall():
+                assert len(record) * 3 < len(store.record_json(conn, version_id))
+            for (diff,) in conn.execute("SELECT diff FROM diffs"):
+                assert diff.startswith(store.ZSTD_MAGIC)
+    assert [run(*command, "--db", old) for command in commands] == answers
