@@ -1,6 +1,6 @@
 """Criterion.subject: what a coverage statement is stated of, against what a reader wrote down from the
-documents (tests/expected/<doc-id>/subjects.json: the two seeds, and two payers the parser was not developed
-on), and the comparison's preamble cut at it."""
+documents (tests/expected/<doc-id>/subjects.json: the two seeds, three payers the parser was not developed
+on, and a CMS LCD), and the comparison's preamble cut at it."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ WRITTEN = {
 
 
 def test_each_written_down_subject_has_its_document():
-    assert len(WRITTEN) == 4
+    assert len(WRITTEN) == 6
 
 
 @pytest.mark.parametrize("name", sorted(WRITTEN))
