@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cache
-from itertools import groupby
+from itertools import groupby, pairwise
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -77,6 +77,8 @@ SECTION_LABELS = {
     "revisions": "Revision log",
     "references": "References",
 }
+# The marks a piece of criterion text can carry, in the order its class attribute names them.
+MARK_ORDER = ("subject", "coverage", "quantity")
 POLARITY_LABELS = {"covers": "covers", "excludes": "excludes", "requires": "requires", "neutral": "states"}
 LABELS = {
     "change": CHANGE_LABELS,
@@ -113,9 +115,9 @@ class PolicyView:
 
     criteria_count: int
     services_named: dict[str, str]
-    # Criterion id -> its text in pieces, each (words, "coverage" or "quantity" or None): where the
-    # record's spans say, so the report marks the coverage wording and each threshold in place.
-    text_pieces: dict[str, list[tuple[str, str | None]]]
+    # Criterion id -> its text in pieces, each (words, its marks: "subject", "coverage", "quantity", or
+    # two of them, or ""): where the record's spans say, so the report marks them in place.
+    text_pieces: dict[str, list[tuple[str, str]]]
     code_systems: list[str]
     code_statuses: list[tuple[str, str]]
     timeline: list[Revision]
@@ -187,21 +189,28 @@ def services_named(criteria: list[Criterion], parent_service: str | None = None)
     return named
 
 
-def text_pieces(criterion: Criterion) -> list[tuple[str, str | None]]:
-    """The criterion's text cut where its coverage words and quantities stand (a record from before
-    spans: the text whole)."""
-    spans = [(quantity.start, quantity.end, "quantity") for quantity in criterion.quantities]
-    if criterion.coverage_words:
-        spans.append((criterion.coverage_words.start, criterion.coverage_words.end, "coverage"))
-    pieces: list[tuple[str, str | None]] = []
-    done = 0
-    for start, end, mark in sorted((span for span in spans if span[0] is not None), key=lambda span: span[0]):
-        if start < done or end is None:
-            continue  # overlapping the mark before
-        pieces += [(criterion.text[done:start], None), (criterion.text[start:end], mark)]
-        done = end
-    pieces.append((criterion.text[done:], None))
-    return [(words, mark) for words, mark in pieces if words]
+def text_pieces(criterion: Criterion) -> list[tuple[str, str]]:
+    """The criterion's text cut where its subject, coverage words and quantities start and end, each piece
+    with the marks of the spans it stands in ('subject quantity' for a threshold inside the subject; ''
+    for none): a record from before spans gives the text whole."""
+    spans = [
+        (quantity.start, quantity.end, "quantity")
+        for quantity in criterion.quantities
+        if quantity.start is not None and quantity.end is not None
+    ]
+    for span, mark in ((criterion.subject, "subject"), (criterion.coverage_words, "coverage")):
+        if span is not None:
+            spans.append((span.start, span.end, mark))
+    cuts = sorted({0, len(criterion.text), *(at for start, end, _ in spans for at in (start, end))})
+    pieces = []
+    for start, end in pairwise(cuts):
+        marks = " ".join(
+            mark
+            for mark in MARK_ORDER
+            if any(span_start <= start and end <= span_end for span_start, span_end, m in spans if m == mark)
+        )
+        pieces.append((criterion.text[start:end], marks))
+    return [(words, marks) for words, marks in pieces if words]
 
 
 def policy_view(policy: Policy, folder: Path | None = None) -> PolicyView:

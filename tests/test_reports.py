@@ -13,8 +13,8 @@ import pytest
 from policydiff.cli import main
 from policydiff.diff import diff_policies
 from policydiff.diff.compare import compare_policies
-from policydiff.html_report import assets, compare_html, diff_html, policy_html
-from policydiff.model import Policy, iter_criteria
+from policydiff.html_report import assets, compare_html, diff_html, policy_html, text_pieces
+from policydiff.model import Criterion, Policy, Quantity, Span, iter_criteria
 from policydiff.model.diff import SECTIONS
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
@@ -74,16 +74,49 @@ def test_the_policy_report_shows_every_criterion_in_order_with_its_words(case):
 
 
 @pytest.mark.parametrize("case", ALL_DOCUMENTS, ids=doc_id)
-def test_the_coverage_words_and_each_threshold_are_marked_in_place_in_the_criterion_text(case):
-    # Where the record's spans say (Criterion.coverage_words, Quantity.start/end), not found again.
+def test_the_subject_coverage_words_and_each_threshold_are_marked_in_place_in_the_criterion_text(case):
+    # Where the record's spans say (Criterion.subject and coverage_words, Quantity.start/end), not found
+    # again; a threshold inside a subject is marked as both.
     policy, page = policy_of(case), policy_page(case)
     for item, node in zip(page.css("li.criterion"), iter_criteria(policy.criteria), strict=True):
         text = item.css_first(".criterion-text")
         marks = [text_of(mark) for mark in text.css("mark.quantity")]
         assert marks == [words(quantity.text) for quantity in node.quantities], node.id
-        stated = node.coverage_words
+        stated, subject = node.coverage_words, node.subject
         coverage = [words(node.text[stated.start : stated.end])] if stated else []
         assert [text_of(mark) for mark in text.css("mark.coverage")] == coverage, node.id
+        # The subject's pieces (cut where a threshold inside it starts and ends) read as its words.
+        subject_words = words(" ".join(mark.text() for mark in text.css("mark.subject")))
+        assert subject_words == (words(node.text[subject.start : subject.end]) if subject else ""), node.id
+
+
+def test_a_threshold_inside_a_subject_is_marked_as_both():
+    # The pieces cut where each span starts and ends, each with every mark it stands in.
+    text = "Repeat infusion for chimerism of <100% donor cells is considered medically necessary"
+    criterion = Criterion(
+        id="1",
+        text=text,
+        kind="statement",
+        coverage="medically_necessary",
+        coverage_words=Span(start=text.index("considered"), end=len(text)),
+        subject=Span(start=0, end=text.index(" is ")),
+        quantities=[
+            Quantity(
+                text="<100% donor cells",
+                comparator="<",
+                value=100,
+                unit="%",
+                start=text.index("<"),
+                end=text.index(" is "),
+            )
+        ],
+    )
+    assert text_pieces(criterion) == [
+        ("Repeat infusion for chimerism of ", "subject"),
+        ("<100% donor cells", "subject quantity"),
+        (" is ", ""),
+        ("considered medically necessary", "coverage"),
+    ]
 
 
 @pytest.mark.parametrize("case", POLICY_CASES, ids=POLICY_IDS)
