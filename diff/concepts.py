@@ -267,6 +267,7 @@ def split_preamble(criterion: Criterion, subject_terms: Normalizer) -> tuple[str
     if (
         subject is not None
         and stated is not None
+        and subject.end <= stated.start  # an object after the coverage words is in the rest
         and len(words(text[stated.end :])) >= 2
         and len(set(subject_terms.terms(text[: subject.end]))) <= MAX_SUBJECT_TERMS
     ):
@@ -279,7 +280,7 @@ def subject_list(criterion: Criterion) -> tuple[list[str], str]:
     RYGBP, open and laparoscopic BPD/DS, and LAGB are covered for ...'): each item is a thing the
     statement covers; ([], text) when the subject is not such a list."""
     rules, text, found, stated = compare_rules(), criterion.text, criterion.subject, criterion.coverage_words
-    if found is None or stated is None:
+    if found is None or stated is None or found.end > stated.start:
         return [], text
     # The words before the coverage words from the text's start, as the comparison has always weighed
     # them: a sentence before the subject's has clause words of its own, so the statement stays whole.

@@ -36,6 +36,9 @@ class CriteriaRules:
     copula_opening: re.Pattern[str]
     copula_before: re.Pattern[str]
     subject_leads: list[re.Pattern[str]]
+    object_verb: re.Pattern[str]
+    object_lead: re.Pattern[str]
+    object_end: re.Pattern[str]
 
 
 @cache
@@ -64,6 +67,9 @@ def criteria_rules() -> CriteriaRules:
         copula_opening=regex(subject, "copula_opening", "criteria"),
         copula_before=regex(subject, "copula_before", "criteria"),
         subject_leads=regex_list(subject, "leads", "criteria"),
+        object_verb=regex(subject, "object_verb", "criteria"),
+        object_lead=regex(subject, "object_lead", "criteria"),
+        object_end=regex(subject, "object_end", "criteria"),
     )
 
 
@@ -101,6 +107,8 @@ def subject_of(text: str, stated: StatedCoverage) -> tuple[int, int] | None:
     when the coverage words have no copula or no words stand before it."""
     rules = criteria_rules()
     end = stated.start
+    if rules.object_verb.search(text[stated.start : stated.end]):
+        return _object_of(text, stated.end)
     if not rules.copula_opening.search(text[stated.start : stated.end]):
         copula = rules.copula_before.search(text[:end])
         if copula is None:
@@ -114,6 +122,18 @@ def subject_of(text: str, stated: StatedCoverage) -> tuple[int, int] | None:
         start += found.end() if found else 0
     start += len(before[start:]) - len(before[start:].lstrip())
     end = len(before.rstrip(_SUBJECT_TRAIL))
+    return (start, end) if start < end else None
+
+
+def _object_of(text: str, after: int) -> tuple[int, int] | None:
+    """The object of coverage words whose verb takes what they are stated of ("current evidence does not
+    support" + "the use of donor lymphocyte infusion" + " for ..."): from `after`, its lead ("the use of")
+    left out, to where a condition or the clause starts."""
+    rules = criteria_rules()
+    lead = rules.object_lead.match(text, after)  # anchored at `after`; it may match nothing
+    start = lead.end() if lead else after
+    found = rules.object_end.search(text, start)
+    end = len(text[: found.start() if found else len(text)].rstrip(_SUBJECT_TRAIL))
     return (start, end) if start < end else None
 
 

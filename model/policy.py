@@ -103,7 +103,9 @@ class Criterion(Provenance):
         default=None,
         description="Where the words the coverage position is stated of stand in `text`: the service or "
         "population before its copula ('Donor lymphocyte infusion (DLI)' of '... is considered medically "
-        "necessary for ...'); none when the coverage words have no copula or nothing stands before it.",
+        "necessary for ...'), or the object after a verb that takes it ('donor lymphocyte infusion' of "
+        "'current evidence does not support the use of donor lymphocyte infusion for ...'); none when the "
+        "coverage words have neither or nothing stands there.",
     )
     logic: Logic | None = None
     service: str | None = None
@@ -115,9 +117,11 @@ class Criterion(Provenance):
         for name, words in (("coverage words", self.coverage_words), ("subject", self.subject)):
             if words is not None and not 0 <= words.start < words.end <= len(self.text):
                 raise ValueError(f"{name} {words.start}:{words.end} not in the criterion's text")
-        stated = self.coverage_words
-        if self.subject is not None and (stated is None or self.subject.end > stated.start):
-            raise ValueError("a subject must stand before the criterion's coverage words")
+        stated, subject = self.coverage_words, self.subject
+        if subject is not None and (
+            stated is None or (stated.start < subject.end and subject.start < stated.end)
+        ):
+            raise ValueError("a subject must stand beside the criterion's coverage words, not in them")
         for quantity in self.quantities:
             if quantity.start is not None and self.text[quantity.start : quantity.end] != quantity.text:
                 raise ValueError(

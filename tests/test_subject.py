@@ -1,13 +1,13 @@
 """Criterion.subject: what a coverage statement is stated of, against what a reader wrote down from the
 documents (tests/expected/<doc-id>/subjects.json: the two seeds, three payers the parser was not developed
-on, and a CMS LCD), and the comparison's preamble cut at it."""
+on, a CMS LCD and a payment policy), and the comparison's preamble cut at it."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from policydiff.diff.concepts import split_preamble
+from policydiff.diff.concepts import split_preamble, subject_list
 from policydiff.diff.normalize import Normalizer
 from policydiff.extract.cues import coverage_of
 from policydiff.model import Criterion, Span
@@ -25,7 +25,7 @@ WRITTEN = {
 
 
 def test_each_written_down_subject_has_its_document():
-    assert len(WRITTEN) == 6
+    assert len(WRITTEN) == 7
 
 
 @pytest.mark.parametrize("name", sorted(WRITTEN))
@@ -56,16 +56,33 @@ def test_the_preamble_is_cut_after_the_records_coverage_words_when_they_have_a_s
         "for relapse after allogeneic HSCT",
     )
     assert split_preamble(covered.model_copy(update={"subject": None}), terms) == ("", text)
+    # A subject after the coverage words (the object of "does not support") is in the rest, not cut at.
+    text = "Evidence does not support DLI for relapse after allogeneic HSCT"
+    stated = coverage_of(text)
+    excluded = Criterion(
+        id="2",
+        text=text,
+        kind="exclusion",
+        coverage=stated.coverage,
+        coverage_words=Span(start=stated.start, end=stated.end),
+        subject=Span(start=26, end=29),
+    )
+    # (The service's name dropped, as the comparison drops it: two terms are left before its end.)
+    service_dropped = Normalizer(abbreviations={}, dropped=frozenset({"dli"}))
+    assert split_preamble(excluded, service_dropped) == ("", text)
+    assert subject_list(excluded) == ([], text)
 
 
-def test_a_subject_stands_in_the_text_before_the_coverage_words():
+def test_a_subject_stands_in_the_text_beside_the_coverage_words_not_in_them():
     with pytest.raises(ValidationError, match="subject 0:40 not in the criterion's text"):
         Criterion(id="1", text="DLI is covered", kind="indication", subject=Span(start=0, end=40))
-    with pytest.raises(ValidationError, match="a subject must stand before the criterion's coverage words"):
-        Criterion(
-            id="1",
-            text="Covered: DLI",
-            kind="indication",
-            coverage_words=Span(start=0, end=7),
-            subject=Span(start=9, end=12),
-        )
+    text = "Evidence does not support DLI"
+    stated = Span(start=0, end=25)
+    with pytest.raises(ValidationError, match="a subject must stand beside the criterion's coverage words"):
+        Criterion(id="1", text=text, kind="exclusion", coverage_words=stated, subject=Span(start=20, end=29))
+    with pytest.raises(ValidationError, match="a subject must stand beside the criterion's coverage words"):
+        Criterion(id="1", text=text, kind="exclusion", subject=Span(start=26, end=29))  # no coverage words
+    after = Criterion(
+        id="1", text=text, kind="exclusion", coverage_words=stated, subject=Span(start=26, end=29)
+    )
+    assert text[after.subject.start : after.subject.end] == "DLI"
