@@ -30,7 +30,7 @@ from policydiff.extract.citation import (
     starts_citation,
 )
 from policydiff.extract.document import Document, Line, Section, line_box
-from policydiff.extract.rules import load_rules, string_list
+from policydiff.extract.rules import load_rules, phrase_key, string_list
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Diagnostic, Reference
 
@@ -41,7 +41,6 @@ _BULLET_LABEL = re.compile(r"^[•▪●◦·∙‣○■□➢►*]\s+")
 _URL_HEAD = re.compile(r"^(?:https?://|www\.)", re.I)
 _URL_CHARS = re.compile(r"[/=&?%#_]")
 _SPACES = re.compile(r"\s+")
-_HEADING_NOISE = re.compile(r"[\s:.]+$")
 
 # Points a line may sit off its column and still be in it (PDF geometry).
 COLUMN_TOLERANCE = 3.0
@@ -68,11 +67,7 @@ class _Block:
 
 @cache
 def _phrases(key: str) -> frozenset[str]:
-    return frozenset(_normalized(phrase) for phrase in string_list(load_rules(RULES), key, RULES))
-
-
-def _normalized(text: str) -> str:
-    return _SPACES.sub(" ", _HEADING_NOISE.sub("", text.strip().lower()))
+    return frozenset(phrase_key(phrase) for phrase in string_list(load_rules(RULES), key, RULES))
 
 
 def _line_text(line: Line) -> str:
@@ -93,7 +88,7 @@ def _label(text: str) -> _Label | None:
 def _is_sublist_heading(text: str, previous: str, following: str | None) -> bool:
     """A heading of a sub-list: a known phrase, or a short title-case line ending in a colon that closes
     nothing (the citation before it is whole) and is followed by the opening of a citation."""
-    if _normalized(text) in _phrases("sublist_headings"):
+    if phrase_key(text) in _phrases("sublist_headings"):
         return True
     words = text.split()
     if not text.endswith(":") or len(words) > SUBLIST_HEADING_MAX_WORDS or any(ch.isdigit() for ch in text):
@@ -113,7 +108,7 @@ def _runs(sections: list[Section]) -> list[list[Line]]:
             continue
         runs.append([])
         lines = [
-            line for line in section.lines if _normalized(_line_text(line)) not in _phrases("empty_markers")
+            line for line in section.lines if phrase_key(_line_text(line)) not in _phrases("empty_markers")
         ]
         for index, line in enumerate(lines):
             text = _line_text(line)

@@ -18,7 +18,7 @@ from functools import cache
 
 from policydiff.extract.dates import find_date, parse_date
 from policydiff.extract.document import Cell, Document, Line, Section, line_box
-from policydiff.extract.rules import RuleFileError, load_rules, string_list
+from policydiff.extract.rules import RuleFileError, load_rules, phrase_key, string_list
 from policydiff.extract.sections import phrase_kind
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Diagnostic, Revision
@@ -41,7 +41,6 @@ MAX_LOG_HEADING_WORDS = 8
 
 # A date followed by one of these ends a sentence of the summary above ("... effective 1/1/24."), no row.
 DATE_ENDS_SENTENCE = (".", ";", ")")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
 _SENTENCE_PUNCTUATION = re.compile(r"[.;:,)]")
 
 
@@ -79,10 +78,6 @@ class _Row:
         return join_cell(self.values.get(role, []))
 
 
-def normalize_words(text: str) -> str:
-    return _NON_WORD.sub(" ", text.lower().replace("&", " and ")).strip()
-
-
 @dataclass(frozen=True)
 class LogWords:
     headings: re.Pattern[str]
@@ -95,7 +90,7 @@ def log_words() -> LogWords:
     logs = load_rules("revisions").get("logs", {})
 
     def alternatives(key: str) -> str:
-        return "|".join(re.escape(normalize_words(word)) for word in string_list(logs, key, "revisions"))
+        return "|".join(re.escape(phrase_key(word)) for word in string_list(logs, key, "revisions"))
 
     return LogWords(
         headings=re.compile(rf"(?:^|\s)(?:{alternatives('headings')})$"),
@@ -105,14 +100,14 @@ def log_words() -> LogWords:
 
 def is_log_heading(line: Line) -> bool:
     """A short line naming a revision log ('Joint BCBSM/BCN Medical Policy History')."""
-    words = normalize_words(line.text)
+    words = phrase_key(line.text)
     return len(words.split()) <= MAX_LOG_HEADING_WORDS and log_words().headings.search(words) is not None
 
 
 def ends_unfinished(text: str) -> bool:
     """Whether a line stops mid-sentence ('... Updated Coding section to include') or mid-list
     ('Revised 10/28/2024,' over '07/16/2024,': one row's dates)."""
-    return text.rstrip().endswith(",") or log_words().unfinished.search(normalize_words(text)) is not None
+    return text.rstrip().endswith(",") or log_words().unfinished.search(phrase_key(text)) is not None
 
 
 @cache
@@ -122,7 +117,7 @@ def _phrase_roles() -> dict[str, str]:
     phrases: dict[str, str] = {}
     for role in ROLES:
         for phrase in string_list(rules, role, "revisions"):
-            key = normalize_words(phrase)
+            key = phrase_key(phrase)
             if phrases.get(key, role) != role:
                 raise RuleFileError(f"rule file revisions.toml: header {phrase!r} is under two roles")
             phrases[key] = role
@@ -136,7 +131,7 @@ def _longest_phrase() -> int:
 
 def _phrase_sequence(text: str) -> list[str] | None:
     """The roles of the header phrases that make up `text` exactly, longest phrases first; else None."""
-    words = normalize_words(text).split()
+    words = phrase_key(text).split()
     phrases = _phrase_roles()
     longest = _longest_phrase()
     roles: list[str] = []

@@ -63,3 +63,12 @@ def phrase_alternation(phrases: list[str], space: str = r"\s*") -> str:
     wins over one it holds), `space` between their words."""
     ordered = sorted({phrase.strip() for phrase in phrases}, key=len, reverse=True)
     return "|".join(space.join(re.escape(word) for word in phrase.split()) for phrase in ordered)
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def phrase_key(text: str) -> str:
+    """How a rule file's phrase and a document's words are compared (a heading, a revision-log label, a
+    reference list's sub-heading): case, punctuation and spacing aside, '&' read as 'and'."""
+    return _NOT_WORD.sub(" ", text.casefold().replace("&", " and ")).strip()

@@ -38,6 +38,11 @@ REMARK_TABLE = "remark"  # the table of sections.toml that is no section kind
 
 
 def normalize_heading(text: str) -> str:
+    """A heading as sections.toml's phrases are compared with it. Unlike rules.phrase_key it keeps the
+    punctuation inside a heading (brackets, slashes, periods, commas): on a page whose line breaks were
+    lost, the reflow finds headings inside running text by this key, and 'Centers for Medicare and
+    Medicaid Services (CMS).' opening a reference is not the heading it would be with its brackets
+    dropped (the words-only key moved headings in three corpus documents and lost a revision log)."""
     text = text.replace("&", " and ").replace("\t", " ")
     text = _TRAILING_PAGE.sub("", text.strip())
     text = _NON_WORD.sub(" ", text.lower())

@@ -133,6 +133,21 @@ def test_bibliography_marked_not_applicable_has_no_references():
     assert warnings == []
 
 
+def test_a_sub_list_heading_is_known_whatever_its_case_punctuation_and_spacing():
+    # references.toml holds one spelling of each heading; rules.phrase_key compares words only, so a
+    # document's "Peer-Reviewed Publications:" or "GOVERNMENT AGENCY, MEDICAL SOCIETY AND OTHER ..."
+    # (no serial comma, no colon) is the same heading, not a citation, and restarts the numbering.
+    references, warnings = references_of_text(
+        "References\n"
+        "Peer-Reviewed  Publications:\n"
+        "1. Kolb HJ. Graft-versus-leukemia effects of transplantation. Blood. 2008 Dec;112(12):4371-83.\n"
+        "GOVERNMENT AGENCY, MEDICAL SOCIETY AND OTHER AUTHORITATIVE PUBLICATIONS\n"
+        "1. National Cancer Institute (NCI). Plasma Cell Neoplasms. Available at: https://www.cancer.gov/types/myeloma.\n"
+    )
+    assert [(ref.number, ref.year) for ref in references] == [(1, 2008), (1, None)]
+    assert warnings == []
+
+
 def test_text_in_a_reference_list_that_is_no_citation_is_a_warning():
     references, warnings = references_of_text(
         "References\nKolb HJ. Graft-versus-leukemia effects. Blood. 2008 Dec;112(12):4371-83.\n"
