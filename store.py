@@ -66,7 +66,7 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 DELTA_LIMIT = 0.5
 
 
-def json_bytes(value: dict) -> bytes:
+def _json_bytes(value: dict) -> bytes:
     """A record or diff as compact JSON text, the form it is compressed from."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -78,7 +78,7 @@ def _dictionary(base: bytes) -> zstandard.ZstdCompressionDict:
 def packed(value: dict | bytes, base: bytes | None = None) -> bytes:
     """A record or diff as stored: compact JSON compressed by zstd; with `base` (the JSON text of the
     record it is stored against) as the dictionary."""
-    text = value if isinstance(value, bytes) else json_bytes(value)
+    text = value if isinstance(value, bytes) else _json_bytes(value)
     dictionary = _dictionary(base) if base is not None else None
     # With its checksum (4 bytes) a damaged frame fails to decompress instead of giving other text.
     compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary, write_checksum=True)
@@ -163,7 +163,8 @@ def _write_change_rows(conn: sqlite3.Connection, newer_id: int, diff: dict) -> N
 
 
 def _rows_and_compression(conn: sqlite3.Connection) -> None:
-    """Migration 5: fill the row tables from the stored JSON, then compress it."""
+    """Migration 5: fill the row tables from the stored JSON, then compress it (by today's `packed`;
+    migration 6 then stores each later version against its base)."""
     for version_id, text in conn.execute("SELECT id, record FROM versions").fetchall():
         record = json.loads(text)
         _write_version_rows(conn, version_id, record)
@@ -702,7 +703,7 @@ def store_record(
                     (sha256, twin, name, _now()),
                 )
                 return Ingested(name, "unchanged", *_known(conn, sha256))
-            stored, base_id = packed_version(json_bytes(stored_record), _latest_base(conn, policy_id))
+            stored, base_id = packed_version(_json_bytes(stored_record), _latest_base(conn, policy_id))
             version_id = conn.execute(
                 "INSERT INTO versions (policy_id, sha256, source_path, format, title, effective, "
                 "last_revised, ingested_at, record, base_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
