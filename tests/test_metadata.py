@@ -197,6 +197,14 @@ def test_a_title_wrapped_after_a_comma_goes_on():
     )
 
 
+def test_a_title_under_its_label_in_a_two_column_header_is_read_from_the_label_s_column():
+    # Wellcare: "Applicable To:" (its markets listed under it, on the left) beside "Claims Payment
+    # Policy:" (the title under it, on the right, in the largest type). The first title line shares its
+    # line with "Medicaid": the title lost its first half, "Frequency of Comprehensive".
+    exams = next(path for path in PAYMENT_POLICIES if path.name.startswith("Frequency-of-Comprehensive"))
+    assert extracted(exams).title.startswith("Frequency of Comprehensive Ophthalmological Exams")
+
+
 @pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=doc_id)
 def test_the_title_number_and_dates_say_where_they_were_read(path):
     # Metadata carries its provenance like every item: the page (and, in a PDF, the box) of the line that
