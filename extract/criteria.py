@@ -27,11 +27,11 @@ from policydiff.extract.cues import (
     subject_of,
     trailing_conjunction,
 )
-from policydiff.extract.document import Document, Line, Section
+from policydiff.extract.document import Document, Line, Section, lines_box
 from policydiff.extract.quantities import measured_without_value, name_unnamed, parse_quantities
 from policydiff.extract.services import services_named
 from policydiff.extract.wrap import join_wrapped
-from policydiff.model import Box, Criterion, Diagnostic, Span
+from policydiff.model import Criterion, Diagnostic, Span
 
 INDENT_TOLERANCE = 3.0  # points: within this, two blocks start at the same indentation
 HEADING_MAX_WORDS = 8
@@ -90,6 +90,9 @@ class Block:
     section_heading: bool = False  # the heading of a criteria section (never a node)
     line_count: int = 1
     children: list[Block] = field(default_factory=list)
+    # The lines its text was joined from (its provenance's box is around them); an item cut out of one
+    # paragraph has only the paragraph's first.
+    lines: list[Line] = field(default_factory=list)
 
     @property
     def x0(self) -> float:
@@ -303,8 +306,9 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         if previous is not None and _is_wrapped_enumeration(previous, line, following, text, blocks):
             blocks[-1].text = join_wrapped(blocks[-1].text, text)
             blocks[-1].line_count += 1
+            blocks[-1].lines.append(line)
         elif previous is None or _starts_block(previous, line, blocks[-1].first, margin, pitch, slack):
-            block = Block(text=text, first=line)
+            block = Block(text=text, first=line, lines=[line])
             label = read_label(text)
             if label:
                 block.label = label[0] or None
@@ -318,6 +322,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         else:
             blocks[-1].text = join_wrapped(blocks[-1].text, text)
             blocks[-1].line_count += 1
+            blocks[-1].lines.append(line)
         previous = line
     left = min((line.x0 for line in lines), default=0.0)
     for index, block in enumerate(blocks):
@@ -677,8 +682,7 @@ def _to_criterion(
     ]
     subject = subject_of(block.text, position) if position else None
     first = block.first
-    # Text files have no page geometry: their line positions are line numbers, not a box.
-    box = Box(x0=first.x0, top=first.top, x1=first.x1, bottom=first.bottom) if doc.format == "pdf" else None
+    box = lines_box(block.lines or [first], doc.format)
     return Criterion(
         id=node_id,
         label=block.label,

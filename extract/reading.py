@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from policydiff.extract.cues import coverage_of
-from policydiff.extract.document import Document, Line, Section, line_box
+from policydiff.extract.document import Document, Line, Section, lines_box
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import (
     Diagnostic,
@@ -166,18 +166,21 @@ def _line_text(line: Line) -> str:
 
 
 def _unread_blocks(lines: Iterable[Line], doc: Document) -> list[UnreadBlock]:
-    """Consecutive unread lines joined into one block each, with the page and box of its first line."""
+    """Consecutive unread lines of a page joined into one block each, with its page and its box."""
     blocks: list[UnreadBlock] = []
-    previous: Line | None = None
+    joined: list[list[Line]] = []
     for line in lines:
-        if blocks and previous is not None and previous.page == line.page:
+        if joined and joined[-1][-1].page == line.page:
             blocks[-1].text = join_wrapped(blocks[-1].text, _line_text(line).strip())
             blocks[-1].lines += 1
+            joined[-1].append(line)
         else:
-            box = line_box(line, doc.format)
-            blocks.append(UnreadBlock(text=_line_text(line).strip(), lines=1, page=line.page, box=box))
-        previous = line
-    return blocks
+            blocks.append(UnreadBlock(text=_line_text(line).strip(), lines=1, page=line.page))
+            joined.append([line])
+    return [
+        block.model_copy(update={"box": lines_box(block_lines, doc.format)})
+        for block, block_lines in zip(blocks, joined, strict=True)
+    ]
 
 
 def _runs_of_unread(section: Section, unread: set[int]) -> list[list[Line]]:

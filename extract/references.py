@@ -29,7 +29,7 @@ from policydiff.extract.citation import (
     split_glued,
     starts_citation,
 )
-from policydiff.extract.document import Document, Line, Section, line_box
+from policydiff.extract.document import Document, Line, Section, lines_box
 from policydiff.extract.rules import load_rules, phrase_key, string_list
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Diagnostic, Reference
@@ -268,7 +268,7 @@ def _references(blocks: Iterable[_Block], fmt: str, warnings: list[Diagnostic]) 
                 parse_citation(text).model_copy(
                     update={
                         "page": first.page,
-                        "box": line_box(first, fmt),
+                        "box": lines_box(block.lines, fmt),
                         "number": block.number if part_index == 0 else None,
                         "text": bracket_urls(text),
                     }

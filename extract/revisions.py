@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from policydiff.extract.dates import find_date, parse_date
-from policydiff.extract.document import Cell, Document, Line, Section, line_box
+from policydiff.extract.document import Cell, Document, Line, Section, lines_box
 from policydiff.extract.rules import RuleFileError, load_rules, phrase_key, string_list
 from policydiff.extract.sections import phrase_kind
 from policydiff.extract.wrap import join_wrapped
@@ -66,13 +66,19 @@ class Header:
 
 @dataclass
 class _Row:
-    line: Line
+    lines: list[Line]  # the row's lines, its first one first
     values: dict[str, list[str]] = field(default_factory=dict)
 
-    def add(self, values: dict[str, str]) -> None:
+    @property
+    def line(self) -> Line:
+        return self.lines[0]
+
+    def add(self, values: dict[str, str], line: Line) -> None:
         for role, text in values.items():
             if text.strip():
                 self.values.setdefault(role, []).append(text)
+        if line is not self.lines[-1]:
+            self.lines.append(line)
 
     def text(self, role: str) -> str:
         return join_cell(self.values.get(role, []))
@@ -319,7 +325,7 @@ def _revision(row: _Row, doc: Document, warnings: list[Diagnostic]) -> Revision:
                 )
             )
     line = row.line
-    box = line_box(line, doc.format)
+    box = lines_box(row.lines, doc.format)
     return Revision(
         date=dates[DATE],
         approval_date=dates[APPROVAL_DATE],
@@ -369,12 +375,12 @@ def _table_rows(doc: Document, warnings: list[Diagnostic]) -> tuple[list[_Row], 
         if starts_row and rows and not line.is_row and ends_unfinished(previous.text):
             starts_row, values = False, {SUMMARY: line.text}  # a date inside a wrapped sentence
         if starts_row:
-            rows.append(_Row(line=line))
+            rows.append(_Row(lines=[line]))
             rows_since_header += 1
         elif not rows or _ends_table(line, previous, header, doc.format == "text"):
             header = None
             continue
-        rows[-1].add(values)
+        rows[-1].add(values, line)
         used.add(id(line))
         previous = line
     return rows, used
@@ -391,11 +397,13 @@ def _dated_list_rows(section: Section, warnings: list[Diagnostic]) -> list[_Row]
         lead = text[: found[1].start()].strip() if found else ""
         after = text[found[1].end() :].lstrip()[:1] if found else ""
         if found and is_row_lead(lead) and after not in DATE_ENDS_SENTENCE and not ends_unfinished(previous):
-            row = _Row(line=line)
-            row.add({DATE: found[1].group(0), SUMMARY: text[found[1].end() :].strip(" :-–"), TYPE: lead})
+            row = _Row(lines=[line])
+            row.add(
+                {DATE: found[1].group(0), SUMMARY: text[found[1].end() :].strip(" :-–"), TYPE: lead}, line
+            )
             rows.append(row)
         elif rows:
-            rows[-1].add({SUMMARY: text})
+            rows[-1].add({SUMMARY: text}, line)
         else:
             skipped.append(text)
         previous = text

@@ -44,7 +44,11 @@ class Box(Record):
 
 class Provenance(Record):
     page: int | None = Field(default=None, ge=1, description="1-based page the item starts on.")
-    box: Box | None = Field(default=None, description="Bounding box of the item's first line on that page.")
+    box: Box | None = Field(
+        default=None,
+        description="Bounding box of the item's lines on that page (the lines after a page break are on the "
+        "next page); none outside PDFs.",
+    )
 
 
 class Source(Record):

@@ -519,3 +519,31 @@ def test_a_number_label_set_close_to_its_word_is_a_label():
     # A decimal or a word after a letter is no label.
     assert read_label("2.5 mg daily") is None
     assert read_label("U.S. Food and Drug Administration") is None
+
+
+def test_an_item_s_box_holds_every_line_of_it_on_its_page():
+    # Issue 19: an item's provenance was its first line's box, so a reader shown where a criterion or a
+    # reference stands saw one line of three. The box is now around all of the item's lines on its page.
+    path = CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.pdf"
+    record, doc = extracted(path), load_file(path)
+    for item, opening in (
+        (record.criteria[0], "Donor lymphocyte infusion (DLI)"),
+        (record.references[0], "1. Arellano"),
+    ):
+        text = " ".join(item.text.split())
+        first = next(
+            i for i, line in enumerate(doc.lines) if line.page == item.page and line.text.startswith(opening)
+        )
+        lines = [doc.lines[first]]
+        for line in doc.lines[first + 1 :]:
+            if " ".join(line.text.split()) not in text:
+                break
+            lines.append(line)
+        # Reference 1 goes on over a page break: its box is where it starts, on page 8.
+        lines = [line for line in lines if line.page == item.page]
+        assert len(lines) >= 2, item.text
+        box = item.box
+        for line in lines:
+            assert (
+                box.x0 <= line.x0 and box.top <= line.top and line.x1 <= box.x1 and line.bottom <= box.bottom
+            )
