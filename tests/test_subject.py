@@ -38,18 +38,24 @@ def test_subjects_are_what_the_document_states_its_positions_of(name):
         assert found and set(found) == {subject}, (statement, found)
 
 
+def stated_of(text: str, subject: str) -> Criterion:
+    """A coverage statement with the record's spans: its coverage words as the criteria parser reads
+    them, and `subject` where it stands in the text."""
+    stated = coverage_of(text)
+    return Criterion(
+        id="1",
+        text=text,
+        kind="statement",
+        coverage=stated.coverage,
+        coverage_words=Span(start=stated.start, end=stated.end),
+        subject=Span(start=text.index(subject), end=text.index(subject) + len(subject)),
+    )
+
+
 def test_the_preamble_is_cut_after_the_records_coverage_words_when_they_have_a_subject():
     # diff/rules/compare.toml holds no coverage wording: the comparison cuts where the record says.
     text = "DLI is considered medically necessary for relapse after allogeneic HSCT"
-    stated = coverage_of(text)
-    covered = Criterion(
-        id="1",
-        text=text,
-        kind="indication",
-        coverage="medically_necessary",
-        coverage_words=Span(start=stated.start, end=stated.end),
-        subject=Span(start=0, end=3),
-    )
+    covered = stated_of(text, "DLI")
     terms = Normalizer(abbreviations={}, dropped=frozenset())
     assert split_preamble(covered, terms) == (
         "DLI is considered medically necessary",
@@ -58,15 +64,7 @@ def test_the_preamble_is_cut_after_the_records_coverage_words_when_they_have_a_s
     assert split_preamble(covered.model_copy(update={"subject": None}), terms) == ("", text)
     # A subject after the coverage words (the object of "does not support") is in the rest, not cut at.
     text = "Evidence does not support DLI for relapse after allogeneic HSCT"
-    stated = coverage_of(text)
-    excluded = Criterion(
-        id="2",
-        text=text,
-        kind="exclusion",
-        coverage=stated.coverage,
-        coverage_words=Span(start=stated.start, end=stated.end),
-        subject=Span(start=26, end=29),
-    )
+    excluded = stated_of(text, "DLI")
     # (The service's name dropped, as the comparison drops it: two terms are left before its end.)
     service_dropped = Normalizer(abbreviations={}, dropped=frozenset({"dli"}))
     assert split_preamble(excluded, service_dropped) == ("", text)
