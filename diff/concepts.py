@@ -268,6 +268,7 @@ def split_preamble(criterion: Criterion, subject_terms: Normalizer) -> tuple[str
         subject is not None
         and stated is not None
         and subject.end <= stated.start  # an object after the coverage words is in the rest
+        and not text[stated.end :].lstrip().startswith(".")  # the statement ends there: nothing to cut
         and len(words(text[stated.end :])) >= 2
         and len(set(subject_terms.terms(text[: subject.end]))) <= MAX_SUBJECT_TERMS
     ):
