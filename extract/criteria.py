@@ -78,21 +78,27 @@ class CriteriaResult:
 
 @dataclass
 class Block:
-    """One paragraph or list item as printed: its label (or bullet), text, indentation and first line."""
+    """One paragraph or list item as printed: its label (or bullet), text, indentation and lines."""
 
     text: str
-    first: Line
+    # The lines its text was joined from (its provenance's box is around them); an item cut out of one
+    # paragraph has only the paragraph's first.
+    lines: list[Line]
     label: str | None = None  # as printed, "I.", "(a)"
     style: str | None = None  # "roman.", "upper.", "digit)", "(lower)", "bullet•"; None for a paragraph
     ordinal: int | None = None
     ambiguous: tuple[tuple[str, int], ...] = ()  # other (style, ordinal) readings: "C." letter or roman
     heading: bool = False
     section_heading: bool = False  # the heading of a criteria section (never a node)
-    line_count: int = 1
     children: list[Block] = field(default_factory=list)
-    # The lines its text was joined from (its provenance's box is around them); an item cut out of one
-    # paragraph has only the paragraph's first.
-    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def first(self) -> Line:
+        return self.lines[0]
+
+    @property
+    def line_count(self) -> int:
+        return len(self.lines)
 
     @property
     def x0(self) -> float:
@@ -305,10 +311,9 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         following = lines[index + 1] if index + 1 < len(lines) else None
         if previous is not None and _is_wrapped_enumeration(previous, line, following, text, blocks):
             blocks[-1].text = join_wrapped(blocks[-1].text, text)
-            blocks[-1].line_count += 1
             blocks[-1].lines.append(line)
         elif previous is None or _starts_block(previous, line, blocks[-1].first, margin, pitch, slack):
-            block = Block(text=text, first=line, lines=[line])
+            block = Block(text=text, lines=[line])
             label = read_label(text)
             if label:
                 block.label = label[0] or None
@@ -321,7 +326,6 @@ def build_blocks(lines: list[Line]) -> list[Block]:
             blocks.append(block)
         else:
             blocks[-1].text = join_wrapped(blocks[-1].text, text)
-            blocks[-1].line_count += 1
             blocks[-1].lines.append(line)
         previous = line
     left = min((line.x0 for line in lines), default=0.0)
@@ -524,7 +528,7 @@ def _split_inline_list(block: Block) -> None:
     if len(items) < 2 or any("," in item for item in items):
         return  # one item, or a run of names ("genes: EPCAM, MLH1, ... and PMS2") that only defines
     block.text = match.group("head")
-    block.children = [Block(text=item, first=block.first) for item in items]
+    block.children = [Block(text=item, lines=[block.first]) for item in items]
 
 
 # ---------------------------------------------------------------------------------------------- nodes
@@ -682,7 +686,7 @@ def _to_criterion(
     ]
     subject = subject_of(block.text, position) if position else None
     first = block.first
-    box = lines_box(block.lines or [first], doc.format)
+    box = lines_box(block.lines, doc.format)
     return Criterion(
         id=node_id,
         label=block.label,
@@ -738,7 +742,7 @@ def parse_criteria(doc: Document, sections: list[Section]) -> CriteriaResult:
         # Each section's heading is a break in the flow: build_tree closes open lists there unless
         # the next label continues one ("C." after "B." across an "and" set as its own line).
         if not section.resumed:
-            blocks.append(Block(text=section.heading, first=lines[0], heading=True, section_heading=True))
+            blocks.append(Block(text=section.heading, lines=[lines[0]], heading=True, section_heading=True))
         blocks.extend(build_blocks(lines))
     roots = build_tree(blocks)
     found: list[str] = []

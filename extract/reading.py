@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import reduce
 
 from policydiff.extract.cues import coverage_of
 from policydiff.extract.document import Document, Line, Section, lines_box
@@ -167,19 +168,20 @@ def _line_text(line: Line) -> str:
 
 def _unread_blocks(lines: Iterable[Line], doc: Document) -> list[UnreadBlock]:
     """Consecutive unread lines of a page joined into one block each, with its page and its box."""
-    blocks: list[UnreadBlock] = []
-    joined: list[list[Line]] = []
+    runs: list[list[Line]] = []
     for line in lines:
-        if joined and joined[-1][-1].page == line.page:
-            blocks[-1].text = join_wrapped(blocks[-1].text, _line_text(line).strip())
-            blocks[-1].lines += 1
-            joined[-1].append(line)
+        if runs and runs[-1][-1].page == line.page:
+            runs[-1].append(line)
         else:
-            blocks.append(UnreadBlock(text=_line_text(line).strip(), lines=1, page=line.page))
-            joined.append([line])
+            runs.append([line])
     return [
-        block.model_copy(update={"box": lines_box(block_lines, doc.format)})
-        for block, block_lines in zip(blocks, joined, strict=True)
+        UnreadBlock(
+            text=reduce(join_wrapped, (_line_text(line).strip() for line in run)),
+            lines=len(run),
+            page=run[0].page,
+            box=lines_box(run, doc.format),
+        )
+        for run in runs
     ]
 
 

@@ -66,7 +66,7 @@ class Header:
 
 @dataclass
 class _Row:
-    lines: list[Line]  # the row's lines, its first one first
+    lines: list[Line] = field(default_factory=list)  # the row's lines, as added
     values: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -77,8 +77,7 @@ class _Row:
         for role, text in values.items():
             if text.strip():
                 self.values.setdefault(role, []).append(text)
-        if line is not self.lines[-1]:
-            self.lines.append(line)
+        self.lines.append(line)
 
     def text(self, role: str) -> str:
         return join_cell(self.values.get(role, []))
@@ -375,7 +374,7 @@ def _table_rows(doc: Document, warnings: list[Diagnostic]) -> tuple[list[_Row], 
         if starts_row and rows and not line.is_row and ends_unfinished(previous.text):
             starts_row, values = False, {SUMMARY: line.text}  # a date inside a wrapped sentence
         if starts_row:
-            rows.append(_Row(lines=[line]))
+            rows.append(_Row())
             rows_since_header += 1
         elif not rows or _ends_table(line, previous, header, doc.format == "text"):
             header = None
@@ -397,7 +396,7 @@ def _dated_list_rows(section: Section, warnings: list[Diagnostic]) -> list[_Row]
         lead = text[: found[1].start()].strip() if found else ""
         after = text[found[1].end() :].lstrip()[:1] if found else ""
         if found and is_row_lead(lead) and after not in DATE_ENDS_SENTENCE and not ends_unfinished(previous):
-            row = _Row(lines=[line])
+            row = _Row()
             row.add(
                 {DATE: found[1].group(0), SUMMARY: text[found[1].end() :].strip(" :-–"), TYPE: lead}, line
             )
