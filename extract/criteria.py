@@ -27,7 +27,8 @@ from policydiff.extract.cues import (
     subject_of,
     trailing_conjunction,
 )
-from policydiff.extract.document import Document, Line, Section, lines_box
+from policydiff.extract.document import Document, Line, Section
+from policydiff.extract.provenance import placed
 from policydiff.extract.quantities import measured_without_value, name_unnamed, parse_quantities
 from policydiff.extract.services import services_named
 from policydiff.extract.wrap import join_wrapped
@@ -685,9 +686,8 @@ def _to_criterion(
         for index, child in enumerate(block.children, start=1)
     ]
     subject = subject_of(block.text, position) if position else None
-    first = block.first
-    box = lines_box(block.lines, doc.format)
     return Criterion(
+        **dict(placed(block.lines, block.text, doc.format)),
         id=node_id,
         label=block.label,
         text=block.text,
@@ -697,8 +697,6 @@ def _to_criterion(
         subject=Span(start=subject[0], end=subject[1]) if subject else None,
         logic=logic,
         service=service,
-        page=first.page,
-        box=box,
         quantities=name_unnamed(parse_quantities(block.text), context.measured),
         children=children,
     )

@@ -8,10 +8,9 @@ so a parser that does not care about columns reads `text` and one that does read
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from policydiff.model import Box, Diagnostic
+from policydiff.model import Diagnostic
 
 
 @dataclass(frozen=True)
@@ -89,23 +88,3 @@ class Section:
     @property
     def page(self) -> int | None:
         return self.lines[0].page if self.lines else None
-
-
-def lines_box(lines: Sequence[Line], fmt: str) -> Box | None:
-    """An item's box as the record's provenance gives it: around its lines on the page it starts on.
-    Text and HTML lines carry synthetic positions (line indices), not points on a page: only a PDF's
-    lines have one."""
-    if fmt != "pdf" or not lines:
-        return None
-    on_first_page = [line for line in lines if line.page == lines[0].page]
-    return Box(
-        x0=min(line.x0 for line in on_first_page),
-        top=min(line.top for line in on_first_page),
-        x1=max(line.x1 for line in on_first_page),
-        bottom=max(line.bottom for line in on_first_page),
-    )
-
-
-def line_box(line: Line, fmt: str) -> Box | None:
-    """A one-line item's box (lines_box)."""
-    return lines_box([line], fmt)

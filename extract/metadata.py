@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from policydiff.extract.dates import find_date
-from policydiff.extract.document import Document, Line, Section, line_box
+from policydiff.extract.document import Document, Line, Section
+from policydiff.extract.provenance import placed
 from policydiff.extract.rules import RuleFileError, load_rules, phrase_alternation, regex_list, string_list
 from policydiff.extract.sections import PREAMBLE, heading_phrases, normalize_heading
 from policydiff.model import Dates, Diagnostic
@@ -311,9 +312,9 @@ def find_payer(doc: Document) -> tuple[str, Line | None] | None:
     return None
 
 
-# A title and the line its first words are printed on (None with no title).
-Titled = tuple[str, Line | None]
-NO_TITLE: Titled = ("", None)
+# A title and the lines it is printed on (none with no title).
+Titled = tuple[str, list[Line]]
+NO_TITLE: Titled = ("", [])
 
 
 def find_title(doc: Document, sections: list[Section], policy_number: str | None) -> Titled:
@@ -325,8 +326,9 @@ def find_title(doc: Document, sections: list[Section], policy_number: str | None
     labelled = _labelled_value(page_one_body, rules["title_label"], {id(line) for line in doc.furniture})
     if labelled:
         value, index = labelled
-        first = _until_next_label(value)
-        return _clean_title(" ".join([first, *_continuation(page_one_body, index)])), page_one_body[index]
+        following = _continuation(page_one_body, index)
+        title = " ".join([_until_next_label(value), *(line.text for line in following)])
+        return _clean_title(title), [page_one_body[index], *following]
     # Typography: the largest text on the first page that is neither a payer banner nor a label.
     page_one = [line for line in doc.lines if line.page == 1 and line.size]
     if page_one:
@@ -334,8 +336,8 @@ def find_title(doc: Document, sections: list[Section], policy_number: str | None
         if candidates:
             biggest = max(line.size for line in candidates)
             if biggest > doc.body_size + 1:
-                title_lines = [line for line in candidates if abs(line.size - biggest) < 0.2]
-                return _clean_title(" ".join(line.text for line in title_lines[:3])), title_lines[0]
+                title_lines = [line for line in candidates if abs(line.size - biggest) < 0.2][:3]
+                return _clean_title(" ".join(line.text for line in title_lines)), title_lines
     # Plain text: the title-like lines next to the policy number, else the first run of title-cased
     # lines, in the front matter before the first section (the page-1 running header included: a
     # text extraction keeps it inline, where it may be the title's only copy).
@@ -346,8 +348,8 @@ def find_title(doc: Document, sections: list[Section], policy_number: str | None
         _reading_order([*doc.lines[:FRONT_MATTER_LINES], *doc.furniture], 1), policy_number
     )
     before_sections = _reading_order([*(preamble.lines if preamble else []), *doc.furniture], page=1)
-    title, line = by_number if by_number[0] else _title_cased_run(before_sections, policy_number)
-    return _clean_title(title), line
+    title, lines = by_number if by_number[0] else _title_cased_run(before_sections, policy_number)
+    return _clean_title(title), lines
 
 
 def _reading_order(lines: list[Line], page: int) -> list[Line]:
@@ -355,9 +357,9 @@ def _reading_order(lines: list[Line], page: int) -> list[Line]:
     return sorted((line for line in lines if line.page == page), key=lambda line: line.top)
 
 
-def _continuation(lines: list[Line], index: int) -> list[str]:
+def _continuation(lines: list[Line], index: int) -> list[Line]:
     """The lines after lines[index] that go on with a title broken over several lines."""
-    following: list[str] = []
+    following: list[Line] = []
     for line in lines[index + 1 : index + 1 + TITLE_MAX_LINES]:
         if line.page != lines[index].page or (line.size and abs(line.size - lines[index].size) > 0.2):
             break
@@ -365,7 +367,7 @@ def _continuation(lines: list[Line], index: int) -> list[str]:
         wrapped = line.text.rstrip().removesuffix(",")
         if not _title_line(wrapped) or not _title_cased(wrapped):
             break
-        following.append(line.text)
+        following.append(line)
     return following
 
 
@@ -399,23 +401,24 @@ def _title_by_number(lines: list[Line], policy_number: str | None) -> Titled:
     number = _number_at(lines[at].text, policy_number)
     rest, before = lines[at].text[number.end() :], lines[at].text[: number.start()]
     if re.match(r"\s*[:–-]\s+\S", rest) and _title_like(rest) and not _is_label_line(lines[at].text):
-        return lines[at].text, lines[at]
+        return lines[at].text, [lines[at]]
     # "Liquid Biopsy AHS - G2054": a web page's title names the policy before its number.
     if not rest.strip() and len(before.split()) >= 2 and _title_line(before) and _title_cased(before):
-        return before, lines[at]
+        return before, [lines[at]]
     above: list[Line] = []
     for line in reversed(lines[max(0, at - TITLE_MAX_LINES) : at]):
         if not _title_line(line.text):
             break
         above.insert(0, line)
     if above:
-        return " ".join(line.text for line in above), above[0]
+        return " ".join(line.text for line in above), above
     for index in range(at + 1, min(len(lines), at + 1 + TITLE_MAX_LINES)):
         text = lines[index].text
         if _is_label_line(text) or _number_at(text, policy_number):
             continue
         if _title_line(text):
-            return " ".join([text, *_continuation(lines, index)]), lines[index]
+            title_lines = [lines[index], *_continuation(lines, index)]
+            return " ".join(line.text for line in title_lines), title_lines
         break
     return NO_TITLE
 
@@ -427,7 +430,8 @@ def _title_cased_run(lines: list[Line], policy_number: str | None) -> Titled:
         if policy_number and _number_at(line.text, policy_number):
             continue
         if _title_line(line.text) and _title_cased(line.text):
-            return " ".join([line.text, *_continuation(lines, index)]), line
+            title_lines = [line, *_continuation(lines, index)]
+            return " ".join(title_line.text for title_line in title_lines), title_lines
     return NO_TITLE
 
 
@@ -532,7 +536,7 @@ def find_related(doc: Document, sections: list[Section]) -> list[str]:
 def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
     payer, payer_line = find_payer(doc) or (None, None)
     policy_number, number_line = find_policy_number(doc) or (None, None)
-    title, title_line = find_title(doc, sections, policy_number)
+    title, title_lines = find_title(doc, sections, policy_number)
     dates, date_lines = find_dates(doc)
     metadata = Metadata(
         payer=payer,
@@ -542,18 +546,16 @@ def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
         related_policies=find_related(doc, sections),
     )
     printed = {
-        name: line
-        for name, value, line in (
-            ("payer", payer, payer_line),
-            ("title", title, title_line),
-            ("policy_number", policy_number, number_line),
+        name: (value, lines)
+        for name, value, lines in (
+            ("payer", payer, [payer_line] if payer_line else []),
+            ("title", title, title_lines),
+            ("policy_number", policy_number, [number_line] if number_line else []),
+            *((name, getattr(dates, name), [line]) for name, line in date_lines.items()),
         )
-        if value and line is not None
+        if value and lines
     }
-    metadata.provenance = {
-        name: Provenance(page=line.page, box=line_box(line, doc.format))
-        for name, line in {**printed, **date_lines}.items()
-    }
+    metadata.provenance = {name: placed(lines, value, doc.format) for name, (value, lines) in printed.items()}
     missing = [
         (
             metadata.payer is None,

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from functools import reduce
 
 from policydiff.extract.cues import coverage_of
-from policydiff.extract.document import Document, Line, Section, lines_box
+from policydiff.extract.document import Document, Line, Section
+from policydiff.extract.provenance import placed
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import (
     Diagnostic,
@@ -174,15 +175,11 @@ def _unread_blocks(lines: Iterable[Line], doc: Document) -> list[UnreadBlock]:
             runs[-1].append(line)
         else:
             runs.append([line])
-    return [
-        UnreadBlock(
-            text=reduce(join_wrapped, (_line_text(line).strip() for line in run)),
-            lines=len(run),
-            page=run[0].page,
-            box=lines_box(run, doc.format),
-        )
-        for run in runs
-    ]
+    blocks = []
+    for run in runs:
+        text = reduce(join_wrapped, (_line_text(line).strip() for line in run))
+        blocks.append(UnreadBlock(text=text, lines=len(run), **dict(placed(run, text, doc.format))))
+    return blocks
 
 
 def _runs_of_unread(section: Section, unread: set[int]) -> list[list[Line]]:

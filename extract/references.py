@@ -29,7 +29,8 @@ from policydiff.extract.citation import (
     split_glued,
     starts_citation,
 )
-from policydiff.extract.document import Document, Line, Section, lines_box
+from policydiff.extract.document import Document, Line, Section
+from policydiff.extract.provenance import placed
 from policydiff.extract.rules import load_rules, phrase_key, string_list
 from policydiff.extract.wrap import join_wrapped
 from policydiff.model import Diagnostic, Reference
@@ -264,13 +265,13 @@ def _references(blocks: Iterable[_Block], fmt: str, warnings: list[Diagnostic]) 
                     )
                 )
                 continue
+            printed = bracket_urls(text)
             references.append(
                 parse_citation(text).model_copy(
                     update={
-                        "page": first.page,
-                        "box": lines_box(block.lines, fmt),
+                        **dict(placed(block.lines, printed, fmt)),
                         "number": block.number if part_index == 0 else None,
-                        "text": bracket_urls(text),
+                        "text": printed,
                     }
                 )
             )

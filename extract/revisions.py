@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from policydiff.extract.dates import find_date, parse_date
-from policydiff.extract.document import Cell, Document, Line, Section, lines_box
+from policydiff.extract.document import Cell, Document, Line, Section
+from policydiff.extract.provenance import placed
 from policydiff.extract.rules import RuleFileError, load_rules, phrase_key, string_list
 from policydiff.extract.sections import phrase_kind
 from policydiff.extract.wrap import join_wrapped
@@ -66,21 +67,26 @@ class Header:
 
 @dataclass
 class _Row:
-    lines: list[Line] = field(default_factory=list)  # the row's lines, as added
-    values: dict[str, list[str]] = field(default_factory=dict)
+    # The row's lines as added, each with its cells' texts by column role.
+    entries: list[tuple[Line, dict[str, str]]] = field(default_factory=list)
+
+    @property
+    def lines(self) -> list[Line]:
+        return [line for line, _ in self.entries]
 
     @property
     def line(self) -> Line:
-        return self.lines[0]
+        return self.entries[0][0]
 
     def add(self, values: dict[str, str], line: Line) -> None:
-        for role, text in values.items():
-            if text.strip():
-                self.values.setdefault(role, []).append(text)
-        self.lines.append(line)
+        self.entries.append((line, values))
+
+    def texts(self, role: str) -> list[str]:
+        """The role's cell text on each of the row's lines ('' where it has none)."""
+        return [values.get(role, "") for _, values in self.entries]
 
     def text(self, role: str) -> str:
-        return join_cell(self.values.get(role, []))
+        return join_cell([text for text in self.texts(role) if text.strip()])
 
 
 @dataclass(frozen=True)
@@ -323,15 +329,13 @@ def _revision(row: _Row, doc: Document, warnings: list[Diagnostic]) -> Revision:
                     "is not a date I can read; kept without it",
                 )
             )
-    line = row.line
-    box = lines_box(row.lines, doc.format)
+    summary = row.text(SUMMARY)
     return Revision(
         date=dates[DATE],
         approval_date=dates[APPROVAL_DATE],
         type=row.text(TYPE) or None,
-        summary=row.text(SUMMARY),
-        page=line.page,
-        box=box,
+        summary=summary,
+        **dict(placed(row.lines, summary, doc.format, printed=row.texts(SUMMARY))),
     )
 
 

@@ -42,13 +42,60 @@ class Box(Record):
     bottom: float
 
 
+class Span(Record):
+    """Where some words stand in a text: text[start:end]."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class ProvenancePart(Record):
+    """The part of an item printed on one page, for an item that goes on over a page break (docling's
+    provenance items)."""
+
+    page: int = Field(ge=1)
+    box: Box | None = Field(
+        default=None, description="Around the item's lines on this page; none outside PDFs."
+    )
+    span: Span = Field(description="The characters of the item's text printed on this page.")
+
+
 class Provenance(Record):
     page: int | None = Field(default=None, ge=1, description="1-based page the item starts on.")
     box: Box | None = Field(
         default=None,
-        description="Bounding box of the item's lines on that page (the lines after a page break are on the "
-        "next page); none outside PDFs.",
+        description="Bounding box of the item's lines on that page (the lines after a page break are in "
+        "`parts`); none outside PDFs.",
     )
+    parts: list[ProvenancePart] = Field(
+        default_factory=list,
+        description="For an item that goes on over a page break, its part on each page, in order: the page, the "
+        "box there and the span of the item's text (a criterion's or reference's text, a revision's summary, an "
+        "unread block's text) printed there; the first part is at `page` and `box`. Empty for an item printed "
+        "on one page, whose whole text is there.",
+    )
+
+    def _spanned_text(self) -> str | None:
+        """The text the parts' spans index; none for an item of one line (a code, a metadata field)."""
+        return None
+
+    @model_validator(mode="after")
+    def _parts_follow_the_item(self) -> Provenance:
+        if not self.parts:
+            return self
+        if len(self.parts) < 2 or self.parts[0].page != self.page or self.parts[0].box != self.box:
+            raise ValueError("parts are for an item on more than one page, the first at its page and box")
+        text = self._spanned_text()
+        end = 0
+        for part in self.parts:
+            if not end <= part.span.start < part.span.end or (text is not None and part.span.end > len(text)):
+                raise ValueError(
+                    f"part on page {part.page}: span {part.span.start}:{part.span.end} out of order"
+                )
+            end = part.span.end
+        if any(a.page >= b.page for a, b in zip(self.parts, self.parts[1:], strict=False)):
+            raise ValueError("parts must be on pages in order, one each")
+        return self
 
 
 class Source(Record):
@@ -83,13 +130,6 @@ class Quantity(Record):
     end: int | None = Field(default=None, ge=0, description="Where `text` ends there (exclusive).")
 
 
-class Span(Record):
-    """Where some words stand in a text: text[start:end]."""
-
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
-
-
 class Criterion(Provenance):
     id: str = Field(
         description="Stable path of labels, e.g. 'I.C.1'; for unlabelled items a positional path."
@@ -115,6 +155,9 @@ class Criterion(Provenance):
     service: str | None = None
     quantities: list[Quantity] = Field(default_factory=list)
     children: list[Criterion] = Field(default_factory=list)
+
+    def _spanned_text(self) -> str:
+        return self.text
 
     @model_validator(mode="after")
     def _spans_are_in_the_text(self) -> Criterion:
@@ -155,6 +198,9 @@ class Revision(Provenance):
     type: str | None = None
     summary: str
 
+    def _spanned_text(self) -> str:
+        return self.summary
+
 
 class Reference(Provenance):
     number: int | None = None
@@ -170,12 +216,18 @@ class Reference(Provenance):
     pmid: str | None = None
     url: str | None = None
 
+    def _spanned_text(self) -> str:
+        return self.text
+
 
 class UnreadBlock(Provenance):
     """Consecutive lines of one section that no field of the record took up."""
 
     text: str
     lines: int = Field(ge=1)
+
+    def _spanned_text(self) -> str:
+        return self.text
 
 
 class SectionAccount(Record):

@@ -95,6 +95,7 @@ def test_ruled_table_split_across_pages_with_repeated_header_and_subgroup_rows()
         "description": "Magnetic resonance cholangiopancreatography (MRCP)",
         "status": "related",
         "page": 6,
+        "parts": [],
     }
     descriptions = " ".join(code["description"] for code in found)
     assert "Computed Tomography" not in descriptions and "CPT Code" not in descriptions
@@ -182,6 +183,7 @@ def test_matrix_table_keeps_description_column_only():
         "description": "Malignant neoplasm of cerebrum, except lobes and ventricles",
         "status": "related",
         "page": 4,
+        "parts": [],
     }
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from policydiff.extract.document import Document, Line, line_box
+from policydiff.extract.document import Document, Line
 from policydiff.extract.load import load_file
 from policydiff.extract.metadata import find_payer
+from policydiff.extract.provenance import lines_box
 
 from corpus import (
     ALL_DOCUMENTS,
@@ -237,7 +238,7 @@ def test_the_title_and_number_point_at_the_line_they_were_read_from_not_a_runnin
     # first copy was often a running header or footer ("Clinical UM Guideline ... CG-MED-57" at the
     # top of the page, UHC's footer): the finders now return the line they read (15 of 20 PDFs moved).
     policy, doc = extracted(path), load_file(path)
-    furniture = [(line.page, line_box(line, "pdf")) for line in doc.furniture]
+    furniture = [(line.page, lines_box([line], "pdf")) for line in doc.furniture]
     for name in ("title", "policy_number"):
         where = policy.metadata_provenance.get(name)
         if where is not None:

@@ -675,6 +675,17 @@ def test_each_page_number_of_a_policy_report_opens_the_source_at_that_page(tmp_p
     assert all(fragment == f"page={shown}" for _, fragment, shown in links)
 
 
+def test_an_item_over_a_page_break_links_each_page_it_is_printed_on(tmp_path):
+    # Cigna's reference 1 starts at the foot of page 8 and ends at the top of page 9 (tests/test_provenance.py).
+    page = HTMLParser(
+        policy_html(extracted(CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.pdf"), folder=tmp_path)
+    )
+    first = page.css_first("#references li.reference")
+    assert text_of(first.css_first(".reference-text")).startswith("Arellano ML")
+    assert [link.attributes["data-page"] for link in first.css("a[data-page]")] == ["8", "9"]
+    assert "pp.\u00a08, 9" in first.text(deep=True)
+
+
 def test_a_comparison_without_policy_reports_opens_each_quote_at_its_source_page(tmp_path):
     comparison = compare_policies([extracted(path) for path in SEED_PDFS])
     links = linked_paths(HTMLParser(compare_html(comparison, folder=tmp_path)), tmp_path)
