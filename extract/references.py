@@ -87,18 +87,25 @@ def _label(text: str) -> _Label | None:
 
 
 def _is_sublist_heading(text: str, previous: str, following: str | None) -> bool:
-    """A heading of a sub-list: a known phrase, or a short title-case line ending in a colon that closes
-    nothing (the citation before it is whole) and is followed by the opening of a citation."""
+    """A heading of a sub-list: a known phrase, or a short title-case line that ends in a colon and
+    closes nothing (the citation before it is whole), or that stands right above a citation numbered 1
+    (a numbering that starts again starts a sub-list: "BRAF Mutation Analysis" over "1. Aguilera D, ..."),
+    and is followed by the opening of a citation."""
     if phrase_key(text) in _phrases("sublist_headings"):
         return True
     words = text.split()
-    if not text.endswith(":") or len(words) > SUBLIST_HEADING_MAX_WORDS or any(ch.isdigit() for ch in text):
+    label = _label(following) if following is not None else None
+    restart = label is not None and label.number == 1 and starts_citation(label.rest)
+    if not (text.endswith(":") or restart) or len(words) > SUBLIST_HEADING_MAX_WORDS:
         return False
-    if not all(word[0].isupper() for word in words if len(word) > 3):
+    # (A gene or a type may carry a digit, "PIK3CA Mutation Analysis", where the numbering says so.)
+    if (any(ch.isdigit() for ch in text) and not restart) or not all(
+        word.lstrip("([")[:1].isupper() for word in words if len(word) > 3
+    ):
         return False
-    if previous and not ends_citation(previous):
+    if previous and not ends_citation(previous) and not restart:
         return False
-    return following is not None and (_label(following) is not None or starts_citation(following))
+    return following is not None and (label is not None or starts_citation(following))
 
 
 def _runs(sections: list[Section]) -> list[list[Line]]:

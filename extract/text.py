@@ -159,26 +159,32 @@ def _furniture_keys(lines: list[Line], runs: PageRuns) -> set[str]:
     # A line opening on a bracketed aside in lower case ("(excluding reproductive testing)") goes on with
     # the sentence above it, however often the policy repeats that sentence.
     counts = Counter(
-        line.text
-        for line in lines
-        if len(line.text.split()) <= FURNITURE_MAX_WORDS
-        and line.heading_level is None
-        and not _ASIDE_START.match(line.text)
+        line.text for line in lines if line.heading_level is None and not _ASIDE_START.match(line.text)
     )
     keys = {text for text, count in counts.items() if count >= FURNITURE_MIN_REPEATS} - _close_copies(lines)
+    short = {text for text in keys if len(text.split()) <= FURNITURE_MAX_WORDS}
     # A running header or footer stands beside the page's other furniture, or comes back on most pages (of
     # those the document counts, else as often as the most repeated line); a line repeated a few times with
     # body text around it each time is the policy's (an item of three lists).
-    most = _page_total(lines, runs) or max((counts[text] for text in keys), default=0)
+    pages = _page_total(lines, runs)
+    most = pages or max((counts[text] for text in short), default=0)
     beside = Counter(
         line.text
         for index, line in enumerate(lines)
-        if line.text in keys
+        if line.text in short
         and any(
-            other.text in keys and other.text != line.text for other in lines[max(index - 1, 0) : index + 2]
+            other.text in short and other.text != line.text for other in lines[max(index - 1, 0) : index + 2]
         )
     )
-    keys = {text for text in keys if (beside[text] * 2 > counts[text] or counts[text] * 2 > most)}
+    # A longer line is furniture only where the document counts its pages and it comes back on most of
+    # them, a page apart: a disclaimer or a "these guidelines apply to ..." line printed on every page,
+    # which a sentence of the policy repeated a few times is not.
+    keys = {
+        text
+        for text in keys
+        if (text in short and (beside[text] * 2 > counts[text] or counts[text] * 2 > most))
+        or (text not in short and pages is not None and counts[text] * 2 > pages)
+    }
     # A header whose two lines were glued together by the text extraction ("CLINICAL POLICYDonor ...").
     glued = {a + b for a in keys for b in keys if a != b} | {
         a + " " + b for a in keys for b in keys if a != b

@@ -315,3 +315,32 @@ def test_a_running_footer_is_furniture_however_its_words_are_spaced():
     assert not any("Revised: N/A" in line.text for line in footer.lines)
     coding = load_file(WELLCARE_KY / "Emergency-Department-Facility-Coding-CPP-105-PDF.pdf")
     assert not any(re.search(r"page\s*\d+ of 6", line.text, re.I) for line in coding.lines)
+
+
+EVICORE_MCED = CORPUS / "tracker" / "evicore" / "evicore_evicore-mced-2026_2026-02-05_c7436f8f60e4.pdf"
+ANTHEM_GENE_52 = CORPUS / "tracker" / "anthem" / "anthem_anthem-gene-52_2026-02-05_3aae824a0055.pdf"
+
+
+def test_a_long_line_printed_on_every_page_is_furniture():
+    # eviCore's footer ends on "These guidelines apply to services or supplies managed by EviCore for Cigna
+    # as outlined by the Cigna CPT list." on each of its 5 pages; Anthem's GENE.00052 prints a six-line
+    # disclaimer ("Federal and State law, as well as contract language, ...") on each of its 59. Lines of over
+    # ten words were never furniture: they stayed in the body and joined the reference or revision row they
+    # fell inside at a page break ("... questions-and-answers-cancer . These guidelines apply to ...").
+    mced = load_file(EVICORE_MCED)
+    assert sum(line.text.startswith("These guidelines apply") for line in mced.furniture) == 5
+    assert not any("These guidelines apply" in line.text for line in mced.lines)
+    [reference] = [
+        ref for ref in extract_file(EVICORE_MCED).references if "questions-and-answers" in ref.text
+    ]
+    assert reference.text.endswith("questions-and-answers-cancer> .")
+    gene = extract_file(ANTHEM_GENE_52)
+    assert not any("No part of this publication" in line.text for line in load_file(ANTHEM_GENE_52).lines)
+    # "Revised 11/05/2020 MPTAC review. Added MN criteria for prostate cancer using gene panels when the panel
+    # evaluates HRR repair gene alterations and an individual is a candidate" [page 58 ends] "for treatment
+    # with Lynparza (olaparib). ..."
+    [row] = [row for row in gene.revisions if "Added MN criteria for prostate cancer" in row.summary]
+    assert "is a candidate for treatment with Lynparza (olaparib)." in row.summary
+    assert [part.page for part in row.parts] == [58, 59]
+    # Its codes table: the disclaimer went into the description of each code row a page break cut.
+    assert not any("Federal and State law" in (code.description or "") for code in gene.codes)

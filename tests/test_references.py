@@ -161,3 +161,21 @@ def test_text_in_a_reference_list_that_is_no_citation_is_a_warning():
             "text in the reference list not read as a citation: 'See the policy bulletin board for more'",
         )
     ]
+
+
+GENE_14 = CORPUS / "tracker" / "anthem" / "anthem_anthem-gene-14_2026-02-05_ce0137c701b2.pdf"
+
+
+def test_a_line_over_a_numbering_that_starts_again_heads_a_sub_list():
+    # Anthem's CG-GENE-14 lists its references per test, each list numbered from 1 under the test's name:
+    # "21. Yoo HL, ... Clin Lymphoma Myeloma Leuk. 2019; 19(7):406-412" (no closing period) / "BRAF Mutation
+    # Analysis" / "1. Aguilera D, Janss A, ...", and "... Neoplasia. 2011; 13(1):1-11." / "PIK3CA Mutation
+    # Analysis" / "1. André F, ...". Without a colon, with a digit or after an unclosed citation, the name
+    # went into the citation above and the next list's first citation with it.
+    references, _ = references_of(GENE_14)
+    texts = [ref.text for ref in references]
+    assert any(text.endswith("Clin Lymphoma Myeloma Leuk. 2019; 19(7):406-412") for text in texts)
+    assert any(text.startswith("Aguilera D, Janss A, Mazewski C, et al.") for text in texts)
+    assert any(text.endswith("Neoplasia. 2011; 13(1):1-11.") for text in texts)
+    assert any(text.startswith("André F, Ciruelos E, Rubovszky G, et al.") for text in texts)
+    assert not any("Mutation Analysis 1." in text for text in texts)
