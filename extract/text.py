@@ -163,17 +163,23 @@ def _furniture_keys(lines: list[Line], runs: PageRuns) -> set[str]:
     )
     keys = {text for text, count in counts.items() if count >= FURNITURE_MIN_REPEATS} - _close_copies(lines)
     short = {text for text in keys if len(text.split()) <= FURNITURE_MAX_WORDS}
-    # A running header or footer stands beside the page's other furniture, or comes back on most pages (of
-    # those the document counts, else as often as the most repeated line); a line repeated a few times with
-    # body text around it each time is the policy's (an item of three lists).
+    # A running header or footer comes back on most pages (of those the document counts, else as often as
+    # the most repeated line), or stands beside such a line or the page count wherever it is printed. A
+    # line repeated a few times with body text around it is the policy's (an item of three lists), and so
+    # is a block of lines the policy prints again (a list in several table rows, "colorectal, gastric,
+    # small bowel, endometrial," / "ovarian, pancreas, ..."), or a line that twice ended a page.
     pages = _page_total(lines, runs)
     most = pages or max((counts[text] for text in short), default=0)
+    anchors = {text for text in short if counts[text] * 2 > most} | {
+        line.text for run in runs for _, line in run
+    }
     beside = Counter(
         line.text
         for index, line in enumerate(lines)
         if line.text in short
         and any(
-            other.text in short and other.text != line.text for other in lines[max(index - 1, 0) : index + 2]
+            other.text in anchors and other.text != line.text
+            for other in lines[max(index - 1, 0) : index + 2]
         )
     )
     # A longer line is furniture only where the document counts its pages and it comes back on most of
@@ -182,7 +188,7 @@ def _furniture_keys(lines: list[Line], runs: PageRuns) -> set[str]:
     keys = {
         text
         for text in keys
-        if (text in short and (beside[text] * 2 > counts[text] or counts[text] * 2 > most))
+        if (text in short and (text in anchors or beside[text] == counts[text]))
         or (text not in short and pages is not None and counts[text] * 2 > pages)
     }
     # A header whose two lines were glued together by the text extraction ("CLINICAL POLICYDonor ...").

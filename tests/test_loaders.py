@@ -344,3 +344,29 @@ def test_a_long_line_printed_on_every_page_is_furniture():
     assert [part.page for part in row.parts] == [58, 59]
     # Its codes table: the disclaimer went into the description of each code row a page break cut.
     assert not any("Federal and State law" in (code.description or "") for code in gene.codes)
+
+
+ANTHEM_GENE_13 = CORPUS / "tracker" / "anthem" / "anthem_anthem-gene-13_2026-02-05_03e99b153c66.pdf"
+ANTHEM_GENE_14 = CORPUS / "tracker" / "anthem" / "anthem_anthem-gene-14_2026-02-05_ce0137c701b2.pdf"
+
+
+def test_body_lines_repeated_beside_each_other_or_at_a_page_top_are_no_furniture():
+    # A short line repeated three times was furniture where most of its copies stood beside another
+    # repeated line. GENE.00013's ICD-10 lists end on "Z84.81 Family history of carrier of genetic disease"
+    # three times, once as the first line of page 7 under the page header: the code was lost. GENE.00014
+    # prints one cell ("colorectal, gastric, small bowel, endometrial," / "ovarian, pancreas, ureter, ...")
+    # in five table rows, and "February 2, 2021." twice ended a page after "Accessed on": all were dropped.
+    # Furniture now stands on most pages, or beside such a line or the page count at every copy.
+    gene_13 = load_file(ANTHEM_GENE_13)
+    assert [line.text for line in gene_13.lines].count(
+        "Z84.81 Family history of carrier of genetic disease"
+    ) == 3
+    assert {"Z36.0", "Z36.8A", "Z84.81"} <= {code.code for code in extract_file(ANTHEM_GENE_13).codes}
+    gene_14 = load_file(ANTHEM_GENE_14)
+    texts = [line.text for line in gene_14.lines]
+    assert texts.count("colorectal, gastric, small bowel, endometrial,") == 5
+    assert texts.count("February 2, 2021.") == 3
+    [vectibix] = [ref for ref in extract_file(ANTHEM_GENE_14).references if ref.text.startswith("Vectibix")]
+    assert vectibix.text.endswith("Accessed on February 2, 2021.")
+    # The page header printed on all 87 pages, and the page count, are still furniture.
+    assert not any(text.startswith(("Clinical UM Guideline", "Page 2 of 87")) for text in texts)
