@@ -250,7 +250,7 @@ def _split_text(text: str, header: Header) -> dict[str, str] | None:
         lead = text[: found[1].start()].strip()
         if not is_row_lead(lead) or text[found[1].end() :].lstrip()[:1] in DATE_ENDS_SENTENCE:
             return None  # "Effective 9/1/2017." ends a sentence of the row above
-        values = {DATE: found[1].group(0), SUMMARY: text[found[1].end() :].strip(" :-–")}
+        values = {DATE: found[1].group(0), SUMMARY: text[found[1].end() :].strip(" :-–").lstrip(", ")}
         if lead and TYPE in before:
             values[TYPE] = lead
         return values
@@ -390,21 +390,39 @@ def _table_rows(doc: Document, warnings: list[Diagnostic]) -> tuple[list[_Row], 
 
 
 def _dated_list_rows(section: Section, warnings: list[Diagnostic]) -> list[_Row]:
-    """A revisions section without a table header: each line that starts with a date starts a row."""
+    """A revisions section without a table header: each line that starts with a date starts a row.
+    A line of column titles (the header, printed again over the rest of the log on the next page) is
+    no part of any row; a status alone on its line right above a line that starts with a date ("Updated
+    codes" / "10/01/2025", where each cell of the row is a line of the text) is that row's."""
     rows: list[_Row] = []
     skipped: list[str] = []
     previous = ""
-    for line in section.lines:
+    status: Line | None = None
+    for index, line in enumerate(section.lines):
+        following = section.lines[index + 1] if index + 1 < len(section.lines) else None
         text = line.text.replace("\t", " ")
+        if _is_column_titles(text):
+            continue
         found = find_date(text)
         lead = text[: found[1].start()].strip() if found else ""
         after = text[found[1].end() :].lstrip()[:1] if found else ""
-        if found and is_row_lead(lead) and after not in DATE_ENDS_SENTENCE and not ends_unfinished(previous):
+        continues = ends_unfinished(previous) or (rows and _dates_only(rows[-1].text(SUMMARY)))
+        if found and is_row_lead(lead) and after not in DATE_ENDS_SENTENCE and not continues:
             row = _Row()
+            if status is not None and not lead:
+                row.add({TYPE: status.text.strip()}, status)
             row.add(
-                {DATE: found[1].group(0), SUMMARY: text[found[1].end() :].strip(" :-–"), TYPE: lead}, line
+                {
+                    DATE: found[1].group(0),
+                    SUMMARY: text[found[1].end() :].strip(" :-–").lstrip(", "),
+                    TYPE: lead,
+                },
+                line,
             )
             rows.append(row)
+            status = None
+        elif _stands_over_a_date(text, previous, following):
+            status = line
         elif rows:
             rows[-1].add({SUMMARY: text}, line)
         else:
@@ -420,6 +438,34 @@ def _dated_list_rows(section: Section, warnings: list[Diagnostic]) -> list[_Row]
             )
         )
     return rows
+
+
+def _is_column_titles(text: str) -> bool:
+    """A line made only of revision-log column titles, a date's among them ("Status Review Date Effective
+    Date Action")."""
+    roles = _phrase_sequence(text)
+    return roles is not None and len(roles) >= 2 and DATE in roles
+
+
+def _dates_only(text: str) -> bool:
+    """Whether a row's text so far is dates and nothing else ("Revised 10/28/2024," / "07/16/2024," /
+    "04/15/2024": its review dates, wrapped in their cell); the next date is still that row's."""
+    if find_date(text) is None:
+        return False
+    while (found := find_date(text)) is not None:
+        text = text[: found[1].start()] + text[found[1].end() :]
+    return not text.strip(" ,;")
+
+
+def _stands_over_a_date(text: str, previous: str, following: Line | None) -> bool:
+    """A row's status alone on its line (a few capitalized words, "Updated codes"), after a finished
+    sentence and right above a line that starts with a date."""
+    if following is None or not text.strip() or find_date(text) is not None or ends_unfinished(previous):
+        return False
+    if not previous.rstrip().endswith(DATE_ENDS_SENTENCE) and previous.strip():
+        return False
+    found = find_date(following.text)
+    return found is not None and not following.text[: found[1].start()].strip() and is_row_lead(text.strip())
 
 
 def _headed_logs(doc: Document, sections: list[Section]) -> list[Section]:

@@ -153,3 +153,34 @@ def test_text_after_the_table_on_the_next_page_is_not_a_wrapped_cell():
     ).revisions[-1]
     assert (last.date, last.type) == ("2018-07-26", "New")
     assert last.summary.endswith("guideline document with the same title.")
+
+
+CARELON = CORPUS / "tracker" / "carelon"
+SOMATIC_TUMOR = CARELON / "carelon_carelon-somatic-tumor-2025_2026-02-05_ef372e686045.pdf"
+LIQUID_BIOPSY = CARELON / "carelon_carelon-liquid-biopsy-2025_2026-02-05_7b656afb3d46.pdf"
+
+
+def test_a_text_log_with_each_cell_on_its_own_line_keeps_its_status_and_its_header_out_of_summaries():
+    # Carelon's History as a tracker saved its text: "Updated codes" / "10/01/2025" / "n/a Unchanged CPT code
+    # update: ..." (status, review date, effective date and action a line each), the header "Status Review
+    # Date Effective Date Action" printed again at the next page's top, and "Revised 10/28/2024," /
+    # "07/16/2024," / "04/15/2024" / "11/17/2024 IMPP review. ..." (three review dates in one cell). The
+    # status went to the end of the row above, the header into the summary of the row it cut, and the
+    # last review date started a row of its own: 15 rows of 14.
+    somatic = extracted(SOMATIC_TUMOR)
+    assert len(somatic.revisions) == 14
+    [updated] = [row for row in somatic.revisions if row.date == "2025-10-01"]
+    assert (updated.type, updated.summary) == (
+        "Updated codes",
+        "n/a Unchanged CPT code update: added 0578U, 0586U, 0592U, 0597U (NMN).",
+    )
+    [reviewed] = [row for row in somatic.revisions if row.date == "2024-10-28"]
+    assert reviewed.type == "Revised"
+    assert reviewed.summary.startswith("07/16/2024, 04/15/2024 11/17/2024 IMPP review. Revised indications")
+    assert not any("Status Review Date" in row.summary for row in somatic.revisions)
+    assert not any(d.code == "revisions.text_before_entries" for d in somatic.diagnostics)
+    # The liquid biopsy guideline's log: its header printed again at page 18's top, between two rows.
+    liquid = extracted(LIQUID_BIOPSY)
+    [january] = [row for row in liquid.revisions if row.date == "2025-01-01"]
+    assert january.type == "Updated codes"
+    assert january.summary.endswith("Revised long descriptions for 0486U, 0487U, and 0507U.")
