@@ -109,6 +109,14 @@ def log_words() -> LogWords:
     )
 
 
+@cache
+def _next_review_label() -> re.Pattern[str]:
+    """The labels of a document's next review date, from rules/metadata.toml [dates] next_review: a line
+    opening with one after a log's rows ("Next Review Date: 3rd Qtr. 2026") closes the log."""
+    labels = string_list(load_rules("metadata").get("dates", {}), "next_review", "metadata")
+    return re.compile(rf"^(?:{'|'.join(re.escape(phrase_key(label)) for label in labels)})\b")
+
+
 def is_log_heading(line: Line) -> bool:
     """A short line naming a revision log ('Joint BCBSM/BCN Medical Policy History')."""
     words = phrase_key(line.text)
@@ -393,7 +401,8 @@ def _dated_list_rows(section: Section, warnings: list[Diagnostic]) -> list[_Row]
     """A revisions section without a table header: each line that starts with a date starts a row.
     A line of column titles (the header, printed again over the rest of the log on the next page) is
     no part of any row; a status alone on its line right above a line that starts with a date ("Updated
-    codes" / "10/01/2025", where each cell of the row is a line of the text) is that row's."""
+    codes" / "10/01/2025", where each cell of the row is a line of the text) is that row's; the label of
+    the next review date ends the log."""
     rows: list[_Row] = []
     skipped: list[str] = []
     previous = ""
@@ -403,6 +412,8 @@ def _dated_list_rows(section: Section, warnings: list[Diagnostic]) -> list[_Row]
         text = line.text.replace("\t", " ")
         if _is_column_titles(text):
             continue
+        if rows and _next_review_label().match(phrase_key(text)):
+            break  # what follows is the document's, not the log's (the reading account lists it as unread)
         found = find_date(text)
         lead = text[: found[1].start()].strip() if found else ""
         after = text[found[1].end() :].lstrip()[:1] if found else ""

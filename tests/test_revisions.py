@@ -184,3 +184,24 @@ def test_a_text_log_with_each_cell_on_its_own_line_keeps_its_status_and_its_head
     [january] = [row for row in liquid.revisions if row.date == "2025-01-01"]
     assert january.type == "Updated codes"
     assert january.summary.endswith("Revised long descriptions for 0486U, 0487U, and 0507U.")
+
+
+BCBSM_CTDNA = CORPUS / "tracker" / "bcbsm" / "bcbsm_bcbsm-ctdna_2026-02-05_00cdf7069ec7.pdf"
+
+
+def test_the_label_of_the_next_review_date_closes_a_revision_log():
+    # BCBSM's "Joint BCBSM/BCN Medical Policy History" ends "... formatting to assist with flow" /
+    # "Next Review Date: 4th Qtr, 2026"; the next page opens Blue Care Network's part of the policy
+    # ("BLUE CARE NETWORK BENEFIT COVERAGE POLICY: ... I. Coverage Determination: ..."), which went into
+    # the log's last row. The label (metadata.toml's next_review) now closes the log; what follows is in
+    # the reading account.
+    record = extracted(BCBSM_CTDNA)
+    assert len(record.revisions) == 18
+    assert record.revisions[-1].summary.endswith(
+        "movement of policy language and formatting to assist with flow"
+    )
+    assert not any(
+        "BLUE CARE NETWORK" in row.summary or "Next Review" in row.summary for row in record.revisions
+    )
+    unread = [block.text for section in record.coverage.sections for block in section.unread]
+    assert any(text.startswith("Next Review Date") and "BLUE CARE NETWORK" in text for text in unread)
