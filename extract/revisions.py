@@ -42,6 +42,9 @@ MAX_LOG_HEADING_WORDS = 8
 
 # A date followed by one of these ends a sentence of the summary above ("... effective 1/1/24."), no row.
 DATE_ENDS_SENTENCE = (".", ";", ")")
+# A date, a colon and a word in lower case is a dated note inside a row's summary ("7/10/25: corrected
+# typographical error in code section."), no row of its own.
+_DATED_NOTE = re.compile(r"^\s*:\s*[a-z]")
 _SENTENCE_PUNCTUATION = re.compile(r"[.;:,)]")
 
 
@@ -417,7 +420,11 @@ def _dated_list_rows(section: Section, warnings: list[Diagnostic]) -> list[_Row]
         found = find_date(text)
         lead = text[: found[1].start()].strip() if found else ""
         after = text[found[1].end() :].lstrip()[:1] if found else ""
-        continues = ends_unfinished(previous) or (rows and _dates_only(rows[-1].text(SUMMARY)))
+        continues = (
+            ends_unfinished(previous)
+            or (rows and _dates_only(rows[-1].text(SUMMARY)))
+            or (found is not None and _DATED_NOTE.match(text[found[1].end() :]) is not None)
+        )
         if found and is_row_lead(lead) and after not in DATE_ENDS_SENTENCE and not continues:
             row = _Row()
             if status is not None and not lead:

@@ -205,3 +205,20 @@ def test_the_label_of_the_next_review_date_closes_a_revision_log():
     )
     unread = [block.text for section in record.coverage.sections for block in section.unread]
     assert any(text.startswith("Next Review Date") and "BLUE CARE NETWORK" in text for text in unread)
+
+
+COUNSELING = (
+    CORPUS / "tracker" / "bcbsm" / "bcbsm_bcbsm-genetic-testing-counseling_2026-02-05_c494cf33f78a.pdf"
+)
+
+
+def test_a_dated_note_inside_a_row_is_no_row_of_its_own():
+    # BCBSM's history: the row "5/1/25 2/18/25 • Deleted code 81433, ... Vendor managed: N/A (ds)" goes on
+    # with "7/10/25: corrected typographical error in code section. 96401 changed to 96041", a note dated
+    # inside the same cell. It was read as a 17th row.
+    record = extracted(COUNSELING)
+    assert len(record.revisions) == 16
+    assert record.revisions[-1].date == "2025-05-01"
+    assert record.revisions[-1].summary.endswith(
+        "7/10/25: corrected typographical error in code section. 96401 changed to 96041"
+    )
