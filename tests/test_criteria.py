@@ -547,3 +547,15 @@ def test_an_item_s_box_holds_every_line_of_it_on_its_page():
             assert (
                 box.x0 <= line.x0 and box.top <= line.top and line.x1 <= box.x1 and line.bottom <= box.bottom
             )
+
+
+ANTHEM_TRACKER = CORPUS / "tracker" / "anthem"
+
+
+def test_a_print_stamp_is_no_part_of_a_criterion():
+    # The tracker's text of Anthem's GENE.00013 keeps "PDF created on 12-21-2022" at the foot of page 1, right
+    # above the first criterion's text on page 2: it opened that criterion.
+    gene_13 = extracted(ANTHEM_TRACKER / "anthem_anthem-gene-13_2026-02-05_03e99b153c66.pdf")
+    assert gene_13.criteria[0].text.startswith(
+        "Testing of individual genes for germline genetic diseases is considered medically necessary"
+    )
