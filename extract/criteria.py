@@ -334,7 +334,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         block.heading = (
             block.style is None
             and block.x0 <= left + INDENT_TOLERANCE  # an indented short line is an item, not a heading
-            and (block.first.bold or _looks_like_heading(block.text))
+            and (block.first.bold or _looks_like_heading(block.text.removesuffix(":")))
             and block.line_count == 1
             and (not _TERMINAL.search(block.text) or _is_run_in_heading(block, blocks[index + 1 :]))
             and len(block.text.split()) <= HEADING_MAX_WORDS
@@ -344,12 +344,16 @@ def build_blocks(lines: list[Line]) -> list[Block]:
 
 
 def _is_run_in_heading(block: Block, following: list[Block]) -> bool:
-    """A bold "Further Consideration:" over a plain paragraph at its own indentation: a heading,
-    not a list head (its items would be indented or labelled)."""
-    if not (block.first.bold and block.text.endswith(":") and following):
+    """A bold "Further Consideration:" over a plain paragraph at its own indentation, or a coverage
+    position in title case over a statement of one ("Investigational and Not Medically Necessary:" over
+    "... tests are considered investigational and not medically necessary ...", where plain text keeps
+    no bold): a heading, not a list head (its items would be indented or labelled)."""
+    if not (block.text.endswith(":") and following):
         return False
     after = following[0]
-    return after.style is None and not after.first.bold and after.x0 <= block.x0 + INDENT_TOLERANCE
+    if after.style is not None or after.first.bold or after.x0 > block.x0 + INDENT_TOLERANCE:
+        return False
+    return block.first.bold or (coverage_of(block.text) is not None and coverage_of(after.text) is not None)
 
 
 # ----------------------------------------------------------------------------------------------- tree

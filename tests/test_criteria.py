@@ -552,6 +552,24 @@ def test_an_item_s_box_holds_every_line_of_it_on_its_page():
 ANTHEM_TRACKER = CORPUS / "tracker" / "anthem"
 
 
+def test_a_coverage_position_over_its_statement_is_a_heading_in_plain_text_and_html_too():
+    # Anthem's Position Statement: "Investigational and Not Medically Necessary:" over "Oncologic hybrid
+    # personalized molecular residual disease (MRD) tests are considered investigational and not medically
+    # necessary for all indications." A PDF sets the label bold (a heading); a tracker's text and the web page
+    # keep no bold, and the label was a criterion of its own (tests/expected/README.md: headings are not
+    # nodes when a coverage sentence of their own follows them).
+    gene_59 = extracted(ANTHEM_TRACKER / "anthem_anthem-gene-59_2026-02-05_404195f9e6bf.pdf")
+    assert [node.text for node in gene_59.criteria] == [
+        "Oncologic hybrid personalized molecular residual disease (MRD) tests are considered investigational "
+        "and not medically necessary for all indications."
+    ]
+    lab_15 = extracted(ANTHEM_TRACKER / "anthem_anthem-lab-00015_2026-02-05_185474c0c32a.html")
+    assert [node.text for node in lab_15.criteria] == [
+        "Detection of circulating tumor cells in the blood is considered investigational and not medically "
+        "necessary in the management of individuals with cancer."
+    ]
+
+
 def test_a_print_stamp_is_no_part_of_a_criterion():
     # The tracker's text of Anthem's GENE.00013 keeps "PDF created on 12-21-2022" at the foot of page 1, right
     # above the first criterion's text on page 2: it opened that criterion.
