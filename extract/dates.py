@@ -87,8 +87,9 @@ def parse_date(text: str) -> str | None:
     return found[0] if found else None
 
 
-def find_all_dates(text: str) -> list[str]:
-    """Every date in `text`, left to right, without a month-year reading overlapping a full date."""
+def date_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where each date of `text` stands (start, end, ISO), left to right, without a month-year reading
+    overlapping a full date."""
     spans: list[tuple[int, int, str]] = []
     for pattern in DATE_PATTERNS:
         for match in pattern.finditer(text):
@@ -97,4 +98,9 @@ def find_all_dates(text: str) -> list[str]:
             iso = _iso(match)
             if iso is not None:
                 spans.append((match.start(), match.end(), iso))
-    return [iso for _, _, iso in sorted(spans)]
+    return sorted(spans)
+
+
+def find_all_dates(text: str) -> list[str]:
+    """Every date in `text`, left to right (date_spans)."""
+    return [iso for _, _, iso in date_spans(text)]

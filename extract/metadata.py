@@ -116,6 +116,12 @@ def _payer_names() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I), owner
 
 
+def date_label(date_field: str) -> re.Pattern[str]:
+    """The labels of one of the record's dates (metadata.toml [dates]): "Next Review Date:" also closes a
+    revision log (extract/revisions.py)."""
+    return _rules()["dates"][date_field]
+
+
 def payers_named(text: str) -> list[str]:
     """The payers a text names, one entry per mention."""
     pattern, owner = _payer_names()

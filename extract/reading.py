@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import reduce
+from itertools import groupby
 
 from policydiff.extract.cues import coverage_of
 from policydiff.extract.document import Document, Line, Section
@@ -169,14 +170,8 @@ def _line_text(line: Line) -> str:
 
 def _unread_blocks(lines: Iterable[Line], doc: Document) -> list[UnreadBlock]:
     """Consecutive unread lines of a page joined into one block each, with its page and its box."""
-    runs: list[list[Line]] = []
-    for line in lines:
-        if runs and runs[-1][-1].page == line.page:
-            runs[-1].append(line)
-        else:
-            runs.append([line])
     blocks = []
-    for run in runs:
+    for run in (list(on_page) for _, on_page in groupby(lines, key=lambda line: line.page)):
         text = reduce(join_wrapped, (_line_text(line).strip() for line in run))
         blocks.append(UnreadBlock(text=text, lines=len(run), **dict(placed(run, text, doc.format))))
     return blocks

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from policydiff.extract.dates import find_date, parse_date
+from policydiff.extract.dates import date_spans, find_date, parse_date
 from policydiff.extract.document import Cell, Document, Line, Section
+from policydiff.extract.metadata import date_label
 from policydiff.extract.provenance import placed
 from policydiff.extract.rules import RuleFileError, load_rules, phrase_key, string_list
 from policydiff.extract.sections import phrase_kind
@@ -110,14 +111,6 @@ def log_words() -> LogWords:
         headings=re.compile(rf"(?:^|\s)(?:{alternatives('headings')})$"),
         unfinished=re.compile(rf"(?:^|\s)(?:{alternatives('unfinished_endings')})$"),
     )
-
-
-@cache
-def _next_review_label() -> re.Pattern[str]:
-    """The labels of a document's next review date, from rules/metadata.toml [dates] next_review: a line
-    opening with one after a log's rows ("Next Review Date: 3rd Qtr. 2026") closes the log."""
-    labels = string_list(load_rules("metadata").get("dates", {}), "next_review", "metadata")
-    return re.compile(rf"^(?:{'|'.join(re.escape(phrase_key(label)) for label in labels)})\b")
 
 
 def is_log_heading(line: Line) -> bool:
@@ -415,7 +408,7 @@ def _dated_list_rows(section: Section, warnings: list[Diagnostic]) -> list[_Row]
         text = line.text.replace("\t", " ")
         if _is_column_titles(text):
             continue
-        if rows and _next_review_label().match(phrase_key(text)):
+        if rows and date_label("next_review").match(text):
             break  # what follows is the document's, not the log's (the reading account lists it as unread)
         found = find_date(text)
         lead = text[: found[1].start()].strip() if found else ""
@@ -468,11 +461,10 @@ def _is_column_titles(text: str) -> bool:
 def _dates_only(text: str) -> bool:
     """Whether a row's text so far is dates and nothing else ("Revised 10/28/2024," / "07/16/2024," /
     "04/15/2024": its review dates, wrapped in their cell); the next date is still that row's."""
-    if find_date(text) is None:
-        return False
-    while (found := find_date(text)) is not None:
-        text = text[: found[1].start()] + text[found[1].end() :]
-    return not text.strip(" ,;")
+    spans = date_spans(text)
+    for start, end, _ in reversed(spans):
+        text = text[:start] + text[end:]
+    return bool(spans) and not text.strip(" ,;")
 
 
 def _stands_over_a_date(text: str, previous: str, following: Line | None) -> bool:
