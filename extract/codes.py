@@ -642,7 +642,8 @@ def code_region(doc: Document, sections: list[Section]) -> list[tuple[Line, bool
     """The lines of the codes sections in document order, headings included, each with whether it
     opens a top-level codes section (where the governing status starts afresh)."""
     owner = {id(line): index for index, section in enumerate(sections) for line in section.lines}
-    in_codes = code_sections(sections)
+    # A status label inside a code list is a codes sub-section already (sections.py reads where it stands).
+    in_codes = {index for index, section in enumerate(sections) if section.kind == CODES_KIND}
     region: list[tuple[Line, bool]] = []
     members: list[list[Line]] = [[] for _ in sections]  # each section's lines, labels set aside included
     current = -1
@@ -729,27 +730,6 @@ def _headed_code_tables(doc: Document, taken: set[int]) -> list[tuple[Line, bool
         if line.table in headed and id(line) not in taken:
             extra.append((line, not extra or extra[-1][0].table != line.table))
     return extra
-
-
-def code_sections(sections: list[Section]) -> set[int]:
-    """The indices of the codes sections, and of the sections right after them whose heading is only a
-    coverage status ("Not Medically Necessary" printed above the second half of a code list): a
-    heading detector cannot tell that label from a criteria heading, but where it stands can."""
-    indices: set[int] = set()
-    for index, section in enumerate(sections):
-        if section.kind == CODES_KIND or (
-            index - 1 in indices and section.lines and _is_status_label(section.heading)
-        ):
-            indices.add(index)
-    return indices
-
-
-def _is_status_label(text: str) -> bool:
-    """A short line that says a coverage status and nothing else ('Not Medically Necessary:')."""
-    text = clean(text).rstrip(":")
-    return len(text.split()) <= MAX_HEADER_WORDS and any(
-        pattern.fullmatch(text) for patterns in rules().status.values() for pattern in patterns
-    )
 
 
 def _heading_owner(line: Line, sections: list[Section], after: int) -> int | None:

@@ -284,7 +284,9 @@ def segment(doc: Document) -> list[Section]:
 
 def _labels_codes(top_kind: str, lines: list[Line], index: int) -> bool:
     """Whether a heading inside a codes section states a coverage position over the code rows right
-    below it (one line between, for the table's header)."""
+    below it (one line between, for the table's header). The one place such a label is told from a
+    criteria heading: the codes reader takes every codes sub-section as part of the list, and the
+    status of its codes from the label's words."""
     return (
         top_kind == "codes"
         and coverage_of(lines[index].text) is not None
