@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from policydiff.diff.direction import polarity as direction_polarity
 from policydiff.diff.normalize import Normalizer, compare_rules, words
 from policydiff.extract.abbreviations import defined_abbreviations
-from policydiff.extract.cues import criteria_rules
+from policydiff.extract.sentences import sentence_starts
 from policydiff.model import ComparedPolicy, Concept, Criterion, MemberText, Policy, ServiceGroup
 from policydiff.model.comparison import Polarity
 from rapidfuzz import fuzz
@@ -283,14 +283,12 @@ def subject_list(criterion: Criterion) -> tuple[list[str], str]:
     rules, text, found, stated = compare_rules(), criterion.text, criterion.subject, criterion.coverage_words
     if found is None or stated is None or found.end > stated.start:
         return [], text
-    # The words before the coverage words from the text's start, as the comparison has always weighed
-    # them: a sentence before the subject's has clause words of its own, so the statement stays whole.
-    subject = text[: found.end]
-    for lead in criteria_rules().subject_leads:
-        subject = lead.sub("", subject)
-    if rules.subject_clause.search(subject):
+    # The record's subject is the list, the sentence's leads left out where it was read. Those leads are
+    # left out of the items and the rest alike, so one that states something (a condition, a clause, a
+    # sentence before the subject's) keeps the statement whole: no word of it leaves the comparison.
+    if sentence_starts(text[: found.end]) or rules.subject_clause.search(text[: found.end]):
         return [], text
-    items = [item.strip(" ,;") for item in rules.subject_separator.split(subject)]
+    items = [item.strip(" ,;") for item in rules.subject_separator.split(text[found.start : found.end])]
     if len(items) >= 2 and all(words(item) for item in items):
         return items, text[stated.end :].strip(" ,")
     return [], text

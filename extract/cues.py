@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from typing import NamedTuple
 
 from policydiff.extract.rules import RuleFileError, load_rules, regex, regex_list
-from policydiff.extract.sentences import sentence_starts
+from policydiff.extract.sentences import open_brackets, sentence_starts
 
 COVERAGE_ORDER = (
     "experimental_investigational",
@@ -36,6 +37,8 @@ class CriteriaRules:
     copula_opening: re.Pattern[str]
     copula_before: re.Pattern[str]
     subject_leads: list[re.Pattern[str]]
+    list_last_item: re.Pattern[str]
+    clause_words: re.Pattern[str]
     object_verb: re.Pattern[str]
     object_lead: re.Pattern[str]
     object_end: re.Pattern[str]
@@ -67,6 +70,8 @@ def criteria_rules() -> CriteriaRules:
         copula_opening=regex(subject, "copula_opening", "criteria"),
         copula_before=regex(subject, "copula_before", "criteria"),
         subject_leads=regex_list(subject, "leads", "criteria"),
+        list_last_item=regex(subject, "list_last_item", "criteria"),
+        clause_words=regex(subject, "clause_words", "criteria"),
         object_verb=regex(subject, "object_verb", "criteria"),
         object_lead=regex(subject, "object_lead", "criteria"),
         object_end=regex(subject, "object_end", "criteria"),
@@ -116,13 +121,36 @@ def subject_of(text: str, stated: StatedCoverage) -> tuple[int, int] | None:
         end = copula.start()
     before = text[:end]
     # In the copula's own sentence, and its own clause of it: after the last semicolon.
-    start = max([*sentence_starts(before), before.rfind(";") + 1])
+    opening = start = max([*sentence_starts(before), before.rfind(";") + 1])
     for lead in rules.subject_leads:
         found = lead.match(before[start:])
         start += found.end() if found else 0
     start += len(before[start:]) - len(before[start:].lstrip())
+    start = _list_start(before, opening, start)
     end = len(before.rstrip(_SUBJECT_TRAIL))
     return (start, end) if start < end else None
+
+
+def _list_start(before: str, opening: int, start: int) -> int:
+    """Where a subject that lists things starts when a lead ran into the list ("When ordered by a
+    specialist, genetic counseling, panel testing, and tumor profiling are ...": a condition lead runs to
+    its last comma, leaving "and tumor profiling"): a subject that opens on a list's last conjunction
+    takes back the comma-separated parts before it, outside brackets, that hold no clause of their own."""
+    rules = criteria_rules()
+    if not rules.list_last_item.match(before[start:]):
+        return start
+    commas = [
+        index
+        for index in range(opening, start)
+        if before[index] == "," and not open_brackets(before[opening:index])
+    ]
+    taken = start
+    # Back from the part right before the subject; the first part holds the lead's own opening word.
+    for previous, comma in reversed(list(pairwise([opening - 1, *commas]))):
+        if previous < opening or rules.clause_words.search(before[previous + 1 : comma]):
+            break
+        taken = previous + 1
+    return taken + len(before[taken:start]) - len(before[taken:start].lstrip())
 
 
 def _object_of(text: str, after: int) -> tuple[int, int] | None:

@@ -41,12 +41,13 @@ FORBIDDEN = {
     "ingest": ("cli", "render", "html_report", "extract.load", "extract.pdf", "extract.html"),
 }
 # What diff may take from extract: the shared toolkit (errors, rules, the cue phrases read from them, the
-# abbreviation finder, the quantity grammar), never a parser. The text diff compares comes cut into
+# sentence splitter, the abbreviation finder, the quantity grammar), never a parser. The text diff compares comes cut into
 # passages by the extractor (model.text).
 DIFF_MAY_USE = (
     "extract.errors",
     "extract.rules",
     "extract.cues",
+    "extract.sentences",
     "extract.abbreviations",
     "extract.quantities",
 )

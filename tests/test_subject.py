@@ -9,7 +9,7 @@ import json
 import pytest
 from policydiff.diff.concepts import split_preamble, subject_list
 from policydiff.diff.normalize import Normalizer
-from policydiff.extract.cues import coverage_of
+from policydiff.extract.cues import coverage_of, subject_of
 from policydiff.model import Criterion, Span
 from pydantic import ValidationError
 from scoring import stated_subjects
@@ -84,3 +84,47 @@ def test_a_subject_stands_in_the_text_beside_the_coverage_words_not_in_them():
         id="1", text=text, kind="exclusion", coverage_words=stated, subject=Span(start=26, end=29)
     )
     assert text[after.subject.start : after.subject.end] == "DLI"
+
+
+# No corpus document states a list after a condition (every record is byte-identical with and without
+# the rule): these sentences are written to the shape, each beside the shape the rule must leave alone.
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        # The condition lead ran to its last comma and left "and tumor profiling".
+        (
+            "When requested by a specialist, genetic counseling, panel testing, and tumor profiling are "
+            "considered medically necessary for patients with cancer.",
+            "genetic counseling, panel testing, and tumor profiling",
+        ),
+        # A condition that lists things of its own, and items with commas in brackets.
+        (
+            "When A, B, or C is ordered, X, Y (a, b), and Z are considered medically necessary.",
+            "X, Y (a, b), and Z",
+        ),
+        # A condition that lists things, over a subject that does not.
+        (
+            "If the patient has diabetes, hypertension, or apnea, bariatric surgery is considered medically "
+            "necessary.",
+            "bariatric surgery",
+        ),
+    ],
+)
+def test_a_list_subject_after_a_condition_keeps_every_item(text, subject):
+    stated = coverage_of(text)
+    start, end = subject_of(text, stated)
+    assert text[start:end] == subject
+
+
+def test_a_list_subject_is_split_only_where_nothing_stated_before_it_leaves_the_comparison():
+    rest = "for patients with a BMI of 40 or greater"
+    # A date the sentence opens with is a lead, not a statement: the items and the rest are compared.
+    text = (
+        f"Effective for services on and after February 21, 2006, RYGBP, BPD/DS, and LAGB are covered {rest}"
+    )
+    assert subject_list(stated_of(text, "RYGBP, BPD/DS, and LAGB")) == (["RYGBP", "BPD/DS", "LAGB"], rest)
+    # A condition, or a sentence before the subject's, would be dropped with the leads: the statement
+    # stays whole.
+    for before in ("When requested by a surgeon, ", "Bariatric surgery for obesity. "):
+        text = f"{before}RYGBP, BPD/DS, and LAGB are covered {rest}"
+        assert subject_list(stated_of(text, "RYGBP, BPD/DS, and LAGB")) == ([], text)
