@@ -65,6 +65,16 @@ def _label_pattern(labels: list[str], separator: str = r"\s*[:#.]?\s*") -> re.Pa
     return re.compile(rf"(?<![A-Za-z])(?:{phrase_alternation(labels)})(?![a-z]){separator}", re.I)
 
 
+def _scope_patterns(states: list[str], word: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a state named as a policy's scope anywhere, a state's code or its scope at a title's end)."""
+    if not isinstance(word, str) or not word.strip():
+        raise RuleFileError("rule file metadata.toml: [title] scope_word must be a word")
+    codes = "|".join(re.escape(state) for state in states)
+    named = re.compile(rf"\b({codes})\s+{re.escape(word)}\b", re.I)
+    at_end = re.compile(rf"[\s(–-]*\b({codes})(\s+{re.escape(word)})?\)?\s*$", re.I)
+    return named, at_end
+
+
 @cache
 def _rules() -> dict:
     rules = load_rules("metadata")
@@ -82,6 +92,9 @@ def _rules() -> dict:
         ),
         "banners": regex_list(rules["title"], "banners", "metadata"),
         "not_title": regex_list(rules["title"], "never", "metadata"),
+        "scope": _scope_patterns(
+            string_list(rules["title"], "scope_states", "metadata"), rules["title"].get("scope_word", "")
+        ),
         "related_cue": re.compile(
             "|".join(re.escape(cue) for cue in string_list(rules["related"], "cues", "metadata")), re.I
         ),
@@ -483,6 +496,26 @@ def _clean_title(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" :-–")
 
 
+def without_scope(title: str, lines: list[Line], doc: Document) -> Titled:
+    """The title without the state it applies to ("... KY Only", "... KY" where page one says "(KY ONLY)"),
+    and without a line that held only that."""
+    named, at_end = _rules()["scope"]
+    found = at_end.search(title)
+    if found is None or not title[: found.start()].strip():
+        return title, lines
+    scoped = {match.group(1).upper() for line in _page_one(doc) for match in named.finditer(line.text)}
+    if found.group(2) is None and found.group(1).upper() not in scoped:
+        return title, lines
+    if found.group(1) != found.group(1).upper():
+        return title, lines  # "... in" is a word, not Indiana
+    kept = title[: found.start()]
+    return kept, [line for line in lines if at_end.fullmatch(line.text) is None]
+
+
+def _page_one(doc: Document) -> list[Line]:
+    return [line for line in [*doc.lines, *doc.furniture] if line.page == 1]
+
+
 def _related_items(section: Section) -> list[str]:
     """The policies a related-policies section lists.
 
@@ -542,7 +575,7 @@ def find_related(doc: Document, sections: list[Section]) -> list[str]:
 def parse_metadata(doc: Document, sections: list[Section]) -> Metadata:
     payer, payer_line = find_payer(doc) or (None, None)
     policy_number, number_line = find_policy_number(doc) or (None, None)
-    title, title_lines = find_title(doc, sections, policy_number)
+    title, title_lines = without_scope(*find_title(doc, sections, policy_number), doc)
     dates, date_lines = find_dates(doc)
     metadata = Metadata(
         payer=payer,

@@ -8,7 +8,7 @@ import json
 import pytest
 from policydiff.extract.document import Document, Line
 from policydiff.extract.load import load_file
-from policydiff.extract.metadata import find_payer
+from policydiff.extract.metadata import find_payer, without_scope
 from policydiff.extract.provenance import lines_box
 
 from corpus import (
@@ -204,6 +204,36 @@ def test_a_title_under_its_label_in_a_two_column_header_is_read_from_the_label_s
     # line with "Medicaid": the title lost its first half, "Frequency of Comprehensive".
     exams = next(path for path in PAYMENT_POLICIES if path.name.startswith("Frequency-of-Comprehensive"))
     assert extracted(exams).title.startswith("Frequency of Comprehensive Ophthalmological Exams")
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "scope_line"),
+    [
+        # "340B Drug Payment Reduction" over "KY Only", both in the title's type.
+        ("340B-Drug-Payment-Reduction", "340B Drug Payment Reduction", "KY Only"),
+        # "Inpatient Readmission KY" under a running header "INPATIENT READMISSION" / "(KY ONLY)".
+        ("Inpatient-Readmissions", "Inpatient Readmission", None),
+    ],
+)
+def test_the_state_a_policy_applies_to_is_not_part_of_its_title(name, title, scope_line):
+    path = next(path for path in PAYMENT_POLICIES if path.name.startswith(name))
+    policy = extracted(path)
+    assert policy.title == title
+    # The title's box is its own lines'; the line of the state alone is in the reading account.
+    box = policy.metadata_provenance["title"].box
+    if scope_line:
+        unread = [block.text for account in policy.coverage.sections for block in account.unread]
+        assert any(text.startswith(scope_line) for text in unread)
+        assert box.bottom - box.top < 20
+
+
+def test_a_two_letter_word_at_a_titles_end_is_a_state_only_where_page_one_says_so():
+    # "Cardiac CT" keeps its CT: no line of its page one limits a policy to Connecticut.
+    doc = Document(path="cardiac-ct.txt", format="text", sha256="", page_count=1)
+    doc.lines = [Line(text="Cardiac CT", page=1), Line(text="Policy Number: RAD-1", page=1)]
+    assert without_scope("Cardiac CT", doc.lines[:1], doc) == ("Cardiac CT", doc.lines[:1])
+    doc.furniture.append(Line(text="(CT ONLY)", page=1))
+    assert without_scope("Cardiac CT", doc.lines[:1], doc) == ("Cardiac", doc.lines[:1])
 
 
 @pytest.mark.parametrize("path", ALL_DOCUMENTS, ids=doc_id)
