@@ -281,6 +281,13 @@ def test_mixed_and_or_is_left_open_with_a_warning():
             "not require the companion diagnostic.",
             "not_medically_necessary",
         ),
+        # BCBS Tennessee: "medically appropriate" for medically necessary (no coverage read before).
+        (
+            "Circulating tumor DNA (liquid biopsy) companion diagnostic assays to guide in prescribing certain "
+            "medications is considered medically appropriate if ALL of the following are met:",
+            "medically_necessary",
+        ),
+        ("The test is not considered medically appropriate for screening.", "not_medically_necessary"),
     ],
 )
 def test_coverage_wordings(text, coverage):
