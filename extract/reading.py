@@ -132,9 +132,12 @@ def field_texts(policy: Policy) -> dict[str, Iterator[str]]:
             yield f"{node.label or ''} {node.text}"
 
     def codes() -> Iterator[str]:
-        for code in policy.codes:
-            span = f"{code.code} {code.code_end}" if code.code_end else code.code
+        spans = [f"{code.code} {code.code_end}" if code.code_end else code.code for code in policy.codes]
+        for span, code in zip(spans, policy.codes, strict=True):
             yield f"{span} {code.description or ''}"
+        # Codes a line lists side by side ("Applicable service codes: 81162, 81163, 0011M") stand in the
+        # record in that order, each with no description: as one run they read that line.
+        yield " ".join(spans)
 
     def revisions() -> Iterator[str]:
         for row in policy.revisions:

@@ -77,6 +77,18 @@ def test_a_criteria_section_that_gives_nothing_is_named_in_a_warning():
     ]
 
 
+def test_a_line_of_codes_the_record_holds_is_read():
+    # BCBS Michigan prints four codes a line under "Established codes:" ("S3870 81228 81229 81349"): the
+    # codes were read, but the account judged the line by runs of words, which no single code's text
+    # holds, so the line was unread and the section said it "gave no codes".
+    panels = CORPUS / "tracker" / "bcbsm" / "bcbsm_bcbsm-genetic-testing-panels_2026-02-05_d06a1e158ab5.pdf"
+    policy = extracted(panels)
+    assert {"S3870", "81228", "81229", "81349"} <= {code.code for code in policy.codes}
+    assert not [warning for warning in policy.diagnostics if warning.code == "reading.section_gave_nothing"]
+    unread = [block.text for section in policy.coverage.sections for block in section.unread]
+    assert not [text for text in unread if "S3870 81228" in text]
+
+
 def test_the_text_and_html_reports_show_what_was_not_read():
     policy = extracted(SEED)
     text = policy_summary(policy)
