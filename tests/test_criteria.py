@@ -288,6 +288,13 @@ def test_mixed_and_or_is_left_open_with_a_warning():
             "medically_necessary",
         ),
         ("The test is not considered medically appropriate for screening.", "not_medically_necessary"),
+        # BCBS North Carolina's policy statement (a note before)
+        (
+            "BCBSNC will provide coverage for liquid biopsy in cancer management when it is determined the "
+            "medical criteria or reimbursement guidelines below are met.",
+            "medically_necessary",
+        ),
+        ("The plan will not provide coverage for cosmetic surgery.", "not_covered"),
     ],
 )
 def test_coverage_wordings(text, coverage):
