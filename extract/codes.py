@@ -242,6 +242,16 @@ def labelled_row(text: str) -> tuple[tuple[str, ...], str] | None:
     return systems, rest
 
 
+def listed_codes(text: str) -> tuple[tuple[str, ...], list[CodeItem]] | None:
+    """A label that names codes, a colon and nothing but codes ('Applicable service codes: 81162, 81163,
+    0011M'): the systems the label names (all of them where it names none) and the codes."""
+    label, colon, rest = clean(text).partition(":")
+    if not colon or not _CODES_WORD.search(label) or len(label.split()) > MAX_HEADER_WORDS:
+        return None
+    items = split_code_cell(rest)
+    return (header_systems(label) or SYSTEMS, items) if items is not None else None
+
+
 # How far back before a new line of prose a status cue that ends in it may start (characters): longer
 # than any cue phrase of rules/codes.toml [status] with its trailing clause.
 CUE_REACH = 2000
@@ -400,6 +410,11 @@ class Reader:
             self.table = Table(systems=label_systems, label=runs[0].text.split(" ")[0], page=line.page)
             items, rest = leading_codes(rest)
             description_runs = [Run(rest, runs[0].x0)]
+        elif len(runs) == 1 and (listed := listed_codes(runs[0].text)) is not None:
+            # A whole list on its label's line: no description, and nothing below goes on with it.
+            label_systems, items = listed
+            self.table = Table(systems=label_systems, label=runs[0].text.partition(":")[0], page=line.page)
+            description_runs = []
         elif (self.table is not None or self.plain_text) and (
             found := leading_codes(runs[0].text)
         ) is not None:
@@ -424,6 +439,8 @@ class Reader:
         )
         self.row_codes = [code for item in items if (code := self._code(item, description, line))]
         self.codes.extend(self.row_codes)
+        if not description_runs:
+            self._end_table()
         return True
 
     def _code_last_row(self, line: Line, runs: list[Run]) -> bool:

@@ -9,9 +9,13 @@ criteria parser sees the same shapes it sees in PDFs and text.
 from __future__ import annotations
 
 import re
+from html import escape
 
 from policydiff.extract.document import Cell, Document, Line
 from policydiff.extract.errors import ExtractError
+from policydiff.extract.markup_copy import MARKUP_COPY_WARNING, markup_copy
+from policydiff.extract.reflow import is_flattened, page_footer, page_title
+from policydiff.extract.sentences import sentences
 from policydiff.extract.text import decode_text, strip_citation_marks
 from policydiff.model import Diagnostic
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -93,10 +97,21 @@ def _list_marker(node: LexborNode) -> str:
         return "•"
     number = start + siblings.index(node)
     # <ol type="a"> prints "a.", "b." ...: the policy text cites its items by those letters ("conditions a.-c.").
-    if (parent.attributes.get("type") or "") in {"a", "A"} and number <= 26:
+    kind = parent.attributes.get("type") or ""
+    if kind in {"a", "A"} and number <= 26:
         letter = chr(ord("a") + number - 1)
-        return f"{letter if parent.attributes.get('type') == 'a' else letter.upper()}."
+        return f"{letter if kind == 'a' else letter.upper()}."
+    # <ol type="i"> prints "i.", "ii." ...: a third level under "a." reads as its items, not a new "1." list.
+    if kind in {"i", "I"} and number < 40:
+        numeral = _roman(number)
+        return f"{numeral if kind == 'i' else numeral.upper()}."
     return f"{number}."
+
+
+def _roman(number: int) -> str:
+    """1 -> 'i', 4 -> 'iv', 39 -> 'xxxix' (what <ol type="i"> counts up to here)."""
+    tens, ones = divmod(number, 10)
+    return "x" * tens + ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"][ones]
 
 
 def _indents(node: LexborNode) -> bool:
@@ -231,6 +246,34 @@ def _nested_deeper_than(root: LexborNode, limit: int) -> bool:
             return True
         stack.extend((child, depth + 1) for child in node.iter(include_text=False))
     return False
+
+
+def load_markup_copy(data: bytes, path: str, sha256: str) -> Document | None:
+    """A flattened text whose elements kept their markup in attributes (extract/markup_copy.py), read as
+    the HTML page those copies make; None for any other text."""
+    text, warnings = decode_text(data, path)
+    copy = markup_copy(text) if is_flattened(text) else None
+    if copy is None:
+        return None
+    opening, elements, closing = copy
+    title, navigation, rest = page_title(opening)
+    closing, menu = page_footer(closing)
+    page = (
+        f"<html><head><title>{escape(title)}</title></head><body>"
+        + "".join(f"<p>{escape(sentence)}</p>" for sentence in sentences(rest))
+        + elements
+        + "</body></html>"
+    )
+    doc = load_html(page.encode("utf-8"), path, sha256)
+    doc.warnings[:0] = [Diagnostic(code="load.markup_copy", message=MARKUP_COPY_WARNING), *warnings]
+    # The site's navigation, its footer menu and what it prints after the policy (disclosures, a
+    # copyright) are page furniture, as the text loader keeps a flattened page's navigation.
+    doc.furniture = [
+        Line(text=text, page=1, top=float(index))
+        for index, text in enumerate([navigation, menu, *sentences(closing)])
+        if text
+    ]
+    return doc
 
 
 def load_html(data: bytes, path: str, sha256: str) -> Document:

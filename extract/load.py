@@ -74,7 +74,9 @@ def load_bytes(
         doc = loader_module(fmt).load_html(data, path, sha256)
     else:
         _refuse_json(data, path)
-        doc = loader_module(fmt).load_text_bytes(data, path, sha256)
+        doc = loader_module("html").load_markup_copy(data, path, sha256) or loader_module(
+            fmt
+        ).load_text_bytes(data, path, sha256)
         # Form feeds are a text file's page breaks; counting them needs no more than reading the text.
         check_page_count(path, doc.page_count, max_pages)
     doc.source_url = source_url_beside(path) or doc.source_url

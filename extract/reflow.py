@@ -21,7 +21,7 @@ from itertools import pairwise
 
 from policydiff.extract.rules import RuleFileError, load_rules, phrase_alternation, regex, string_list
 from policydiff.extract.sections import heading_phrases, normalize_heading
-from policydiff.extract.sentences import open_brackets, sentence_starts
+from policydiff.extract.sentences import open_brackets, sentences
 
 # A text is flattened when a line this long stands in a text of this many characters per line on average.
 FLATTENED_MIN_CHARS = 2000
@@ -123,7 +123,7 @@ def reflow(text: str) -> tuple[list[str], str]:
     navigation = " ".join(part for part in (navigation, menu) if part)
     if title:
         lines.append(title)
-    for sentence in _sentences(text):
+    for sentence in sentences(text):
         for piece, is_heading in _headings(sentence, rules, seen):
             if is_heading:
                 lines.append(f"## {piece}")
@@ -144,11 +144,23 @@ def reflow(text: str) -> tuple[list[str], str]:
     return _without_immediate_repeats([_without_repeated_runs(line) for line in lines]), navigation
 
 
-def _without_footer_menu(text: str) -> tuple[str, str]:
+def page_title(text: str) -> tuple[str, str, str]:
+    """(the page's title, the site's navigation, the rest) of the opening text of a saved web page."""
+    # (A space after it: the title's name printed again at the very end is followed by the policy.)
+    return _site_navigation(f"{_clean(text)} ", reflow_rules())
+
+
+def page_footer(text: str) -> tuple[str, str]:
+    """(the text, the site's footer menu taken out of it) of what a saved web page prints after its policy."""
+    # (Spaces around it: a menu run stands between spaces.)
+    return _without_footer_menu(f" {_clean(text)} ", start=0)
+
+
+def _without_footer_menu(text: str, start: int | None = None) -> tuple[str, str]:
     """(the text, the site's footer menu taken out of it): a run of link labels, capitalised words with
     no punctuation ("About Us Newsroom Blog Member Forms ... Contact Us Locations Careers"), in the page's
-    second half; a policy's sentences and headings are never so long a run."""
-    for match in _MENU_RUN.finditer(text, len(text) // 2):
+    second half (or from `start`); a policy's sentences and headings are never so long a run."""
+    for match in _MENU_RUN.finditer(text, len(text) // 2 if start is None else start):
         words = match.group().split()
         # A title in title case ("Guideline for Selection of Lung Cancer Patients for EGFR and ...") joins
         # its words with small ones; link labels stand side by side.
@@ -221,12 +233,6 @@ def _clean(text: str) -> str:
     text = _ESCAPED_BREAK.sub(" ", text)
     text = _TAG_RESIDUE.sub(" ", _TAG.sub(" ", text))
     return _SPACES.sub(" ", html.unescape(text).replace("\u00a0", " ")).strip()
-
-
-def _sentences(text: str) -> list[str]:
-    """The text cut where each sentence starts (extract/sentences.py)."""
-    bounds = [0, *sentence_starts(text), len(text)]
-    return [piece for start, end in pairwise(bounds) if (piece := text[start:end].strip())]
 
 
 def _headings(sentence: str, rules: ReflowRules, seen: set[str]) -> list[tuple[str, bool]]:

@@ -16,7 +16,7 @@ from functools import cache
 
 from policydiff.extract.cues import coverage_of, is_code_row
 from policydiff.extract.document import Document, Line, Section
-from policydiff.extract.rules import RuleFileError, load_rules, regex, string_list
+from policydiff.extract.rules import RuleFileError, load_rules, regex, regex_list, string_list
 
 _TRAILING_PAGE = re.compile(r"[\s.…]*\d{1,3}$")
 _NON_WORD = re.compile(r"[^\w/&,()\-.' ]+")
@@ -54,6 +54,8 @@ def normalize_heading(text: str) -> str:
 class SectionRules:
     phrases: dict[str, str]  # normalized heading phrase -> section kind
     questions: dict[str, str]  # normalized question start ("what is") -> section kind
+    # (pattern the whole normalized heading matches, section kind): a heading with the service's name in it
+    patterns: list[tuple[re.Pattern[str], str]]
 
 
 @cache
@@ -61,6 +63,7 @@ def section_rules() -> SectionRules:
     """rules/sections.toml read once: each kind's `phrases` and optional `questions`, checked on load."""
     phrases: dict[str, str] = {}
     questions: dict[str, str] = {}
+    patterns: list[tuple[re.Pattern[str], str]] = []
     for kind, entry in load_rules("sections").items():
         if kind == REMARK_TABLE:
             continue
@@ -75,7 +78,9 @@ def section_rules() -> SectionRules:
             questions.update(
                 (normalize_heading(start), kind) for start in string_list(entry, "questions", "sections")
             )
-    return SectionRules(phrases=phrases, questions=questions)
+        if "patterns" in entry:
+            patterns.extend((pattern, kind) for pattern in regex_list(entry, "patterns", "sections"))
+    return SectionRules(phrases=phrases, questions=questions, patterns=patterns)
 
 
 def heading_phrases() -> dict[str, str]:
@@ -130,6 +135,9 @@ def _known_heading(text: str) -> str | None:
     words = text.split()
     if len(words) > MAX_HEADING_WORDS:
         return None
+    key = normalize_heading(text)
+    if kind := next((kind for pattern, kind in section_rules().patterns if pattern.fullmatch(key)), None):
+        return kind
     if "/" in text:
         kinds = {phrases.get(normalize_heading(part)) for part in text.split("/")}
         if len(kinds) == 1 and None not in kinds:

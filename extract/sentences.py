@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import pairwise
 
 from policydiff.extract.rules import load_rules, string_list
 
@@ -50,3 +51,9 @@ def sentence_starts(text: str, clauses: bool = False) -> list[int]:
         starts.append(match.end())
         start = match.end()
     return starts
+
+
+def sentences(text: str) -> list[str]:
+    """The text cut where each sentence starts, each piece stripped."""
+    bounds = [0, *sentence_starts(text), len(text)]
+    return [piece for start, end in pairwise(bounds) if (piece := text[start:end].strip())]

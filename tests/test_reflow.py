@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from policydiff.extract.load import load_file
+from policydiff.extract.markup_copy import MARKUP_COPY_WARNING, markup_copy
 from policydiff.extract.reflow import FLATTENED_WARNING, is_flattened
 from policydiff.model.policy import iter_criteria
 
@@ -40,8 +41,48 @@ def test_a_flattened_page_is_read_and_says_its_lines_were_rebuilt(name):
     path = CORPUS / "tracker" / name
     assert is_flattened(_text(path))
     policy = extracted(path)  # no longer refused as "not a coverage policy"
-    assert FLATTENED_WARNING in policy.warnings
+    # (A page that kept its elements' markup is read from that markup, and says so.)
+    assert (MARKUP_COPY_WARNING if "bcbsnc" in name else FLATTENED_WARNING) in policy.warnings
     assert policy.criteria
+
+
+BCBSNC = CORPUS / "tracker" / FLATTENED[1]
+
+
+def test_a_flattened_page_is_read_from_the_markup_its_elements_kept():
+    # BCBS North Carolina's saved page holds each element twice: its markup, escaped in a data attribute
+    # whose first opening tag went with the stripped tags ("... When Liquid Biopsy is covered</h2>\r\n<ol
+    # type=\&#34;1\&#34;>\r\n<li>For individuals ..."), and its text flattened. Read from the flattened
+    # text, the third-level list ("Recommended biomarkers include:" i. to x.) was ten top-level notes, the
+    # heading "When Liquid Biopsy is covered" opened the first criterion, the codes were not read and the
+    # log had 3 rows (score_corpus recall 0.73, precision 0.70, parent 0.42).
+    policy = extracted(BCBSNC)
+    assert MARKUP_COPY_WARNING in policy.warnings
+    lung = next(
+        node for node in policy.criteria if node.text.startswith("For individuals diagnosed with non-small")
+    )
+    assert lung.logic == "any" and [child.label for child in lung.children] == ["a.", "b.", "c.", "d."]
+    biomarkers = lung.children[2].children
+    assert [child.label for child in biomarkers][::3] == ["i.", "iv.", "vii.", "x."]
+    assert [biomarkers[0].text, biomarkers[-1].text] == ["ALK rearrangements.", "PD-L1 expression levels."]
+    assert not any("When Liquid Biopsy" in node.text for node in iter_criteria(policy.criteria))
+    # "Applicable service codes: 81162, 81163, ..., 0611U, 0612U" under "Billing/Coding/Physician
+    # Documentation Information"
+    assert len(policy.codes) == 48 and policy.codes[-1].code == "0612U"
+    # The log under "Policy Implementation/Update Information", 1/1/2019 to 12/31/25; the site's footer
+    # after the policy ("Disclosures: ...", the copyright) is page furniture, not the last row.
+    assert len(policy.revisions) == 23 and policy.revisions[-1].date == "2025-12-31"
+    assert policy.revisions[-1].summary.endswith("effective 1/1/2026. (lpr)")
+    assert (policy.title, policy.policy_number, policy.payer) == (
+        "Liquid Biopsy",
+        "AHS-G2054",
+        "BCBS North Carolina",
+    )
+
+
+def test_markup_copies_need_a_page_of_elements():
+    # One attribute's end in a text is no page of elements: the text is read as it is.
+    assert markup_copy('text &#34;}}" id="a"> more text</p>') is None
 
 
 def test_headings_in_capitals_and_a_run_in_list_are_rebuilt():
