@@ -240,6 +240,19 @@ def _starts_block(
     return _looks_like_heading(previous.text)
 
 
+def _states_after_a_note(block: Block, previous: Line, text: str) -> bool:
+    """Whether a line that opens on a coverage statement starts a node of its own after a note that
+    ended its sentence on the line above ("... Requests for ... are reviewed using the following criteria.
+    This guideline only addresses ... not addressed here." / "This test is considered Experimental,
+    Investigational, or Unproven."): plain text without blank lines runs the two paragraphs together."""
+    return (
+        bool(_TERMINAL.search(previous.text))
+        and _opens_with_a_position(text)
+        and coverage_of(block.text) is None
+        and has_cue("note", block.text)
+    )
+
+
 def _opens_with_a_position(text: str) -> bool:
     """Whether a capitalised line states a coverage position after a subject of a few words."""
     position = coverage_of(text)
@@ -313,7 +326,11 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         if previous is not None and _is_wrapped_enumeration(previous, line, following, text, blocks):
             blocks[-1].text = join_wrapped(blocks[-1].text, text)
             blocks[-1].lines.append(line)
-        elif previous is None or _starts_block(previous, line, blocks[-1].first, margin, pitch, slack):
+        elif (
+            previous is None
+            or _starts_block(previous, line, blocks[-1].first, margin, pitch, slack)
+            or _states_after_a_note(blocks[-1], previous, text)
+        ):
             block = Block(text=text, lines=[line])
             label = read_label(text)
             if label:

@@ -97,8 +97,12 @@ FLOORS: dict[str, dict[str, float]] = {
     ),
     # Its background opens with the question "What is Multi-Cancer Early Detection Screening?", read as a
     # heading since: the evidence review is no longer criteria (precision 0.09 -> 1.0).
+    # "This test is considered Experimental, Investigational, or Unproven." is a node of its own, not the
+    # last sentence of the note above it: recall 0.75 -> 1.0, coverage 0.33 -> 0.75, parent 0.33 -> 1.0;
+    # kind 1.0 -> 0.5 as the nodes matched rose 3 -> 4 (it is a statement here, an exclusion in the tree,
+    # and the bullet under it on FDA clearance an exclusion here, a note there).
     "evicore_evicore-mced-2026_2026-02-05_c7436f8f60e4.pdf": dict(
-        recall=0.75, precision=1.0, kind=1.0, coverage=0.33, logic=0.66, parent=0.33
+        recall=1.0, precision=1.0, kind=0.5, coverage=0.75, logic=0.75, parent=1.0
     ),
     # A flattened page (tests/test_reflow.py), refused before: nothing was read. Its tables of named tests
     # with bracketed descriptions are read one row per test since: recall 0.08 -> 0.74, precision 0.50 ->
@@ -249,6 +253,18 @@ def test_items_set_flush_left_under_their_lead_in_are_its_children():
         "not been previously tested with the same test using NGS for the same cancer genetic content, and",
         "decided to seek further cancer treatment (e.g., therapeutic chemotherapy).",
     ]
+
+
+def test_a_coverage_statement_on_its_own_line_after_a_note_is_its_own_node():
+    # eviCore's MCED guideline, plain text with no blank lines: "... please refer to the guideline Liquid
+    # Biopsy Testing, as this testing is not addressed here." (the note that opens the criteria) over
+    # "This test is considered Experimental, Investigational, or Unproven." and two bullets on what E/I/U
+    # means. The statement was the note's last sentence, its bullets the note's items.
+    (path,) = [path for name, path in LABELLED.items() if name.startswith("evicore_evicore-mced")]
+    note, statement = extracted(path).criteria
+    assert note.kind == "note" and note.text.endswith("as this testing is not addressed here.")
+    assert statement.text == "This test is considered Experimental, Investigational, or Unproven."
+    assert statement.coverage == "experimental_investigational" and len(statement.children) == 2
 
 
 def test_a_running_header_that_counts_pages_is_furniture_and_a_page_break():
