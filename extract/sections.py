@@ -35,6 +35,8 @@ MIN_QUALIFIED_WORDS = 3  # and the fewest words of that phrase
 PREAMBLE = "preamble"
 OTHER = "other"  # sections no field reads: a known phrase of no field, or an unknown peer heading
 REMARK_TABLE = "remark"  # the table of sections.toml that is no section kind
+# The kinds a section quoting another body's document holds as its own sub-headings (sections.toml quoting).
+QUOTED_KINDS = ("criteria", "codes")
 
 
 def normalize_heading(text: str) -> str:
@@ -56,6 +58,8 @@ class SectionRules:
     questions: dict[str, str]  # normalized question start ("what is") -> section kind
     # (pattern the whole normalized heading matches, section kind): a heading with the service's name in it
     patterns: list[tuple[re.Pattern[str], str]]
+    # normalized headings of sections that quote other bodies' documents, headings and all
+    quoting: frozenset[str]
 
 
 @cache
@@ -64,6 +68,7 @@ def section_rules() -> SectionRules:
     phrases: dict[str, str] = {}
     questions: dict[str, str] = {}
     patterns: list[tuple[re.Pattern[str], str]] = []
+    quoting: set[str] = set()
     for kind, entry in load_rules("sections").items():
         if kind == REMARK_TABLE:
             continue
@@ -80,7 +85,14 @@ def section_rules() -> SectionRules:
             )
         if "patterns" in entry:
             patterns.extend((pattern, kind) for pattern in regex_list(entry, "patterns", "sections"))
-    return SectionRules(phrases=phrases, questions=questions, patterns=patterns)
+        if "quoting" in entry:
+            for phrase in string_list(entry, "quoting", "sections"):
+                if phrases.get(normalize_heading(phrase)) != kind:
+                    raise RuleFileError(
+                        f"rule file sections.toml: quoting {phrase!r} is not a phrase of [{kind}]"
+                    )
+                quoting.add(normalize_heading(phrase))
+    return SectionRules(phrases=phrases, questions=questions, patterns=patterns, quoting=frozenset(quoting))
 
 
 def heading_phrases() -> dict[str, str]:
@@ -212,6 +224,7 @@ def segment(doc: Document) -> list[Section]:
     listed_kind: str | None = None  # the kind of the last known heading it names
     opened: set[str] = set()  # the known headings that have started a section
     announcing: Section | None = None  # a criteria section whose last line announces a list
+    quoting = False  # the section quotes another body's document, its headings with it
     for index, line in enumerate(doc.lines):
         # A contents list names the headings that come later: an entry is no heading, whether it prints a
         # page number or (a web page's contents) names a heading that stands again further down.
@@ -251,6 +264,11 @@ def segment(doc: Document) -> list[Section]:
             # coverage position right above code rows is a label of the list's codes, not a criteria section.
             sections.append(Section(kind=top_kind, heading=heading_text(line) or "", level=2))
             continue
+        if kind in QUOTED_KINDS and kind != top_kind and quoting:
+            # "Coverage Indications Limitations and/or Medical Necessity" inside "Government Regulations",
+            # which prints a Medicare LCD: the LCD's criteria, a sub-heading of the quote, not the policy's.
+            sections.append(Section(kind=top_kind, heading=heading_text(line) or "", level=2))
+            continue
         if kind is not None and capitals_below and _in_capitals(line):
             # "Rationale" opened by "GENERAL PRINCIPLES OF GENETIC TESTS": a known phrase set in the same
             # capitals further down ("MEDICAL NECESSITY CRITERIA") is one of its sub-headings, not a section.
@@ -259,6 +277,7 @@ def segment(doc: Document) -> list[Section]:
         if kind is not None and not continued and not named_again and not _heads_a_column(sections[-1], kind):
             sections.append(Section(kind=kind, heading=heading_text(line) or "", level=1))
             top_kind, top_line, subheadings_alike, capitals_below = kind, line, False, False
+            quoting = key in section_rules().quoting
             opened.add(key)
             if key in listed:
                 listed_kind = kind
@@ -270,6 +289,7 @@ def segment(doc: Document) -> list[Section]:
             kind = listed_kind or OTHER
             sections.append(Section(kind=kind, heading=line.text, level=2 if kind == top_kind else 1))
             top_kind, top_line, subheadings_alike, capitals_below = kind, line, False, False
+            quoting = False
             continue
         if kind is None and top_line is not None and _opens_in_capitals(sections[-1], top_line, line):
             capitals_below = True

@@ -110,18 +110,3 @@ def test_a_statement_is_cut_where_the_record_says_its_coverage_words_stand(six):
     ]
     assert statement in facets
     assert "Investigational, or Unproven." not in facets
-
-
-def test_a_statement_that_ends_at_its_coverage_words_is_not_cut_there(six):
-    # BCBSM: "Services performed for excessive frequency are not medically necessary. Patients should be
-    # treated ...": the coverage words end the first sentence, so there is no condition to cut off after
-    # them; the row took the next sentences, a facet opening with ". Patients should be ...", for the
-    # statement.
-    facets = [
-        member.facet for concept in six.concepts for texts in concept.texts.values() for member in texts
-    ]
-    assert not [facet for facet in facets if facet.lstrip().startswith((".", ",", ";"))]
-    assert any(
-        facet.startswith("Services performed for excessive frequency are not medically necessary.")
-        for facet in facets
-    )

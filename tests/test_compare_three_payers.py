@@ -136,3 +136,20 @@ def repeated_statements(comparison: Comparison) -> list[tuple[str, str, str]]:
                     repeated.append(statement)
                 seen.add(statement)
     return repeated
+
+
+def test_a_statement_that_ends_at_its_coverage_words_is_not_cut_there(three):
+    # The LCD: "Repeat bariatric surgery is generally not reasonable and necessary. Medicare does not
+    # provide prior authorization ...": the coverage words end the first sentence, so there is no
+    # condition to cut off after them; a row took the next sentences, a facet opening with ". Medicare
+    # does not ...", for the statement. (Found on BCBS Michigan's quote of a Medicare LCD, "Services
+    # performed for excessive frequency are not medically necessary. Patients should be ...", which is no
+    # criterion of the policy since its Government Regulations section is read as a quote.)
+    facets = [
+        member.facet for concept in three.concepts for texts in concept.texts.values() for member in texts
+    ]
+    assert not [facet for facet in facets if facet.lstrip().startswith((".", ",", ";"))]
+    assert any(
+        facet.startswith("Repeat bariatric surgery is generally not reasonable and necessary. Medicare")
+        for facet in facets
+    )

@@ -138,10 +138,11 @@ def test_an_introduction_right_under_a_heading_is_that_sections_own():
 
 def test_a_question_that_opens_on_a_known_start_is_a_heading():
     # eviCore's evidence review opens with "What is Multi-Cancer Early Detection Screening?": it ended
-    # the criteria, which ran to the references before.
+    # the criteria, which ran to the references before. (Four nodes: the opening note, the E/I/U
+    # statement and its two bullets.)
     mced = CORPUS / "tracker" / "evicore" / "evicore_evicore-mced-2026_2026-02-05_c7436f8f60e4.pdf"
     assert kind_of(mced, "What is Multi-Cancer Early Detection Screening?") == "background"
-    assert len(list(iter_criteria(extracted(mced).criteria))) == 3
+    assert len(list(iter_criteria(extracted(mced).criteria))) == 4
 
 
 def test_a_known_phrase_in_the_capitals_of_a_sections_sub_headings_is_one_of_them():
@@ -188,3 +189,25 @@ def test_authorization_and_code_headings_end_the_policy_and_a_compound_headings_
         ("81455", "covered"),
     ]
     assert not any("prior authorization" in node.text.lower() for node in iter_criteria(record.criteria))
+
+
+def test_a_criteria_heading_inside_a_quoted_medicare_document_is_the_quotes():
+    # BCBS Michigan's "Government Regulations" prints Medicare's NCDs and LCDs, headings and all:
+    # "Nationally Non-Covered Indications" (cancer susceptibility panels) and "Coverage Indications
+    # Limitations and/or Medical Necessity" (ctDNA, a WPS LCD on CellSearch) opened criteria sections, so
+    # 43 and 14 quoted sentences were the policies' criteria, and rows of the ctDNA comparison
+    # ("Services performed for excessive frequency are not medically necessary").
+    bcbsm = CORPUS / "tracker" / "bcbsm"
+    panels = extracted(bcbsm / "bcbsm_bcbsm-cancer-susceptibility_2026-02-05_f315316bad8f.pdf")
+    # Its own two statements, under "Medical Policy Statement" ("... may are established ...", sic)
+    assert [node.text[:40] for node in panels.criteria] == [
+        "Limited genetic cancer susceptibility pa",
+        "Genetic cancer susceptibility panel test",
+    ]
+    ctdna = extracted(bcbsm / "bcbsm_bcbsm-ctdna_2026-02-05_00cdf7069ec7.pdf")
+    texts = [node.text for node in iter_criteria(ctdna.criteria)]
+    assert not [text for text in texts if "Medicare" in text or "CellSearch" in text]
+    quoted = [
+        section for section in ctdna.coverage.sections if section.heading.startswith("Coverage Indications")
+    ]
+    assert [section.kind for section in quoted] == ["background"]
