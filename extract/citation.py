@@ -244,7 +244,10 @@ def ends_citation(text: str) -> bool:
     text = text.rstrip()
     if not text or text.endswith((",", ";", ":", "-", "–", "/", "&")):
         return False
-    closed = text.endswith((".", ")", "]", ">")) or bool(URL_PATTERN.search(text.split()[-1]))
+    # A web address or a DOI ends a citation printed without a final period ("... doi:10.1158/2159-8290.
+    # CD-13-1014", one citation a paragraph on a web page).
+    last = text.split()[-1]
+    closed = text.endswith((".", ")", "]", ">")) or bool(URL_PATTERN.search(last) or _DOI.search(last))
     if not closed or _ET_AL.search(text):
         return False
     return bool(_YEAR.search(text) or URL_PATTERN.search(text) or _DOI.search(text))

@@ -13,7 +13,7 @@ from policydiff.extract.sections import segment
 from policydiff.extract.text import load_text
 from policydiff.model import Reference
 
-from corpus import CORPUS, GOLD, SEED_PDFS, SEED_TEXTS, doc_id
+from corpus import CORPUS, GOLD, SEED_PDFS, SEED_TEXTS, doc_id, extracted
 
 GOLD_KEYS = ("number", "text", "doi", "year", "url")
 CIGNA_PDF = CORPUS / "seeds" / "cigna-0261-dli-hpc-boost.pdf"
@@ -179,3 +179,19 @@ def test_a_line_over_a_numbering_that_starts_again_heads_a_sub_list():
     assert any(text.endswith("Neoplasia. 2011; 13(1):1-11.") for text in texts)
     assert any(text.startswith("André F, Ciruelos E, Rubovszky G, et al.") for text in texts)
     assert not any("Mutation Analysis 1." in text for text in texts)
+
+
+def test_a_citation_that_ends_on_its_doi_ends_there():
+    # BCBS North Carolina's page prints one citation a paragraph, some ending on their DOI with no period
+    # ("... Cancer discovery. Jun 2014;4(6):650-61. doi:10.1158/2159-8290.Cd-13-1014"): read run together,
+    # the next citation went on the same one, and the glued-citation cut then split it inside the DOI
+    # ("Cd-13-1014 Cabel L, Proudhon C, ..." was a citation; 37 references for 89 printed).
+    page = CORPUS / "tracker" / "bcbsnc" / "bcbsnc_bcbsnc-liquid-biopsy-g2054_2026-02-05_97c8003af937.html"
+    references = extracted(page).references
+    haber = next(reference for reference in references if reference.text.startswith("Haber DA"))
+    assert (
+        haber.text.endswith("doi:10.1158/2159-8290.Cd-13-1014")
+        and haber.doi == "10.1158/2159-8290.Cd-13-1014"
+    )
+    assert not [reference for reference in references if reference.text.startswith(("Cd-", "Ccr-", "CCR-"))]
+    assert len(references) == 92
