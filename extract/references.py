@@ -235,8 +235,14 @@ def _numbered_blocks(lines: list[Line], warnings: list[Diagnostic]) -> list[_Blo
                 )
             )
             continue
-        if geometric and line.x0 <= label_x + COLUMN_TOLERANCE and ends_citation(_block_text(blocks[-1])):
-            # Unlabelled text at the label column after a whole citation is no part of it.
+        if (
+            geometric
+            and line.x0 <= label_x + COLUMN_TOLERANCE
+            and ends_citation(_block_text(blocks[-1]))
+            and starts_citation(text)
+        ):
+            # Unlabelled text at the label column after a whole citation is no part of it, unless it cannot
+            # open one: "doi: 10.1016/j.critrevonc.2021.103528." wrapped under the year that ended the line.
             blocks.append(_Block(None, [line], text))
             continue
         blocks[-1].lines.append(line)

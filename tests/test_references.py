@@ -195,3 +195,16 @@ def test_a_citation_that_ends_on_its_doi_ends_there():
     )
     assert not [reference for reference in references if reference.text.startswith(("Cd-", "Ccr-", "CCR-"))]
     assert len(references) == 92
+
+
+def test_a_doi_wrapped_under_its_citation_goes_on_with_it():
+    # eviCore's numbered list as text: "31. Guven DC, ... Crit Rev Oncol Hematol. 2021;168:103528." then,
+    # at the label column, "doi: 10.1016/j.critrevonc.2021.103528.": the line after a whole citation was
+    # a reference of its own. Text that cannot open a citation goes on with the one before.
+    guide = (
+        CORPUS / "tracker" / "evicore" / "evicore_evicore-liquid-biopsy-2025-v2_2026-02-05_89600bfa7192.pdf"
+    )
+    references = extracted(guide).references
+    assert not [reference for reference in references if reference.text.startswith("doi")]
+    (guven,) = [reference for reference in references if reference.number == 31]
+    assert guven.text.endswith("doi: 10.1016/j.critrevonc.2021.103528.")
