@@ -402,6 +402,7 @@ class Reader:
     def _code_row(self, line: Line, runs: list[Run]) -> bool:
         if self.table is not None and self.table.code_last:
             return self._code_last_row(line, runs)
+        whole_list = False
         if len(runs) > 1:
             items = split_code_cell(runs[0].text)
             description_runs = runs[1:]
@@ -415,6 +416,7 @@ class Reader:
             label_systems, items = listed
             self.table = Table(systems=label_systems, label=runs[0].text.partition(":")[0], page=line.page)
             description_runs = []
+            whole_list = True
         elif (self.table is not None or self.plain_text) and (
             found := leading_codes(runs[0].text)
         ) is not None:
@@ -439,7 +441,7 @@ class Reader:
         )
         self.row_codes = [code for item in items if (code := self._code(item, description, line))]
         self.codes.extend(self.row_codes)
-        if not description_runs:
+        if whole_list:
             self._end_table()
         return True
 

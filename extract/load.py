@@ -15,6 +15,7 @@ from types import ModuleType
 from policydiff.extract.document import Document
 from policydiff.extract.errors import ExtractError
 from policydiff.extract.limits import check_page_count, file_too_large
+from policydiff.extract.markup_copy import may_hold_markup_copies
 from policydiff.model import Diagnostic
 
 # How a PDF's text layer is read: pdfium's text page (extract/pdfium.py), 3x to 5x faster than pdfplumber,
@@ -74,9 +75,13 @@ def load_bytes(
         doc = loader_module(fmt).load_html(data, path, sha256)
     else:
         _refuse_json(data, path)
-        doc = loader_module("html").load_markup_copy(data, path, sha256) or loader_module(
-            fmt
-        ).load_text_bytes(data, path, sha256)
+        # A flattened page that kept its elements' markup is read from that markup, by the HTML loader.
+        copy = (
+            loader_module("html").load_markup_copy(data, path, sha256)
+            if may_hold_markup_copies(data)
+            else None
+        )
+        doc = copy or loader_module(fmt).load_text_bytes(data, path, sha256)
         # Form feeds are a text file's page breaks; counting them needs no more than reading the text.
         check_page_count(path, doc.page_count, max_pages)
     doc.source_url = source_url_beside(path) or doc.source_url

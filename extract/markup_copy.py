@@ -42,6 +42,12 @@ MARKUP_COPY_WARNING = (
 )
 
 
+def may_hold_markup_copies(data: bytes) -> bool:
+    """Whether a file's bytes may hold such copies (an attribute's end is there): the one test run on
+    every text file before it is decoded for them."""
+    return b'&#34;}}"' in data
+
+
 def markup_copy(text: str) -> tuple[str, str, str] | None:
     """(the text before the first element, the page's elements as HTML, the text after the last one's
     rendered copy) of a flattened page whose elements kept their markup in attributes; None for any

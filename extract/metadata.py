@@ -501,19 +501,14 @@ def without_scope(title: str, lines: list[Line], doc: Document) -> Titled:
     and without a line that held only that."""
     named, at_end = _rules()["scope"]
     found = at_end.search(title)
-    if found is None or not title[: found.start()].strip():
+    # (A lower-case word is never a state: "... in" is not Indiana.)
+    if found is None or not title[: found.start()].strip() or not found.group(1).isupper():
         return title, lines
-    scoped = {match.group(1).upper() for line in _page_one(doc) for match in named.finditer(line.text)}
-    if found.group(2) is None and found.group(1).upper() not in scoped:
+    page_one = _reading_order([*doc.lines, *doc.furniture], page=1)
+    scoped = {match.group(1).upper() for line in page_one for match in named.finditer(line.text)}
+    if found.group(2) is None and found.group(1) not in scoped:
         return title, lines
-    if found.group(1) != found.group(1).upper():
-        return title, lines  # "... in" is a word, not Indiana
-    kept = title[: found.start()]
-    return kept, [line for line in lines if at_end.fullmatch(line.text) is None]
-
-
-def _page_one(doc: Document) -> list[Line]:
-    return [line for line in [*doc.lines, *doc.furniture] if line.page == 1]
+    return title[: found.start()], [line for line in lines if at_end.fullmatch(line.text) is None]
 
 
 def _related_items(section: Section) -> list[str]:

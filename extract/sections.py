@@ -224,7 +224,6 @@ def segment(doc: Document) -> list[Section]:
     listed_kind: str | None = None  # the kind of the last known heading it names
     opened: set[str] = set()  # the known headings that have started a section
     announcing: Section | None = None  # a criteria section whose last line announces a list
-    quoting = False  # the section quotes another body's document, its headings with it
     for index, line in enumerate(doc.lines):
         # A contents list names the headings that come later: an entry is no heading, whether it prints a
         # page number or (a web page's contents) names a heading that stands again further down.
@@ -259,12 +258,13 @@ def segment(doc: Document) -> list[Section]:
             # sub-heading (the sentence under the heading governs the list under the part).
             sections.append(Section(kind=top_kind, heading=heading_text(line) or "", level=2))
             continue
-        if kind is not None and kind != top_kind and _labels_codes(top_kind, doc.lines, index):
+        if (
+            kind is not None
+            and kind != top_kind
+            and (_labels_codes(top_kind, doc.lines, index) or _quoted(top_line, kind))
+        ):
             # "Not Medically Necessary" over "Code Not Medically Necessary" / "81327": inside a code list, a
             # coverage position right above code rows is a label of the list's codes, not a criteria section.
-            sections.append(Section(kind=top_kind, heading=heading_text(line) or "", level=2))
-            continue
-        if kind in QUOTED_KINDS and kind != top_kind and quoting:
             # "Coverage Indications Limitations and/or Medical Necessity" inside "Government Regulations",
             # which prints a Medicare LCD: the LCD's criteria, a sub-heading of the quote, not the policy's.
             sections.append(Section(kind=top_kind, heading=heading_text(line) or "", level=2))
@@ -277,7 +277,6 @@ def segment(doc: Document) -> list[Section]:
         if kind is not None and not continued and not named_again and not _heads_a_column(sections[-1], kind):
             sections.append(Section(kind=kind, heading=heading_text(line) or "", level=1))
             top_kind, top_line, subheadings_alike, capitals_below = kind, line, False, False
-            quoting = key in section_rules().quoting
             opened.add(key)
             if key in listed:
                 listed_kind = kind
@@ -289,7 +288,6 @@ def segment(doc: Document) -> list[Section]:
             kind = listed_kind or OTHER
             sections.append(Section(kind=kind, heading=line.text, level=2 if kind == top_kind else 1))
             top_kind, top_line, subheadings_alike, capitals_below = kind, line, False, False
-            quoting = False
             continue
         if kind is None and top_line is not None and _opens_in_capitals(sections[-1], top_line, line):
             capitals_below = True
@@ -308,6 +306,16 @@ def segment(doc: Document) -> list[Section]:
         if sections[-1].kind == "criteria":
             announcing = sections[-1] if line.text.rstrip().endswith(":") else None
     return [section for section in sections if section.lines or section.heading]
+
+
+def _quoted(top_line: Line | None, kind: str) -> bool:
+    """Whether a heading of `kind` is a sub-heading of a section that quotes another body's document
+    (sections.toml `quoting`), the section `top_line` heads."""
+    return (
+        kind in QUOTED_KINDS
+        and top_line is not None
+        and normalize_heading(heading_text(top_line) or "") in section_rules().quoting
+    )
 
 
 def _labels_codes(top_kind: str, lines: list[Line], index: int) -> bool:
